@@ -1,0 +1,223 @@
+"""Training-step overhead of `BerSteSign(0.04)` versus larq's plain `"ste_sign"`.
+
+Builds a LeNet-4 and a Network-in-Network shaped model (SPEC §2) with each input
+quantizer (the same seed, so the same initial weights) and times training steps,
+alternating the order of the variants from round to round so that drifts of the
+machine hit all alike. Prints the median step time of each variant and its ratio to
+`ste_sign`; a second `ste_sign` run (A/A) shows the noise floor. Goal: <= 1.03.
+
+    python benchmarks/quantizer_overhead.py [--rounds 5] [--rates 0.001,0.04]
+
+Each (round, variant) runs in a fresh process: in one process, two models of the
+same architecture differed in speed by up to 40 % depending on which was built
+second (seen on the 2-core CI machine), which would swamp the effect measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import larq as lq
+import numpy as np
+import tensorflow as tf
+
+from larq_ber.quantizers import BerSteSign
+
+QuantizerFactory = Callable[[], object]
+
+
+def _binary_conv(
+    x: tf.Tensor, filters: int, size: int, q: QuantizerFactory, **kw: object
+) -> tf.Tensor:
+    x = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
+    x = lq.layers.QuantConv2D(
+        filters,
+        size,
+        input_quantizer=q(),
+        kernel_quantizer="magnitude_aware_sign",
+        kernel_constraint="weight_clip",
+        use_bias=False,
+        **kw,
+    )(x)
+    return x
+
+
+def lenet4(q: QuantizerFactory) -> tf.keras.Model:
+    inp = tf.keras.Input((28, 28, 1))
+    x = tf.keras.layers.Conv2D(20, 5)(inp)
+    x = tf.keras.layers.BatchNormalization()(x)
+    x = tf.keras.layers.ReLU()(x)
+    x = tf.keras.layers.MaxPool2D()(x)
+    x = _binary_conv(x, 50, 5, q)
+    x = tf.keras.layers.MaxPool2D()(x)
+    x = tf.keras.layers.ReLU()(x)
+    x = tf.keras.layers.Flatten()(x)
+    x = tf.keras.layers.BatchNormalization()(x)
+    x = lq.layers.QuantDense(
+        500,
+        input_quantizer=q(),
+        kernel_quantizer="magnitude_aware_sign",
+        kernel_constraint="weight_clip",
+    )(x)
+    x = tf.keras.layers.ReLU()(x)
+    out = tf.keras.layers.Dense(10, activation="softmax")(x)
+    return tf.keras.Model(inp, out, name="lenet4")
+
+
+def nin(q: QuantizerFactory) -> tf.keras.Model:
+    inp = tf.keras.Input((32, 32, 3))
+    x = tf.keras.layers.Conv2D(192, 5, padding="same")(inp)
+    x = tf.keras.layers.BatchNormalization()(x)
+    x = tf.keras.layers.ReLU()(x)
+    for filters in (160, 96):
+        x = tf.keras.layers.ReLU()(_binary_conv(x, filters, 1, q))
+    x = tf.keras.layers.MaxPool2D(3, 2, padding="same")(x)
+    x = tf.keras.layers.Dropout(0.5)(x)
+    x = tf.keras.layers.ReLU()(
+        _binary_conv(x, 192, 5, q, padding="same", pad_values=1.0)
+    )
+    for _ in range(2):
+        x = tf.keras.layers.ReLU()(_binary_conv(x, 192, 1, q))
+    x = tf.keras.layers.AveragePooling2D(3, 2, padding="same")(x)
+    x = tf.keras.layers.Dropout(0.5)(x)
+    x = tf.keras.layers.ReLU()(
+        _binary_conv(x, 192, 3, q, padding="same", pad_values=1.0)
+    )
+    x = tf.keras.layers.ReLU()(_binary_conv(x, 192, 1, q))
+    x = tf.keras.layers.BatchNormalization()(x)
+    x = tf.keras.layers.Conv2D(10, 1)(x)
+    x = tf.keras.layers.ReLU()(x)
+    x = tf.keras.layers.GlobalAveragePooling2D()(x)
+    out = tf.keras.layers.Softmax()(x)
+    return tf.keras.Model(inp, out, name="nin")
+
+
+def _time_steps(
+    model: tf.keras.Model, x: np.ndarray, y: np.ndarray, steps: int
+) -> float:
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return (time.perf_counter() - start) / steps
+
+
+def _factory(variant: str) -> QuantizerFactory:
+    if variant.startswith("ste_sign"):
+        return lambda: "ste_sign"
+    return lambda: BerSteSign(float(variant))
+
+
+def child(model_name: str, variant: str, batch: int, steps: int) -> None:
+    """Times `steps` training steps of one model in this process; prints seconds."""
+    tf.keras.utils.set_random_seed(0)
+    model = MODELS[model_name](_factory(variant))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *model.input_shape[1:])).astype("float32")
+    y = rng.integers(0, 10, batch)
+    model.compile(tf.keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    _time_steps(model, x, y, 2)  # trace and warm up
+    times = [_time_steps(model, x, y, 1) for _ in range(steps)]
+    print(f"STEP_SECONDS {statistics.median(times)!r}")
+
+
+def _run_child(model_name: str, variant: str, batch: int, steps: int) -> float:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        model_name,
+        variant,
+        str(batch),
+        str(steps),
+    ]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return float(out.split("STEP_SECONDS")[-1])
+
+
+def measure(
+    model_name: str, variants: list[str], batch: int, rounds: int, steps: int
+) -> dict[str, list[float]]:
+    """Median step times, one fresh process per (round, variant), order alternating.
+
+    Each model runs in its own process because two models in one process differ in
+    speed by up to 40 % depending on which was built second (seen here), which
+    would swamp the effect being measured.
+    """
+    times: dict[str, list[float]] = {v: [] for v in variants}
+    for r in range(rounds):
+        order = variants if r % 2 == 0 else variants[::-1]
+        for variant in order:
+            times[variant].append(_run_child(model_name, variant, batch, steps))
+    return times
+
+
+MODELS = {"lenet4": lenet4, "nin": nin}
+LABELS = {"ste_sign": "ste_sign", "ste_sign#2": "ste_sign (A/A)"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds (default 5)"
+    )
+    parser.add_argument(
+        "--lenet-steps",
+        type=int,
+        default=30,
+        help="timed LeNet-4 steps per process (default 30)",
+    )
+    parser.add_argument(
+        "--nin-steps",
+        type=int,
+        default=5,
+        help="timed NiN steps per process (default 5)",
+    )
+    parser.add_argument(
+        "--nin-batch", type=int, default=64, help="NiN batch size (default 64)"
+    )
+    parser.add_argument(
+        "--lenet-batch", type=int, default=128, help="LeNet-4 batch size (default 128)"
+    )
+    parser.add_argument(
+        "--rates", default="0.04", help="comma-separated BERs to compare (default 0.04)"
+    )
+    parser.add_argument(
+        "--models", default="lenet4,nin", help="models to time (default lenet4,nin)"
+    )
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        model_name, variant, batch, steps = args.child
+        child(model_name, variant, int(batch), int(steps))
+        return
+    rates = [r.strip() for r in args.rates.split(",")]
+    # "ste_sign" twice: the A/A ratio shows the noise floor of this machine.
+    variants = ["ste_sign", "ste_sign#2", *rates]
+    batches = {"lenet4": args.lenet_batch, "nin": args.nin_batch}
+    steps = {"lenet4": args.lenet_steps, "nin": args.nin_steps}
+    header = ("model", "batch", "quantizer", "median s/step", "ratio to ste_sign")
+    print("{:7s} {:>5s} {:>17s} {:>14s} {:>18s}".format(*header))
+    for model_name in args.models.split(","):
+        raw = measure(
+            model_name, variants, batches[model_name], args.rounds, steps[model_name]
+        )
+        base = statistics.median(raw["ste_sign"])
+        for variant in variants:
+            label = LABELS.get(variant, f"BerSteSign({variant})")
+            value = statistics.median(raw[variant])
+            row = (model_name, batches[model_name], label, value, value / base)
+            print("{:7s} {:5d} {:>17s} {:14.4f} {:18.3f}".format(*row))
+
+
+if __name__ == "__main__":
+    main()

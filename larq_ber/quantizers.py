@@ -1,0 +1,502 @@
+r"""Binary quantizers that inject memory bit errors into activations while training.
+
+A binarized network stores its activations as $\pm 1$. When those activations are
+written to an MRAM operated at a reduced write voltage, a write fails with a small
+probability and the stored bit is the opposite sign (Tzoufras, Gajek & Walker,
+"Magnetoresistive RAM for error resilient XNOR-Nets", arXiv:1905.10927). Training
+*with* such errors makes the network tolerate them. `BerSteSign` is larq's `SteSign`
+with those errors added to the forward pass of training steps only:
+
+$$
+q(x) = m \cdot \operatorname{sign}(x), \qquad
+P(m = -1 \mid \operatorname{sign}(x) = -1) = \mathrm{ber}_{-},\quad
+P(m = -1 \mid \operatorname{sign}(x) = +1) = \mathrm{ber}_{+}.
+$$
+
+Usage mirrors every other larq quantizer:
+
+```python
+import larq as lq
+import larq_ber  # registers "ber_ste_sign"
+
+layer = lq.layers.QuantConv2D(
+    64, 3,
+    input_quantizer=larq_ber.quantizers.BerSteSign(0.04),
+    kernel_quantizer="magnitude_aware_sign",
+    kernel_constraint="weight_clip",
+)
+```
+
+or with the string alias and `set_ber` after the model is built.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import larq as lq
+import tensorflow as tf
+
+__all__ = [
+    "SPARSE_MAX_RATE",
+    "BerSteSign",
+    "ber_quantizers",
+    "ber_sign",
+    "ber_ste_sign",
+    "set_ber",
+]
+
+_METRICS = ("flip_ratio", "bit_error_rate")
+
+
+def _check_rate(name: str, value: Any) -> float:
+    """Return `value` as a float probability or raise a `ValueError` naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            f"`{name}` must be a number in the range [0, 1], got {value!r} "
+            f"of type {type(value).__name__}."
+        )
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:  # NaN fails both comparisons
+        raise ValueError(f"`{name}` must be in the range [0, 1], got {value!r}.")
+    return rate
+
+
+def _check_seed(seed: Any) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"`seed` must be None or an integer >= 0, got {seed!r}.")
+    return int(seed)
+
+
+# Above this rate one uniform draw per element is cheaper than drawing the gaps
+# between flips (`benchmarks/quantizer_overhead.py --rates 0.0625,0.125,0.25`).
+SPARSE_MAX_RATE = 0.125
+
+# Gaps drawn beyond the expected count in the sparse sampler, in binomial standard
+# deviations (plus 16): the chance of running short is below the normal tail beyond
+# 8 sigma (6e-16), so the flips are Bernoulli up to that total-variation distance.
+_SPARSE_MARGIN_SIGMA = 8.0
+
+
+def _op_seed(seed: int | None, offset: int) -> int | None:
+    return None if seed is None else seed + offset
+
+
+def _sparse_positions(
+    flat: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, seed: int | None
+) -> tf.Tensor:
+    r"""Flat indices of flips, drawn as geometric gaps and thinned per sign.
+
+    Candidates form a Bernoulli($p$) process over the flat tensor with
+    $p = \max(\mathrm{ber}_-, \mathrm{ber}_+) > 0$: the gap before the next
+    candidate is $G = \lfloor \ln U / \ln(1 - p) \rfloor$, $U \sim \mathcal{U}(0, 1]$.
+    Each candidate is kept with probability $\mathrm{ber}_\pm / p$ for its sign,
+    which leaves every element flipped independently at the rate of its sign, for
+    $O(np)$ random numbers instead of $O(n)$.
+    """
+    n = tf.size(flat, out_type=tf.int64)
+    p = tf.cast(tf.maximum(ber_neg, ber_pos), tf.float64)
+    mean = tf.cast(n, tf.float64) * p
+    draws = tf.cast(
+        tf.math.ceil(mean + _SPARSE_MARGIN_SIGMA * tf.sqrt(mean * (1.0 - p)) + 16.0),
+        tf.int64,
+    )
+    uniform = 1.0 - tf.random.uniform([draws], dtype=tf.float64, seed=seed)
+    gaps = tf.cast(tf.floor(tf.math.log(uniform) / tf.math.log1p(-p)), tf.int64)
+    positions = tf.cumsum(gaps + 1) - 1
+    inside = positions < n
+
+    def thinned() -> tf.Tensor:
+        signs = tf.gather(flat, tf.minimum(positions, n - 1))
+        rate = tf.where(signs < 0, ber_neg, ber_pos)
+        keep = tf.random.uniform([draws], dtype=tf.float32, seed=_op_seed(seed, 1))
+        return inside & (keep * tf.cast(p, tf.float32) < rate)
+
+    # Symmetric rates (the paper's setting) keep every candidate.
+    keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
+    return tf.boolean_mask(positions, keep)
+
+
+def ber_sign(
+    x: tf.Tensor,
+    ber_neg: float | tf.Tensor,
+    ber_pos: float | tf.Tensor,
+    seed: int | None = None,
+) -> tf.Tensor:
+    r"""Sign function whose outputs suffer independent bit errors.
+
+    Returns $\operatorname{sign}(x)$ (larq's, with $\operatorname{sign}(0) = 1$)
+    in which every $-1$ is flipped to $+1$ with probability `ber_neg` and every
+    $+1$ to $-1$ with probability `ber_pos`, independently (Bernoulli). Rates up to
+    `SPARSE_MAX_RATE` are sampled as geometric gaps between flips ($O(np)$ random
+    numbers for $n$ elements, the flips written in place), higher rates with one
+    uniform draw per element; a zero rate draws nothing. No gradient is defined:
+    `ber_ste_sign` adds the straight-through one.
+
+    Args:
+        x: Real-valued tensor whose signs are stored.
+        ber_neg: Probability in $[0, 1]$ that a $-1$ is stored as $+1$.
+        ber_pos: Probability in $[0, 1]$ that a $+1$ is stored as $-1$.
+        seed: Optional op-level seed; with the global seed of
+            `tf.keras.utils.set_random_seed` the draws are reproducible.
+
+    Returns:
+        A tensor of $\pm 1$ values of the shape and dtype of `x`.
+
+    Example:
+        >>> ber_sign(tf.constant([-1.0, 2.0, -3.0]), 1.0, 0.0).numpy()
+        array([1., 1., 1.], dtype=float32)
+    """
+    # Which elements flip does not depend differentiably on `x`. Without the stop,
+    # autodiff would make the `tf.case` below output all its intermediates.
+    x = tf.stop_gradient(tf.convert_to_tensor(x))
+    ber_neg = tf.cast(ber_neg, tf.float32)
+    ber_pos = tf.cast(ber_pos, tf.float32)
+    p = tf.maximum(ber_neg, ber_pos)
+
+    def sparse() -> tf.Tensor:
+        flat = tf.reshape(lq.math.sign(x), [-1])
+        positions = _sparse_positions(
+            tf.reshape(x, [-1]), ber_neg, ber_pos, _op_seed(seed, 1)
+        )
+        # TensorScatterUpdate reuses the buffer of `flat` (nothing else holds it),
+        # so the flips cost O(np), not another pass over the tensor.
+        flat = tf.tensor_scatter_nd_update(
+            flat, positions[:, None], -tf.gather(flat, positions)
+        )
+        return tf.reshape(flat, tf.shape(x))
+
+    def dense() -> tf.Tensor:
+        negative = x < 0
+        uniform = tf.random.uniform(tf.shape(x), dtype=tf.float32, seed=seed)
+        flips = uniform < tf.where(negative, ber_neg, ber_pos)
+        one = tf.ones([], x.dtype)
+        # sign(x) is -1 exactly where x < 0; a flip inverts it.
+        return tf.where(tf.equal(negative, flips), one, -one)
+
+    return tf.case(
+        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= SPARSE_MAX_RATE, sparse)],
+        default=dense,
+        exclusive=False,
+    )
+
+
+def ber_ste_sign(
+    x: tf.Tensor,
+    ber_neg: float | tf.Tensor,
+    ber_pos: float | tf.Tensor,
+    *,
+    clip_value: float | None = 1.0,
+    flip_gradient: bool = False,
+    seed: int | None = None,
+) -> tf.Tensor:
+    r"""Sign function with bit errors and a straight-through gradient.
+
+    Forward: `ber_sign`, i.e. $q(x) = m \cdot \operatorname{sign}(x)$ with an
+    independent random $m \in \{-1, +1\}$ per element,
+    $P(m = -1) = \mathrm{ber}_-$ where $x < 0$ and $\mathrm{ber}_+$ elsewhere.
+
+    Backward (default, as in the paper): the flips are ignored and the gradient is
+    the clipped straight-through estimator of the un-flipped sign,
+    $\partial q / \partial x = 1_{|x| \le \texttt{clip\_value}}$. With
+    `flip_gradient=True` it is multiplied by the same mask,
+    $\partial q / \partial x = m \cdot 1_{|x| \le \texttt{clip\_value}}$.
+
+    Args:
+        x: Real-valued input tensor.
+        ber_neg: Probability in $[0, 1]$ that a $-1$ is stored as $+1$.
+        ber_pos: Probability in $[0, 1]$ that a $+1$ is stored as $-1$.
+        clip_value: Threshold for clipping gradients; `None` disables clipping.
+        flip_gradient: Whether the gradient is negated where the sign flipped.
+        seed: Optional op-level seed of the random draws.
+
+    Returns:
+        A tensor of $\pm 1$ values of the shape and dtype of `x`.
+
+    Example:
+        >>> x = tf.constant([-0.5, 0.5, 2.0])
+        >>> ber_ste_sign(x, 0.0, 1.0).numpy()
+        array([-1., -1., -1.], dtype=float32)
+    """
+    # Read the rates outside the custom-gradient function (they may be variables).
+    ber_neg = tf.convert_to_tensor(ber_neg, tf.float32)
+    ber_pos = tf.convert_to_tensor(ber_pos, tf.float32)
+
+    @tf.custom_gradient
+    def _call(x: tf.Tensor) -> tuple[tf.Tensor, Any]:
+        outputs = ber_sign(x, ber_neg, ber_pos, seed)
+
+        def grad(dy: tf.Tensor) -> tf.Tensor:
+            if clip_value is not None:
+                dy = tf.where(tf.abs(x) <= clip_value, dy, tf.zeros_like(dy))
+            if flip_gradient:
+                # outputs * sign(x) is the mask m: -1 where the sign flipped.
+                dy = dy * outputs * lq.math.sign(x)
+            return dy
+
+        return outputs, grad
+
+    return _call(x)
+
+
+# Registered as "larq_ber>BerSteSign" (Keras's package-qualified name, used by the
+# `.keras` and SavedModel formats), as the bare class name (larq's convention, which
+# the legacy `.h5` loader looks up) and under the snake_case alias.
+@tf.keras.saving.register_keras_serializable(package="larq_ber")
+@lq.utils.register_keras_custom_object
+@lq.utils.register_alias("ber_ste_sign")
+class BerSteSign(lq.quantizers.SteSign):
+    r"""Binary quantizer that flips signs at a bit error rate while training.
+
+    The forward pass is larq's `SteSign` followed by independent sign flips: each
+    element that is $-1$ becomes $+1$ with probability `ber_neg`, each $+1$ becomes
+    $-1$ with probability `ber_pos` (both default to `ber`). The flips model write
+    errors of a memory holding the binary activations. Like Keras's
+    `GaussianNoise`, the quantizer is stochastic only while training; at
+    inference, in `evaluate`/`predict` and in exported models it is exactly
+    `SteSign`, so Larq Compute Engine converts it to the same binary ops.
+
+    The gradient ignores the flips (the straight-through gradient of the
+    un-flipped sign, clipped at `clip_value`), as in the paper's reference code.
+    `flip_gradient=True` multiplies the gradient by the same $\pm 1$ mask instead.
+
+    The rates live in a non-trainable variable, so `set_ber` (or a schedule
+    callback) can change them between steps without retracing the training
+    function.
+
+    Args:
+        ber: Symmetric bit error rate, a probability in $[0, 1]$.
+        ber_neg: Probability in $[0, 1]$ that a $-1$ is stored as $+1$;
+            defaults to `ber`.
+        ber_pos: Probability in $[0, 1]$ that a $+1$ is stored as $-1$;
+            defaults to `ber`.
+        clip_value: Threshold for clipping gradients; `None` disables clipping.
+        flip_gradient: Whether the gradient is negated where the sign flipped.
+        seed: Optional op-level seed (integer $\ge 0$) of the random draws.
+        metrics: Training metrics to add: `"bit_error_rate"` (the measured fraction
+            of flipped elements, logged as `bit_error_rate/<name>`; 0 at
+            inference) and/or larq's `"flip_ratio"` (which counts sign changes
+            between steps, not bit errors).
+        **kwargs: Keyword arguments of `tf.keras.layers.Layer` (`name`, ...).
+
+    Call arguments:
+        inputs: Input tensor.
+        training: Python boolean or boolean tensor; flips happen only when it is
+            true. `None` (a bare `model(x)`) means inference: no flips. Keras
+            passes the value of `fit`/`evaluate`/`predict` down to the quantizer
+            even when a larq layer calls it without the flag.
+
+    Raises:
+        ValueError: If a rate is not a number in $[0, 1]$, `seed` is not a
+            non-negative integer, or a metric name is unknown.
+
+    Example:
+        >>> q = BerSteSign(0.5, seed=1)
+        >>> x = tf.ones([4, 4])
+        >>> bool(tf.reduce_all(q(x, training=False) == 1.0))
+        True
+    """
+
+    precision = 1
+
+    def __init__(
+        self,
+        ber: float = 0.0,
+        *,
+        ber_neg: float | None = None,
+        ber_pos: float | None = None,
+        clip_value: float | None = 1.0,
+        flip_gradient: bool = False,
+        seed: int | None = None,
+        metrics: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.ber = _check_rate("ber", ber)
+        self.ber_neg = _check_rate("ber_neg", self.ber if ber_neg is None else ber_neg)
+        self.ber_pos = _check_rate("ber_pos", self.ber if ber_pos is None else ber_pos)
+        if not isinstance(flip_gradient, bool):
+            raise ValueError(
+                f"`flip_gradient` must be True or False, got {flip_gradient!r}."
+            )
+        self.flip_gradient = flip_gradient
+        self.seed = _check_seed(seed)
+        metrics = list(metrics) if metrics is not None else None
+        for metric in metrics or ():
+            if metric not in _METRICS:
+                raise ValueError(
+                    f"`metrics` may contain {list(_METRICS)}, got {metric!r}."
+                )
+        self._rates: tf.Variable | None = None
+        self._bit_error_rate: tf.keras.metrics.Mean | None = None
+        super().__init__(clip_value=clip_value, metrics=metrics, **kwargs)
+
+    def build(self, input_shape: tf.TensorShape) -> None:
+        """Creates the rate variable and the optional metric."""
+        self._rates = self.add_weight(
+            name="ber_rates",
+            shape=(2,),
+            dtype=tf.float32,
+            initializer=tf.keras.initializers.Constant([self.ber_neg, self.ber_pos]),
+            trainable=False,
+        )
+        if self._custom_metrics and "bit_error_rate" in self._custom_metrics:
+            self._bit_error_rate = tf.keras.metrics.Mean(
+                name=f"bit_error_rate/{self.name}"
+            )
+        super().build(input_shape)
+
+    def set_ber(
+        self,
+        ber: float | None = None,
+        *,
+        ber_neg: float | None = None,
+        ber_pos: float | None = None,
+    ) -> None:
+        """Changes the bit error rates; takes effect at the next training step.
+
+        Args:
+            ber: New symmetric rate in $[0, 1]$; sets both directions unless they
+                are given.
+            ber_neg: New probability in $[0, 1]$ that a $-1$ is stored as $+1$.
+            ber_pos: New probability in $[0, 1]$ that a $+1$ is stored as $-1$.
+
+        Raises:
+            ValueError: If a rate is not a number in $[0, 1]$ or none is given.
+
+        Example:
+            >>> q = BerSteSign(0.0)
+            >>> q.set_ber(0.04)
+            >>> q.ber_neg, q.ber_pos
+            (0.04, 0.04)
+        """
+        if ber is None and ber_neg is None and ber_pos is None:
+            raise ValueError("Give `ber`, `ber_neg` or `ber_pos`.")
+        base = None if ber is None else _check_rate("ber", ber)
+        neg = self.ber_neg if base is None else base
+        pos = self.ber_pos if base is None else base
+        neg = neg if ber_neg is None else _check_rate("ber_neg", ber_neg)
+        pos = pos if ber_pos is None else _check_rate("ber_pos", ber_pos)
+        if base is not None:
+            self.ber = base
+        self.ber_neg, self.ber_pos = neg, pos
+        if self._rates is not None:
+            self._rates.assign([neg, pos])
+
+    def call(self, inputs: tf.Tensor, training: Any = None) -> tf.Tensor:
+        """Quantizes `inputs`; flips signs only if `training` is true."""
+        if training is None:
+            training = False
+        # The metric is updated only where errors can happen, so inference graphs
+        # (and exported models) stay free of its state-changing ops.
+        measure = self._bit_error_rate is not None and (
+            tf.get_static_value(training) is not False
+        )
+
+        def with_errors() -> Any:
+            assert self._rates is not None
+            outputs = ber_ste_sign(
+                inputs,
+                self._rates[0],
+                self._rates[1],
+                clip_value=self.clip_value,
+                flip_gradient=self.flip_gradient,
+                seed=self.seed,
+            )
+            if measure:
+                flipped = tf.not_equal(outputs, lq.math.sign(inputs))
+                return outputs, tf.reduce_mean(tf.cast(flipped, tf.float32))
+            return outputs
+
+        def without_errors() -> Any:
+            outputs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
+            return (outputs, tf.constant(0.0)) if measure else outputs
+
+        result = tf.__internal__.smart_cond.smart_cond(
+            training, with_errors, without_errors
+        )
+        if measure:
+            assert self._bit_error_rate is not None
+            outputs, fraction = result
+            weight = tf.cast(tf.size(inputs), tf.float32)
+            self.add_metric(self._bit_error_rate(fraction, sample_weight=weight))
+        else:
+            outputs = result
+        # Skip `SteSign.call` (which would quantize again) but keep larq's metrics.
+        return super(lq.quantizers.SteSign, self).call(outputs)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments, with the current rates."""
+        return {
+            **super().get_config(),
+            "ber": self.ber,
+            "ber_neg": self.ber_neg,
+            "ber_pos": self.ber_pos,
+            "flip_gradient": self.flip_gradient,
+            "seed": self.seed,
+            "metrics": self._custom_metrics,
+        }
+
+
+def ber_quantizers(model: tf.Module) -> list[BerSteSign]:
+    """Lists every `BerSteSign` inside a model or layer.
+
+    Args:
+        model: A Keras model or layer (anything with `tf.Module.submodules`).
+
+    Returns:
+        The `BerSteSign` quantizers found, each once.
+
+    Example:
+        >>> layer = lq.layers.QuantDense(4, input_quantizer=BerSteSign(0.1))
+        >>> len(ber_quantizers(layer))
+        1
+    """
+    found = [m for m in model.submodules if isinstance(m, BerSteSign)]
+    if isinstance(model, BerSteSign):
+        found.insert(0, model)
+    return found
+
+
+def set_ber(
+    model: tf.Module | Iterable[BerSteSign],
+    ber: float | None = None,
+    *,
+    ber_neg: float | None = None,
+    ber_pos: float | None = None,
+) -> int:
+    """Sets the bit error rates of every `BerSteSign` in a model.
+
+    Useful with the string alias, which builds quantizers at rate 0:
+
+    ```python
+    model = build(input_quantizer="ber_ste_sign")
+    larq_ber.quantizers.set_ber(model, 0.04)
+    ```
+
+    Args:
+        model: A Keras model or layer, or an iterable of quantizers.
+        ber: Symmetric rate in $[0, 1]$.
+        ber_neg: Probability in $[0, 1]$ that a $-1$ is stored as $+1$.
+        ber_pos: Probability in $[0, 1]$ that a $+1$ is stored as $-1$.
+
+    Returns:
+        The number of quantizers changed.
+
+    Raises:
+        ValueError: If a rate is not in $[0, 1]$, or `model` holds no `BerSteSign`.
+
+    Example:
+        >>> layer = lq.layers.QuantDense(4, input_quantizer="ber_ste_sign")
+        >>> set_ber(layer, 0.02)
+        1
+    """
+    quantizers = ber_quantizers(model) if isinstance(model, tf.Module) else list(model)
+    if not quantizers:
+        raise ValueError("`model` contains no BerSteSign quantizer to set.")
+    for quantizer in quantizers:
+        quantizer.set_ber(ber, ber_neg=ber_neg, ber_pos=ber_pos)
+    return len(quantizers)

@@ -1,0 +1,103 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from larq_ber import cli
+from larq_ber.data import MNIST_MEAN, MNIST_STD, digits_arrays
+from larq_ber.demo import format_table, run_demo, small_bnn
+
+
+def test_digits_arrays_layout_and_split():
+    (x_train, y_train), (x_test, y_test) = digits_arrays()
+    assert x_train.shape == (1438, 28, 28, 1) and x_test.shape == (359, 28, 28, 1)
+    assert x_train.dtype == np.float32 and y_train.dtype == np.int64
+    # stratified: every class has 20 % (rounded) of its images in the test set
+    counts_test = np.bincount(y_test, minlength=10)
+    counts_all = counts_test + np.bincount(y_train, minlength=10)
+    np.testing.assert_array_equal(counts_test, np.round(0.2 * counts_all))
+    # MNIST-like frame: the 4-pixel border is background
+    raw = digits_arrays(normalize=False)[0][0]
+    assert raw.min() == 0.0 and raw.max() == 1.0
+    assert np.all(raw[:, :4] == 0) and np.all(raw[:, -4:] == 0)
+    np.testing.assert_allclose(
+        x_train,
+        (digits_arrays(normalize=False)[0][0] - MNIST_MEAN) / MNIST_STD,
+        rtol=1e-6,
+    )
+    # the same split every time, another one for another seed
+    np.testing.assert_array_equal(digits_arrays()[1][1], y_test)
+    assert not np.array_equal(digits_arrays(seed=1)[1][1], y_test)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.5])
+def test_digits_bad_fraction(fraction):
+    with pytest.raises(ValueError, match="`test_fraction`"):
+        digits_arrays(test_fraction=fraction)
+
+
+def test_small_bnn_has_two_ber_quantizers():
+    from larq_ber.quantizers import ber_quantizers
+
+    model = small_bnn(0.04)
+    quantizers = ber_quantizers(model)
+    assert len(quantizers) == 2 and all(q.ber == 0.04 for q in quantizers)
+    assert model.output_shape == (None, 10)
+
+
+@pytest.mark.slow
+def test_run_demo_learns_at_both_rates():
+    curves = run_demo([0.0, 0.04], epochs=3)
+    assert set(curves) == {0.0, 0.04}
+    for ber, accuracies in curves.items():
+        assert len(accuracies) == 3
+        # chance is 10 %; three epochs on digits reach far more at either rate
+        assert max(accuracies) >= 0.8, (ber, accuracies)
+    assert "BER 4%" in format_table(curves)
+
+
+def test_run_demo_bad_arguments():
+    with pytest.raises(ValueError, match="`epochs`"):
+        run_demo(epochs=0)
+    with pytest.raises(ValueError, match="`ber`"):
+        run_demo([1.5], epochs=1)
+
+
+def test_format_table_handles_unequal_lengths():
+    text = format_table({0.0: [0.5, 0.75], 0.16: [0.25]})
+    lines = text.splitlines()
+    assert lines[0].split() == ["epoch", "BER", "0%", "BER", "16%"]
+    assert "75.00%" in lines[2] and "25.00%" in lines[1]
+
+
+def test_cli_rejects_bad_ber_with_message(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["demo", "--bers", "2"])
+    assert exc.value.code == 2
+    assert "a BER must be in [0, 1]" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_console_script_demo_runs():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "larq_ber.cli",
+            "demo",
+            "--epochs",
+            "1",
+            "--bers",
+            "0",
+            "0.04",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    ).stdout
+    lines = out.strip().splitlines()
+    assert lines[-2].split()[:3] == ["epoch", "BER", "0%"]
+    row = lines[-1].split()
+    assert row[0] == "1" and all(cell.endswith("%") for cell in row[1:])
