@@ -3,8 +3,11 @@
 Builds a LeNet-4 and a Network-in-Network shaped model (SPEC §2) with each input
 quantizer (the same seed, so the same initial weights) and times training steps,
 alternating the order of the variants from round to round so that drifts of the
-machine hit all alike. Prints the median step time of each variant and its ratio to
-`ste_sign`; a second `ste_sign` run (A/A) shows the noise floor. Goal: <= 1.03.
+machine hit all alike. Prints the median and the minimum over processes of each
+variant's step time and their ratios to `ste_sign`; a second `ste_sign` run (A/A)
+shows the noise floor. The minimum is the better estimate of the cost itself: on
+the 2-core CI machine some processes run up to 2x slower for reasons outside the
+code measured (seen in A/A runs too). Goal: <= 1.03.
 
     python benchmarks/quantizer_overhead.py [--rounds 5] [--rates 0.001,0.04]
 
@@ -205,18 +208,28 @@ def main() -> None:
     variants = ["ste_sign", "ste_sign#2", *rates]
     batches = {"lenet4": args.lenet_batch, "nin": args.nin_batch}
     steps = {"lenet4": args.lenet_steps, "nin": args.nin_steps}
-    header = ("model", "batch", "quantizer", "median s/step", "ratio to ste_sign")
-    print("{:7s} {:>5s} {:>17s} {:>14s} {:>18s}".format(*header))
+    header = (
+        "model",
+        "batch",
+        "quantizer",
+        "median s/step",
+        "ratio",
+        "min s/step",
+        "ratio",
+    )
+    print("{:7s} {:>5s} {:>17s} {:>14s} {:>6s} {:>11s} {:>6s}".format(*header))
     for model_name in args.models.split(","):
         raw = measure(
             model_name, variants, batches[model_name], args.rounds, steps[model_name]
         )
         base = statistics.median(raw["ste_sign"])
+        fastest = min(raw["ste_sign"])
         for variant in variants:
             label = LABELS.get(variant, f"BerSteSign({variant})")
-            value = statistics.median(raw[variant])
-            row = (model_name, batches[model_name], label, value, value / base)
-            print("{:7s} {:5d} {:>17s} {:14.4f} {:18.3f}".format(*row))
+            median, low = statistics.median(raw[variant]), min(raw[variant])
+            row = (model_name, batches[model_name], label, median, median / base)
+            row += (low, low / fastest)
+            print("{:7s} {:5d} {:>17s} {:14.4f} {:6.3f} {:11.4f} {:6.3f}".format(*row))
 
 
 if __name__ == "__main__":

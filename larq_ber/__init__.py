@@ -4,7 +4,14 @@ Importing the package registers the `"ber_ste_sign"` quantizer alias with larq a
 Keras, so `input_quantizer="ber_ste_sign"` works in any larq layer.
 """
 
+import os as _os
+import sys as _sys
 from importlib import metadata as _metadata
+
+if _os.path.basename(_sys.argv[0]).startswith("larq-ber"):
+    # The command line hides TensorFlow's C++ start-up chatter (CUDA probing,
+    # oneDNN notices) unless the user asked for a log level.
+    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from larq_ber import quantizers
 from larq_ber.quantizers import BerSteSign, set_ber

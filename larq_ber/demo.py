@@ -140,7 +140,7 @@ def format_table(curves: dict[float, list[float]]) -> str:
 
     Example:
         >>> print(format_table({0.0: [0.5, 0.75]}))
-        epoch  BER 0.0%
+        epoch    BER 0%
             1    50.00%
             2    75.00%
     """
