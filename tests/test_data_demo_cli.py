@@ -75,7 +75,7 @@ def test_cli_rejects_bad_ber_with_message(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["demo", "--bers", "2"])
     assert exc.value.code == 2
-    assert "a BER must be in [0, 1]" in capsys.readouterr().err
+    assert "a BER must be a number in [0, 1]" in capsys.readouterr().err
 
 
 @pytest.mark.slow
