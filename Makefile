@@ -35,9 +35,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## benchmark: quantizer overhead (several minutes)
+## benchmark: quantizer overhead and input pipeline (about 20 minutes)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/quantizer_overhead.py
+	$(BIN)/python benchmarks/input_pipeline.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
