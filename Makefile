@@ -13,7 +13,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## demo: install everything, train a small BNN on offline digits at BER 0 and 4 %
+## demo: install everything, train LeNet-4 on offline digits at BER 0 and 4 %
 demo: $(STAMP)
 	$(BIN)/larq-ber demo
 

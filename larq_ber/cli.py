@@ -60,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",
-        help="train a small BNN on offline digits at several BERs",
+        help="train LeNet-4 on offline digits at several BERs",
         description=(
-            "Train a small binarized convnet on scikit-learn's digits (upscaled to "
+            "Train the binarized LeNet-4 on scikit-learn's digits (upscaled to "
             "28x28) once per bit error rate, and print the error-free test "
             "accuracy after every epoch."
         ),
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from larq_ber.demo import format_table, run_demo
 
         print(
-            f"Training a small BNN on digits for {args.epochs} epochs at BER "
+            f"Training LeNet-4 on digits for {args.epochs} epochs at BER "
             + ", ".join(f"{b:g}" for b in args.bers)
             + " (error-free test accuracy after each epoch):",
             flush=True,

@@ -729,12 +729,11 @@ def _finish(
     """Cache → shuffle → decode → augment/crop → normalise → batch → prefetch."""
     normalize = _normalizer(meta, scale)
     parallel = tf.data.AUTOTUNE
-    if cache and decode is None and not augment:
-        # Nothing random after this point: cache the normalised float images.
-        ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
-        ds = ds.cache()
-        normalize = None  # type: ignore[assignment]
-    elif cache and decode is None:
+    normalized = False
+    if cache and decode is None:
+        if not augment:  # nothing random follows: cache the normalised images
+            ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
+            normalized = True
         ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(min(size or 10_000, 50_000), seed=seed)
@@ -749,6 +748,6 @@ def _finish(
             lambda example, s: (augment_fn(example[0], s), example[1]),
             num_parallel_calls=parallel,
         )
-    if normalize is not None:
+    if not normalized:
         ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
     return ds.batch(batch_size).prefetch(parallel)

@@ -1,74 +1,21 @@
 """The quick demonstration behind `make demo` and `larq-ber demo`.
 
-Trains a small binarized convnet on the embedded `digits` data once per bit error
-rate and reports the error-free test accuracy after every epoch. The accuracy is
-Keras's own validation pass, which runs the model with `training=False`, so the
-quantizers flip nothing while it is measured.
+Trains the paper's binarized LeNet-4 (`larq_ber.models.LeNet4`) on the embedded
+`digits` data once per bit error rate and reports the error-free test accuracy after
+every epoch. The accuracy is Keras's own validation pass, which runs the model with
+`training=False`, so the quantizers flip nothing while it is measured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import larq as lq
 import tensorflow as tf
 
 from larq_ber.data import digits_arrays
-from larq_ber.quantizers import BerSteSign
+from larq_ber.models import LeNet4
 
-__all__ = ["format_table", "run_demo", "small_bnn"]
-
-
-def small_bnn(
-    ber: float = 0.0,
-    *,
-    input_shape: tuple[int, int, int] = (28, 28, 1),
-    num_classes: int = 10,
-) -> tf.keras.Model:
-    """A small binarized convnet: one real conv, a binary conv and a binary dense.
-
-    Each binary block is BatchNorm → `BerSteSign(ber)` → XNOR-Net binarized
-    weights (`magnitude_aware_sign`, latent weights clipped to [−1, 1]) → ReLU.
-
-    Args:
-        ber: Bit error rate of the binary activations while training, in [0, 1].
-        input_shape: Shape of one input image.
-        num_classes: Number of output classes.
-
-    Returns:
-        An uncompiled `tf.keras.Model` with softmax outputs.
-
-    Example:
-        >>> small_bnn(0.04).count_params() > 0
-        True
-    """
-    binary = {
-        "kernel_quantizer": "magnitude_aware_sign",
-        "kernel_constraint": "weight_clip",
-        "use_bias": False,
-    }
-    inputs = tf.keras.Input(input_shape)
-    x = tf.keras.layers.Conv2D(32, 5, use_bias=False, name="real_conv_1")(inputs)
-    x = tf.keras.layers.BatchNormalization()(x)
-    x = tf.keras.layers.ReLU()(x)
-    x = tf.keras.layers.MaxPool2D()(x)
-    x = tf.keras.layers.BatchNormalization()(x)
-    x = lq.layers.QuantConv2D(
-        64, 3, input_quantizer=BerSteSign(ber), name="binary_conv_2", **binary
-    )(x)
-    x = tf.keras.layers.ReLU()(x)
-    x = tf.keras.layers.MaxPool2D()(x)
-    x = tf.keras.layers.Flatten()(x)
-    x = tf.keras.layers.BatchNormalization()(x)
-    x = lq.layers.QuantDense(
-        128, input_quantizer=BerSteSign(ber), name="binary_dense_3", **binary
-    )(x)
-    x = tf.keras.layers.ReLU()(x)
-    x = tf.keras.layers.BatchNormalization()(x)
-    outputs = tf.keras.layers.Dense(
-        num_classes, activation="softmax", name="real_dense_4"
-    )(x)
-    return tf.keras.Model(inputs, outputs, name="small_bnn")
+__all__ = ["format_table", "run_demo"]
 
 
 def run_demo(
@@ -79,7 +26,7 @@ def run_demo(
     learning_rate: float = 1e-3,
     seed: int = 0,
 ) -> dict[float, list[float]]:
-    """Trains `small_bnn` on `digits` once per bit error rate.
+    """Trains LeNet-4 on `digits` once per bit error rate.
 
     Args:
         bers: Bit error rates to train with, each in [0, 1].
@@ -111,7 +58,7 @@ def run_demo(
     curves: dict[float, list[float]] = {}
     for ber in bers:
         tf.keras.utils.set_random_seed(seed)
-        model = small_bnn(ber)
+        model = LeNet4(ber=ber)
         model.compile(
             tf.keras.optimizers.Adam(learning_rate),
             loss="sparse_categorical_crossentropy",

@@ -6,7 +6,7 @@ import pytest
 
 from larq_ber import cli
 from larq_ber.data import MNIST_MEAN, MNIST_STD, digits_arrays
-from larq_ber.demo import format_table, run_demo, small_bnn
+from larq_ber.demo import format_table, run_demo
 
 
 def test_digits_arrays_layout_and_split():
@@ -35,15 +35,6 @@ def test_digits_arrays_layout_and_split():
 def test_digits_bad_fraction(fraction):
     with pytest.raises(ValueError, match="`test_fraction`"):
         digits_arrays(test_fraction=fraction)
-
-
-def test_small_bnn_has_two_ber_quantizers():
-    from larq_ber.quantizers import ber_quantizers
-
-    model = small_bnn(0.04)
-    quantizers = ber_quantizers(model)
-    assert len(quantizers) == 2 and all(q.ber == 0.04 for q in quantizers)
-    assert model.output_shape == (None, 10)
 
 
 @pytest.mark.slow
