@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+
+from larq_ber.recipes import RecipeError, load_recipe, parse_overrides
+
+RECIPES = sorted((Path(__file__).parent.parent / "models").glob("*.toml"))
+
+
+def test_every_figure_has_a_recipe():
+    names = {p.stem for p in RECIPES}
+    for prefix in ("fig1_", "fig2a_", "fig2b_", "fig2c_", "fig3a_", "fig3b_", "fig3c_",
+                   "fig4a_", "fig4b_"):  # fmt: skip
+        assert any(n.startswith(prefix) for n in names), prefix
+    assert "quickstart" in names
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.stem)
+def test_recipes_validate(path):
+    recipe = load_recipe(path)
+    assert recipe.name == path.stem and recipe.bers[0] == 0.0
+    assert all(0 <= b <= 1 for b in recipe.bers)
+
+
+def test_defaults_come_from_the_model_and_overrides_win():
+    recipe = load_recipe(RECIPES[0])  # fig1: LeNet-4 reference training
+    assert (recipe.optimizer, recipe.learning_rate, recipe.momentum) == (
+        "sgd",
+        0.1,
+        0.9,
+    )
+    assert (recipe.epochs, recipe.batch_size, recipe.decay_epochs) == (
+        60,
+        128,
+        (15, 30, 45),
+    )
+    changed = load_recipe(RECIPES[0], parse_overrides(["epochs=2", "bers=[0, 0.5]"]))
+    assert changed.epochs == 2 and changed.bers == (0.0, 0.5)
+    quick = load_recipe(Path(RECIPES[0]).parent / "quickstart.toml")
+    assert quick.dataset == "digits" and quick.bers == (0.0, 0.04, 0.16)
+    assert quick.repeats == 3
+    fig4b = load_recipe(Path(RECIPES[0]).parent / "fig4b_alexnet_imagenet_2class.toml")
+    assert len(fig4b.datasets()) == 5 and fig4b.bers[-1] == 0.5
+
+
+def test_all_problems_are_listed_at_once(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'model = "resnet"\ndataset = "mnst"\nbers = [0.0, 1.5]\nrepeats = 0\n'
+        'epochs = 1\nbatch_size = 8\noptimizer = "sgd"\nlearning_rate = -1.0\n'
+        "momentum = 0.0\nweight_decay = 0.0\ndecay_epochs = []\ndecay_factor = 0.1\n"
+        "colour = 3\n"
+    )
+    with pytest.raises(RecipeError) as error:
+        load_recipe(bad)
+    problems = "\n".join(error.value.problems)
+    expected = ("unknown key 'colour'", "model 'resnet'", "dataset 'mnst'",
+                "bers = [0.0, 1.5]", "repeats = 0", "learning_rate = -1.0")  # fmt: skip
+    for fragment in expected:
+        assert fragment in problems, fragment
+    assert len(error.value.problems) == 6
+    assert str(bad) in str(error.value)
+
+
+def test_missing_keys_unreadable_files_and_bad_overrides(tmp_path):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(empty)
+    assert [p for p in error.value.problems if p.startswith("missing key")] == [
+        "missing key 'model'", "missing key 'dataset'", "missing key 'bers'",
+        "missing key 'repeats'",
+    ]  # fmt: skip
+    broken = tmp_path / "broken.toml"
+    broken.write_text("model = ")
+    with pytest.raises(RecipeError, match="not valid TOML"):
+        load_recipe(broken)
+    with pytest.raises(RecipeError, match="no such recipe file"):
+        load_recipe(tmp_path / "nope.toml")
+    with pytest.raises(RecipeError, match="not of the form key=value"):
+        parse_overrides(["epochs"])
+    assert parse_overrides(["dataset=digits"]) == {"dataset": "digits"}
