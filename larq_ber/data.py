@@ -454,6 +454,19 @@ def _array_info(
     )
 
 
+def _digits_info(arrays: Arrays) -> DatasetInfo:
+    """`digits` uses the MNIST normalisation, as the MNIST models expect."""
+    (x_train, _), (x_test, _) = arrays
+    return DatasetInfo(
+        name="digits",
+        num_classes=10,
+        input_shape=(28, 28, 1),
+        splits={"train": len(x_train), "test": len(x_test)},
+        mean=(MNIST_MEAN,),
+        std=(MNIST_STD,),
+    )
+
+
 def _local_arrays(kind: str, source: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     if kind == "idx":
         return read_idx(source, split)
@@ -489,12 +502,7 @@ def info(name: str) -> DatasetInfo:
             base, name=name, num_classes=k, splits={"train": None, "test": k * 50}
         )
     if kind == "digits":
-        (x_train, y_train), (x_test, _) = digits_arrays(normalize=False)
-        return dataclasses.replace(
-            _array_info(name, x_train, y_train, len(x_test)),
-            mean=(MNIST_MEAN,),
-            std=(MNIST_STD,),
-        )
+        return _digits_info(digits_arrays(normalize=False))
     images, labels = _local_arrays(kind, detail, "train")
     test_images, _ = _local_arrays(kind, detail, "test")
     return _array_info(name, images, labels, len(test_images))
@@ -651,7 +659,7 @@ def load(
             arrays = digits_arrays(normalize=False)
             images, labels = arrays[0] if training else arrays[1]
             images = np.round(images * 255).astype(np.uint8)
-            meta = info("digits")
+            meta = _digits_info(arrays)
         else:
             images, labels = _local_arrays(kind, detail, split)
             train_images, train_labels = (
