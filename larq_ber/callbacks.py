@@ -143,6 +143,23 @@ class BerLogger(tf.keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Writes the epoch's row and updates Top1Max."""
+        row = self.make_row(epoch, logs)
+        self.append_row(row)
+        self.update_top1_max(row)
+
+    def make_row(self, epoch: int, logs: dict[str, Any] | None) -> dict[str, Any]:
+        """Builds the table row of an epoch from Keras's logs.
+
+        Args:
+            epoch: The 0-based epoch index Keras passes to callbacks.
+            logs: The epoch's logs, with the validation accuracy.
+
+        Returns:
+            The row, a mapping with the keys `COLUMNS`.
+
+        Raises:
+            ValueError: If the logs hold no validation accuracy.
+        """
         logs = logs or {}
         top1 = next((logs[k] for k in _TOP1_KEYS if k in logs), None)
         if top1 is None:
@@ -158,7 +175,7 @@ class BerLogger(tf.keras.callbacks.Callback):
         ber = logs.get("ber", info["ber"])
         neg = info["ber_neg"] if info["ber_neg"] is not None else ber
         pos = info["ber_pos"] if info["ber_pos"] is not None else ber
-        row = {
+        return {
             **info,
             "ber": ber,
             "ber_neg": logs.get("ber_neg", neg),
@@ -170,14 +187,33 @@ class BerLogger(tf.keras.callbacks.Callback):
             "train_loss": float(logs.get("loss", math.nan)),
             "wall_s": round(time.perf_counter() - self._epoch_start, 3),
         }
+
+    def append_row(self, row: Mapping[str, Any]) -> None:
+        """Appends a row to the table, with the header if the file is new or empty.
+
+        The row is flushed and synced to disk before this returns.
+
+        Args:
+            row: A mapping with the keys `COLUMNS`.
+        """
         new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         with open(self.path, "a", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=COLUMNS)
             if new:
                 writer.writeheader()
             writer.writerow(row)
-        if float(top1) > self.top1_max:
-            self.top1_max, self.top1_max_epoch = float(top1), epoch + 1
+            file.flush()
+            os.fsync(file.fileno())
+
+    def update_top1_max(self, row: Mapping[str, Any]) -> None:
+        """Updates `top1_max` / `top1_max_epoch` with a row's accuracy.
+
+        Args:
+            row: A row with `epoch` and `test_top1`.
+        """
+        if float(row["test_top1"]) > self.top1_max:
+            self.top1_max = float(row["test_top1"])
+            self.top1_max_epoch = int(row["epoch"])
 
 
 Schedule = Callable[[int], Any]

@@ -13,7 +13,35 @@ __all__ = ["main"]
 _EXAMPLES = """\
 examples:
   larq-ber demo                        # BER 0 and 4 %, 6 epochs on offline digits
-  larq-ber demo --bers 0 0.04 0.16 --epochs 3
+  larq-ber sweep models/quickstart.toml --out runs/quickstart
+  larq-ber results runs/quickstart --csv quickstart.csv
+  larq-ber plot runs/quickstart --out fig1.png
+"""
+
+_SWEEP_EXAMPLES = """\
+examples:
+  larq-ber sweep models/quickstart.toml --out runs/quickstart
+  larq-ber sweep models/fig1_lenet4_mnist.toml --out runs/fig1 --set epochs=20 \\
+      --set "bers=[0, 0.04]"
+  # resume after a crash or Ctrl-C: run the same command again
+
+  # one sweep on many machines (same --out on a shared disk):
+  KERASTUNER_TUNER_ID=chief KERASTUNER_ORACLE_IP=10.0.0.1 \\
+      KERASTUNER_ORACLE_PORT=8000 larq-ber sweep RECIPE --out /shared/sweep
+  KERASTUNER_TUNER_ID=worker0 KERASTUNER_ORACLE_IP=10.0.0.1 \\
+      KERASTUNER_ORACLE_PORT=8000 larq-ber sweep RECIPE --out /shared/sweep
+"""
+
+_RESULTS_EXAMPLES = """\
+examples:
+  larq-ber results runs/quickstart --csv quickstart.csv
+"""
+
+_PLOT_EXAMPLES = """\
+examples:
+  larq-ber plot runs/quickstart --out fig1.png                 # mean + every run
+  larq-ber plot runs/fig2a --out fig2a.pdf --style std         # mean +- std
+  larq-ber plot runs/fig4b --out fig4b.svg --kind top1max      # <Top1Max> vs BER
 """
 
 
@@ -84,7 +112,114 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=_positive_int, default=32, help="batch size (default: 32)"
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+
+    def command(name: str, help: str, description: str, epilog: str) -> Any:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    sweep = command(
+        "sweep",
+        "run or resume the BER x repeat grid of a recipe",
+        "Train one run per grid point (BER x repeat x subset) of a recipe on "
+        "keras-tuner. Running the same command again resumes; with keras-tuner's "
+        "KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / KERASTUNER_ORACLE_PORT "
+        "variables many processes share one sweep (TUNER_ID=chief serves the grid).",
+        _SWEEP_EXAMPLES,
+    )
+    sweep.add_argument("recipe", help="a recipe file, e.g. models/quickstart.toml")
+    sweep.add_argument("--out", required=True, help="output folder of the sweep")
+    sweep.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe value (TOML syntax), repeatable",
+    )
+    sweep.add_argument("--data-dir", help="TFDS data directory (default: TFDS's)")
+    sweep.add_argument(
+        "--tensorboard", action="store_true", help="write TensorBoard logs per run"
+    )
+    sweep.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar"
+    )
+
+    results = command(
+        "results",
+        "write the tidy table of every epoch of every run",
+        "Collect the per-epoch rows of every run of a sweep folder into one CSV "
+        "file (columns: " + ", ".join(_columns()) + ").",
+        _RESULTS_EXAMPLES,
+    )
+    results.add_argument("out", metavar="DIR", help="the sweep's output folder")
+    results.add_argument("--csv", required=True, help="the CSV file to write")
+
+    plot = command(
+        "plot",
+        "draw the paper's figures from a sweep",
+        "Draw accuracy vs epoch per BER (--kind epochs: mean and every run, or "
+        "mean +- std with --style std) or <Top1Max> vs BER, one line per class "
+        "subset (--kind top1max). The format follows the extension: .png, .pdf, "
+        ".svg.",
+        _PLOT_EXAMPLES,
+    )
+    plot.add_argument("out", metavar="DIR", help="the sweep's output folder")
+    plot.add_argument("--out", dest="figure", required=True, help="figure file")
+    plot.add_argument(
+        "--kind", choices=("epochs", "top1max"), default="epochs", help="figure kind"
+    )
+    plot.add_argument(
+        "--style",
+        choices=("traces", "std"),
+        default="traces",
+        help="for --kind epochs: every run (traces) or mean +- std (std)",
+    )
     return parser
+
+
+def _columns() -> tuple[str, ...]:
+    from larq_ber.callbacks import COLUMNS
+
+    return COLUMNS
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from larq_ber.recipes import RecipeError, load_recipe, parse_overrides
+    from larq_ber.sweep import run_sweep
+
+    try:
+        recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
+    except RecipeError as error:
+        print(f"larq-ber sweep: {error}", file=sys.stderr)
+        return 2
+    try:
+        summary = run_sweep(
+            recipe,
+            args.out,
+            data_dir=args.data_dir,
+            tensorboard=args.tensorboard,
+            progress=not args.no_progress,
+        )
+    except ValueError as error:
+        print(f"larq-ber sweep: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{summary.finished} of {summary.total} runs finished in {summary.out} "
+        f"(this process: {summary.role})."
+    )
+    if summary.failed:
+        print(
+            f"{len(summary.failed)} run(s) failed: {', '.join(summary.failed)}; run "
+            "the same command again to retry them.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,7 +250,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.bers, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
         )
         print(format_table(curves))
-    return 0
+        return 0
+    if args.command == "sweep":
+        return _sweep(args)
+    try:
+        if args.command == "results":
+            from larq_ber.sweep import write_results
+
+            count = write_results(args.out, args.csv)
+            print(f"{count} rows written to {args.csv}")
+            return 0
+        from larq_ber.plots import save_figure
+
+        path = save_figure(args.out, args.figure, kind=args.kind, style=args.style)
+        print(f"figure written to {path}")
+        return 0
+    except (FileNotFoundError, ValueError) as error:
+        print(f"larq-ber {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

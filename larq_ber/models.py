@@ -618,14 +618,15 @@ class TrainingDefaults:
 
     def learning_rate_schedule(
         self, steps_per_epoch: int
-    ) -> tf.keras.optimizers.schedules.PiecewiseConstantDecay:
+    ) -> tf.keras.optimizers.schedules.PiecewiseConstantDecay | float:
         """The step-wise learning-rate schedule, in optimizer steps.
 
         Args:
             steps_per_epoch: Optimizer steps in one epoch (>= 1).
 
         Returns:
-            A Keras `PiecewiseConstantDecay` schedule.
+            A Keras `PiecewiseConstantDecay` schedule, or the constant
+            `learning_rate` when `decay_epochs` is empty.
 
         Raises:
             ValueError: If `steps_per_epoch` < 1.
@@ -639,6 +640,8 @@ class TrainingDefaults:
             raise ValueError(
                 f"`steps_per_epoch` must be >= 1, got {steps_per_epoch!r}."
             )
+        if not self.decay_epochs:
+            return self.learning_rate
         values = [
             self.learning_rate * self.decay_factor**i
             for i in range(len(self.decay_epochs) + 1)

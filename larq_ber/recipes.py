@@ -33,6 +33,7 @@ __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_overrides"]
 
 _MODELS = ("lenet4", "nin", "binary_alexnet")
 _OPTIMIZERS = ("sgd", "adam")
+_STRATEGIES = ("default", "mirrored")
 
 
 class RecipeError(ValueError):
@@ -71,7 +72,10 @@ class Recipe:
         seed: Seed of the first repeat; repeat r uses `seed + r`.
         subsets: ImageNet class subsets to sweep over, each
             `"classes=K,subset_seed=S"` (empty: the dataset as named).
-        input_shape: Input shape to build the model with (`None`: the dataset's).
+        input_shape: Input shape to build the model with (`None`: the dataset's);
+            images are resized to it.
+        strategy: `tf.distribute` strategy of each run: `"default"` (one device)
+            or `"mirrored"` (all local GPUs, e.g. for ImageNet AlexNet).
     """
 
     name: str
@@ -90,6 +94,7 @@ class Recipe:
     seed: int = 0
     subsets: tuple[str, ...] = ()
     input_shape: tuple[int, int, int] | None = None
+    strategy: str = "default"
 
     def datasets(self) -> list[str]:
         """The dataset names of the grid: one per subset, or the dataset itself.
@@ -219,8 +224,14 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         "bers",
         isinstance(bers, list)
         and bool(bers)
-        and all(_is_number(b) and 0 <= b <= 1 for b in bers),
-        "a non-empty list of rates in [0, 1]",
+        and all(_is_number(b) and 0 <= b <= 1 for b in bers)
+        and len(set(bers)) == len(bers),
+        "a non-empty list of distinct rates in [0, 1]",
+    )
+    check(
+        "strategy",
+        values.get("strategy", "default") in _STRATEGIES,
+        f"one of {list(_STRATEGIES)}",
     )
     for key in ("repeats", "epochs", "batch_size"):
         check(key, _is_int(values.get(key)) and values[key] >= 1, "an integer >= 1")
@@ -300,4 +311,5 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         seed=values.get("seed", 0),
         subsets=tuple(subsets),
         input_shape=None if shape is None else tuple(shape),
+        strategy=values.get("strategy", "default"),
     )

@@ -1,0 +1,253 @@
+"""The paper's figures from a sweep's table (`larq_ber.sweep.read_results`).
+
+* `plot_epochs` — error-free test top-1 accuracy vs epoch, one colour per BER:
+  the mean with every individual run (`style="traces"`, Fig. 1) or the mean ± one
+  standard deviation over the repeats (`style="std"`, Fig. 2–4a); one panel per
+  class subset.
+* `plot_top1max` — ⟨Top1Max⟩ (the mean over repeats of each run's best epoch)
+  vs BER, with ± one standard deviation, one line per class subset (Fig. 4b).
+
+`save_figure` draws either from a sweep folder and writes PNG, PDF or SVG, chosen
+by the file extension.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FORMATS", "plot_epochs", "plot_top1max", "save_figure", "top1max_table"]
+
+#: File extensions `save_figure` writes.
+FORMATS = (".png", ".pdf", ".svg")
+_STYLES = ("traces", "std")
+
+
+def _runs(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, float], dict[str, dict]]:
+    """(subset, ber) → run_id → {epoch: top1}."""
+    runs: dict[tuple[str, float], dict[str, dict]] = collections.defaultdict(
+        lambda: collections.defaultdict(dict)
+    )
+    for row in rows:
+        runs[(row["subset"], float(row["ber"]))][row["run_id"]][int(row["epoch"])] = (
+            float(row["test_top1"])
+        )
+    return runs
+
+
+def _label(subset: str, dataset: str = "") -> str:
+    return subset or dataset or "all classes"
+
+
+def plot_epochs(
+    rows: Sequence[dict[str, Any]], *, style: str = "traces", axes: Any = None
+) -> Any:
+    """Draws accuracy vs epoch for every BER (Fig. 1 and 2 of the paper).
+
+    Args:
+        rows: Rows of `read_results` (keys `subset`, `ber`, `run_id`, `epoch`,
+            `test_top1`).
+        style: `"traces"`: mean and every run (thin); `"std"`: mean ± one
+            standard deviation over the runs.
+        axes: Matplotlib axes, one per class subset (`None`: a new figure).
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: If `style` is unknown, `rows` is empty, or `axes` has fewer
+            entries than there are subsets.
+
+    Example:
+        >>> rows = [{"subset": "", "ber": b, "run_id": f"r{b}{s}", "epoch": e,
+        ...          "test_top1": 0.9 - b + 0.01 * e + 0.01 * s}
+        ...         for b in (0.0, 0.1) for s in (0, 1) for e in (1, 2, 3)]
+        >>> fig = plot_epochs(rows, style="std")
+        >>> len(fig.axes[0].lines)
+        2
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    if style not in _STYLES:
+        raise ValueError(f"`style` must be one of {list(_STYLES)}, got {style!r}.")
+    if not rows:
+        raise ValueError("`rows` is empty: there is nothing to plot.")
+    runs = _runs(rows)
+    subsets = sorted({subset for subset, _ in runs})
+    if axes is None:
+        fig, axes = plt.subplots(
+            1, len(subsets), figsize=(5.5 * len(subsets), 4), squeeze=False
+        )
+        axes = list(axes[0])
+    axes = list(np.atleast_1d(axes))
+    if len(axes) < len(subsets):
+        raise ValueError(
+            f"`axes` has {len(axes)} entries, the rows have {len(subsets)} subsets."
+        )
+    colours = plt.get_cmap("viridis")
+    bers = sorted({ber for _, ber in runs})
+    for ax, subset in zip(axes, subsets, strict=False):
+        for i, ber in enumerate(bers):
+            if (subset, ber) not in runs:
+                continue
+            colour = colours(i / max(1, len(bers) - 1))
+            traces = runs[(subset, ber)]
+            epochs = np.arange(1, max(max(t) for t in traces.values()) + 1)
+            acc = np.full((len(traces), len(epochs)), np.nan)
+            for r, trace in enumerate(traces.values()):
+                for epoch, value in trace.items():
+                    acc[r, epoch - 1] = 100 * value
+            mean = np.nanmean(acc, axis=0)
+            label = f"BER {100 * ber:g} % (n={len(traces)})"
+            if style == "traces":
+                for trace_values in acc:
+                    ax.plot(epochs, trace_values, color=colour, lw=0.6, alpha=0.35)
+            else:
+                std = np.nanstd(acc, axis=0)
+                ax.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.2)
+            ax.plot(epochs, mean, color=colour, lw=2, label=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("error-free test top-1 accuracy (%)")
+        ax.set_title(_label(subset, rows[0].get("dataset", "")))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    fig = axes[0].figure
+    fig.tight_layout()
+    return fig
+
+
+def top1max_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """⟨Top1Max⟩ per (subset, BER): mean and standard deviation over the runs.
+
+    Args:
+        rows: Rows of `read_results`.
+
+    Returns:
+        One record per (subset, BER) with `subset`, `ber`, `runs`, `mean`, `std`
+        (fractions; `std` is the population standard deviation, 0 for one run).
+
+    Example:
+        >>> rows = [{"subset": "", "ber": 0.0, "run_id": r, "epoch": e,
+        ...          "test_top1": v} for r, e, v in
+        ...         [("a", 1, 0.5), ("a", 2, 0.7), ("b", 1, 0.9), ("b", 2, 0.8)]]
+        >>> top1max_table(rows)
+        [{'subset': '', 'ber': 0.0, 'runs': 2, 'mean': 0.8, 'std': 0.1}]
+    """
+    table = []
+    for (subset, ber), traces in sorted(_runs(rows).items()):
+        best = np.array([max(t.values()) for t in traces.values()])
+        table.append(
+            {
+                "subset": subset,
+                "ber": ber,
+                "runs": len(best),
+                "mean": round(float(best.mean()), 12),
+                "std": round(float(best.std()), 12),
+            }
+        )
+    return table
+
+
+def plot_top1max(rows: Sequence[dict[str, Any]], *, ax: Any = None) -> Any:
+    """Draws ⟨Top1Max⟩ vs BER, one line per class subset (Fig. 4b of the paper).
+
+    Args:
+        rows: Rows of `read_results`.
+        ax: Matplotlib axes (`None`: a new figure).
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: If `rows` is empty.
+
+    Example:
+        >>> rows = [{"subset": "", "ber": b, "run_id": f"r{b}", "epoch": 1,
+        ...          "test_top1": 0.9 - b} for b in (0.0, 0.1, 0.2)]
+        >>> fig = plot_top1max(rows)
+        >>> len(fig.axes[0].lines)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("`rows` is empty: there is nothing to plot.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4))
+    table = top1max_table(rows)
+    for subset in sorted({r["subset"] for r in table}):
+        points = [r for r in table if r["subset"] == subset]
+        ber = np.array([100 * r["ber"] for r in points])
+        mean = np.array([100 * r["mean"] for r in points])
+        std = np.array([100 * r["std"] for r in points])
+        runs = max(r["runs"] for r in points)
+        ax.errorbar(
+            ber,
+            mean,
+            yerr=std,
+            marker="o",
+            capsize=3,
+            label=f"{_label(subset, rows[0].get('dataset', ''))} (n={runs})",
+        )
+    ax.set_xlabel("bit error rate during training (%)")
+    ax.set_ylabel("⟨Top1Max⟩ error-free test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def save_figure(
+    out: str | Path, path: str | Path, *, kind: str = "epochs", style: str = "traces"
+) -> Path:
+    """Draws a figure of a sweep folder and writes it (PNG, PDF or SVG).
+
+    Args:
+        out: The sweep's output folder.
+        path: The file to write; its extension picks the format (`FORMATS`).
+        kind: `"epochs"` (`plot_epochs`) or `"top1max"` (`plot_top1max`).
+        style: For `kind="epochs"`: `"traces"` or `"std"`.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: If `kind`, `style` or the extension is unknown.
+        FileNotFoundError: If `out` has no results or the folder of `path` does
+            not exist.
+
+    Example:
+        >>> save_figure("runs/quickstart", "fig.png")  # doctest: +SKIP
+        PosixPath('fig.png')
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from larq_ber.sweep import read_results
+
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(
+            f"`--out` must end in one of {list(FORMATS)}, got {str(path)!r}."
+        )
+    if kind not in ("epochs", "top1max"):
+        raise ValueError(f"`kind` must be 'epochs' or 'top1max', got {kind!r}.")
+    if style not in _STYLES:
+        raise ValueError(f"`style` must be one of {list(_STYLES)}, got {style!r}.")
+    if not path.resolve().parent.is_dir():
+        raise FileNotFoundError(
+            f"`--out`: the folder {str(path.resolve().parent)!r} does not exist."
+        )
+    rows = read_results(out)
+    fig = plot_epochs(rows, style=style) if kind == "epochs" else plot_top1max(rows)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path
