@@ -13,9 +13,11 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## demo: install everything, train LeNet-4 on offline digits at BER 0 and 4 %
+## demo: install everything, sweep the quickstart recipe (LeNet-4, offline digits) and plot it
 demo: $(STAMP)
-	$(BIN)/larq-ber demo
+	$(BIN)/larq-ber sweep models/quickstart.toml --out runs/quickstart
+	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/accuracy_vs_epoch.png
+	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/top1max_vs_ber.png --kind top1max
 
 ## test: install everything and run the whole test suite
 test: $(STAMP)
@@ -35,10 +37,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## benchmark: quantizer overhead and input pipeline (about 20 minutes)
+## benchmark: quantizer overhead, input pipeline, sweep throughput (about 25 minutes)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/quantizer_overhead.py
 	$(BIN)/python benchmarks/input_pipeline.py
+	$(BIN)/python benchmarks/sweep_throughput.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -635,7 +635,28 @@ class SweepOracle(kt.Oracle):
                 digest = self._id_to_hash.get(trial_id)
                 self._tried_so_far.discard(digest)
                 trial.status = "STOPPED"
-        self._retry_queue = [t for t in self._retry_queue if t in self.trials]
+                self._save_trial(trial)
+        # keras-tuner saves the state of `end_trial` before it removes the trial
+        # from the ongoing ones; a trial that completed is not retried.
+        queue: list[str] = getattr(self, "_retry_queue")  # noqa: B009 (untyped base)
+        self._retry_queue = [
+            t
+            for t in queue
+            if t in self.trials and self.trials[t].status != "COMPLETED"
+        ]
+
+    @kt.synchronized
+    def end_trial(self, trial: kt.engine.trial.Trial) -> None:
+        """keras-tuner's `end_trial`, then the state saved once more.
+
+        keras-tuner writes the state before it removes the trial from the ongoing
+        ones; saving again keeps a chief killed right after from retrying it.
+
+        Args:
+            trial: The finished trial.
+        """
+        super().end_trial(trial)
+        self.save()
 
     def done(self) -> int:
         """Number of grid points whose trial completed.
@@ -767,7 +788,7 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
             finally:
                 self.bar = None
 
-    def search(self) -> None:  # type: ignore[override]
+    def search(self) -> None:
         """Runs grid points until none is left (or serves them, as the chief)."""
         if kt.src.distribute.utils.is_chief_oracle():
             self.save()
