@@ -205,7 +205,7 @@ def _sweep(args: argparse.Namespace) -> int:
             tensorboard=args.tensorboard,
             progress=not args.no_progress,
         )
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         print(f"larq-ber sweep: {error}", file=sys.stderr)
         return 2
     print(

@@ -419,7 +419,7 @@ def train_run(
         >>> train_run(recipe, grid(recipe)[0], "runs/one")  # doctest: +SKIP
         RunResult(run_id='ber0_rep0', top1_max=0.84, ...)
     """
-    from larq_ber.data import load
+    from larq_ber.data import info, load
     from larq_ber.models import MODELS, training_defaults
 
     run_dir = Path(run_dir)
@@ -435,9 +435,7 @@ def train_run(
     tf.keras.utils.set_random_seed(seed)
     dataset = point.dataset(recipe)
     shape = tuple(record["input_shape"])
-    from larq_ber.data import info
-
-    source_shape = info(dataset).input_shape
+    meta = info(dataset)
     train = load(
         dataset,
         split="train",
@@ -447,13 +445,12 @@ def train_run(
         seed=seed,
     )
     test = load(dataset, split="test", batch_size=recipe.batch_size, data_dir=data_dir)
-    train, test = (
-        _resize(train, shape, source_shape),
-        _resize(test, shape, source_shape),
-    )
+    train = _resize(train, shape, meta.input_shape)
+    test = _resize(test, shape, meta.input_shape)
     steps = int(train.cardinality())
-    if steps < 1:  # unknown: count once
-        steps = sum(1 for _ in train)
+    if steps < 1:  # unknown to tf.data: from the split size, or counted once
+        size = (meta.splits or {}).get("train")
+        steps = math.ceil(size / recipe.batch_size) if size else sum(1 for _ in train)
     settings = dataclasses.replace(
         training_defaults(recipe.model),
         optimizer=recipe.optimizer,
@@ -692,6 +689,11 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
         tensorboard: Whether every run also writes TensorBoard logs.
         progress: Whether to show a progress bar over the whole sweep.
         overwrite: Whether to discard keras-tuner's state (not the runs) first.
+
+    Example:
+        >>> from larq_ber.recipes import load_recipe
+        >>> recipe = load_recipe("models/quickstart.toml")
+        >>> SweepTuner(recipe, "runs/q").search()  # doctest: +SKIP
     """
 
     def __init__(
