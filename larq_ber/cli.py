@@ -37,6 +37,13 @@ examples:
   larq-ber results runs/quickstart --csv quickstart.csv
 """
 
+_EXPORT_EXAMPLES = """\
+examples:
+  larq-ber export runs/quickstart/runs/ber0.04_rep0 --out lenet4.tflite
+  larq-ber export runs/quickstart/runs/ber0.04_rep0 --out final.tflite --which final \\
+      --target xcore --json
+"""
+
 _PLOT_EXAMPLES = """\
 examples:
   larq-ber plot runs/quickstart --out fig1.png                 # mean + every run
@@ -179,7 +186,68 @@ def build_parser() -> argparse.ArgumentParser:
         default="traces",
         help="for --kind epochs: every run (traces) or mean +- std (std)",
     )
+
+    export = command(
+        "export",
+        "convert a run of a sweep to a verified LCE .tflite",
+        "Rebuild a sweep run's model with its Top1Max (--which best) or final "
+        "weights, convert it with Larq Compute Engine, compare LCE's interpreter "
+        "with Keras on random inputs, and write the file only if they agree. "
+        "Prints the report: sizes, op census, binary/float layers, parity.",
+        _EXPORT_EXAMPLES,
+    )
+    export.add_argument("run", metavar="RUN_DIR", help="OUT/runs/<run_id> of a sweep")
+    export.add_argument("--out", required=True, help="the .tflite file to write")
+    export.add_argument(
+        "--which",
+        choices=("best", "final"),
+        default="best",
+        help="weights at Top1Max (best, default) or after the last epoch (final)",
+    )
+    export.add_argument(
+        "--target", choices=("arm", "xcore"), default="arm", help="LCE target"
+    )
+    export.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=64,
+        help="random inputs to verify on (default: 64)",
+    )
+    export.add_argument(
+        "--no-verify", action="store_true", help="skip the interpreter comparison"
+    )
+    export.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    import json
+
+    import numpy as np
+
+    from larq_ber.export import ExportError, export_run
+
+    samples = None
+    run_file = os.path.join(args.run, "run.json")
+    if os.path.exists(run_file):
+        with open(run_file) as file:
+            shape = json.load(file)["input_shape"]
+        rng = np.random.default_rng(0)
+        samples = rng.standard_normal((args.samples, *shape), np.float32)
+    try:
+        report = export_run(
+            args.run,
+            args.out,
+            which=args.which,
+            target=args.target,
+            verify=not args.no_verify,
+            verify_samples=samples,
+        )
+    except (ValueError, FileNotFoundError, ExportError) as error:
+        print(f"larq-ber export: {error}", file=sys.stderr)
+        return 2
+    print(report.to_json() if args.json else report)
+    return 0
 
 
 def _columns() -> tuple[str, ...]:
@@ -253,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "export":
+        return _export(args)
     try:
         if args.command == "results":
             from larq_ber.sweep import write_results

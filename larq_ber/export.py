@@ -1,12 +1,48 @@
-"""Inspection of models converted to TFLite / Larq Compute Engine flatbuffers."""
+"""Export of (BER-trained) Larq models to Larq Compute Engine / TFLite, verified.
+
+`to_tflite` converts a Keras model with `larq_compute_engine.convert_keras_model`,
+checks the flatbuffer and — unless told not to — runs it in LCE's interpreter
+against Keras's own `training=False` prediction before it writes anything, so a file
+on disk is one that passed. `BerSteSign` flips nothing at inference, so a model
+trained with bit errors exports to exactly the ops of the same model trained
+without them. The `ExportReport` says what came out: the file size and the size of
+the equivalent float32 TFLite model, an op census, which Keras layers became binary
+ops and which stayed float (and why, where that can be told), and the parity.
+
+`export_run` does the same for a run of a sweep (`larq_ber.sweep`), rebuilding the
+model from the run's `run.json` and its Top1Max or final weights; the command line's
+`larq-ber export RUN_DIR --out model.tflite` calls it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
+import numpy as np
+import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
 
-__all__ = ["RANDOM_OPS", "op_census"]
+__all__ = [
+    "RANDOM_OPS",
+    "TARGETS",
+    "ExportError",
+    "ExportReport",
+    "LayerExport",
+    "export_run",
+    "layer_ops",
+    "op_census",
+    "to_float_tflite",
+    "to_tflite",
+]
+
+#: Targets of `larq_compute_engine.convert_keras_model`.
+TARGETS = ("arm", "xcore")
 
 #: TFLite and TF ops that draw random numbers; none may survive in an export.
 RANDOM_OPS = frozenset(
@@ -59,3 +95,474 @@ def op_census(flatbuffer: bytes) -> Counter[str]:
             else:
                 census[_BUILTIN_NAMES[builtin]] += 1
     return census
+
+
+def _ops(flatbuffer: bytes) -> list[tuple[str, list[str]]]:
+    """(operator name, names of its input and output tensors) for every operator."""
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
+    result = []
+    for subgraph in model.subgraphs or ():
+        for op in subgraph.operators or ():
+            code = model.operatorCodes[op.opcodeIndex]
+            builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
+            name = (
+                code.customCode.decode()
+                if builtin == schema.BuiltinOperator.CUSTOM
+                else _BUILTIN_NAMES[builtin]
+            )
+            tensors = [
+                subgraph.tensors[i].name.decode()
+                for i in [*(op.inputs if op.inputs is not None else ()),
+                          *(op.outputs if op.outputs is not None else ())]
+                if i >= 0
+            ]  # fmt: skip
+            result.append((name, tensors))
+    return result
+
+
+def layer_ops(model: tf.keras.Model, flatbuffer: bytes) -> dict[str, Counter[str]]:
+    """Attributes the operators of a converted model to the Keras layers.
+
+    The converter names tensors after the TensorFlow name scopes they come from
+    (`model/binary_conv_2/ste_sign/Sign;…`), so an operator belongs to every layer
+    whose name is a component of one of its input or output tensor names. Fused
+    operators can belong to several layers.
+
+    Args:
+        model: The Keras model that was converted.
+        flatbuffer: Its TFLite / LCE flatbuffer.
+
+    Returns:
+        For each layer name, a `Counter` of the operators attributed to it.
+
+    Example:
+        >>> ops = layer_ops(model, lce.convert_keras_model(model))  # doctest: +SKIP
+        >>> ops["binary_conv_2"]["LceBconv2d"]  # doctest: +SKIP
+        1
+    """
+    names = {layer.name for layer in model.layers}
+    found: dict[str, Counter[str]] = {name: Counter() for name in names}
+    for op, tensors in _ops(flatbuffer):
+        owners = {
+            component
+            for tensor in tensors
+            for part in tensor.split(";")
+            for component in part.split("/")
+            if component in names
+        }
+        for owner in owners:
+            found[owner][op] += 1
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerExport:
+    """What one Keras layer with weights became in the flatbuffer.
+
+    Attributes:
+        name: The Keras layer name.
+        kind: The layer class name.
+        binarized: Whether both its input and its kernel are quantized to 1 bit.
+        ops: Operators attributed to it (`layer_ops`).
+        binary: Whether it became a binary operator (`LceBconv2d`).
+        reason: Why it stayed float, or a note (empty when there is nothing to
+            say).
+    """
+
+    name: str
+    kind: str
+    binarized: bool
+    ops: tuple[str, ...]
+    binary: bool
+    reason: str = ""
+
+
+def _precision(quantizer: Any) -> int | None:
+    return getattr(quantizer, "precision", None) if quantizer is not None else None
+
+
+def _layer_reports(model: tf.keras.Model, flatbuffer: bytes) -> list[LayerExport]:
+    ops = layer_ops(model, flatbuffer)
+    reports = []
+    for layer in model.layers:
+        if not getattr(layer, "kernel", None) is not None:
+            continue
+        input_q = getattr(layer, "input_quantizer", None)
+        kernel_q = getattr(layer, "kernel_quantizer", None)
+        binarized = _precision(input_q) == 1 and _precision(kernel_q) == 1
+        found = ops.get(layer.name, Counter())
+        binary = found["LceBconv2d"] > 0
+        dense = isinstance(layer, tf.keras.layers.Dense)
+        if binary:
+            reason = ""
+        elif not hasattr(layer, "input_quantizer"):
+            reason = "a float Keras layer (not a larq quantized layer)"
+        elif input_q is None:
+            reason = "real-valued input (input_quantizer=None), e.g. the first layer"
+        elif _precision(input_q) != 1:
+            reason = f"input quantizer {type(input_q).__name__} is not 1-bit"
+        elif _precision(kernel_q) != 1:
+            reason = "kernel not binarized (kernel_quantizer is not 1-bit)"
+        elif dense:
+            reason = (
+                "LCE has no binary fully-connected kernel: a binary QuantDense runs "
+                "as float FULLY_CONNECTED on dequantized ±1 inputs; build it as a 1×1 "
+                "QuantConv2D on a 1×1 map, as larq_ber.models does"
+            )
+        else:
+            config = layer.get_config()
+            reason = (
+                "not converted to LceBconv2d (padding="
+                f"{config.get('padding')!r}, pad_values={config.get('pad_values')!r},"
+                f" {layer.input_shape[-1]} input channels)"
+            )
+        reports.append(
+            LayerExport(
+                name=layer.name,
+                kind=type(layer).__name__,
+                binarized=binarized,
+                ops=tuple(sorted(found)),
+                binary=binary,
+                reason=reason,
+            )
+        )
+    return reports
+
+
+class ExportError(RuntimeError):
+    """The converted model is not safe to ship; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportReport:
+    """The outcome of `to_tflite`.
+
+    Attributes:
+        path: The file written.
+        target: `"arm"` or `"xcore"`.
+        size_bytes: Size of the LCE flatbuffer (bytes).
+        float_size_bytes: Size of the same model converted by the plain TFLite
+            converter, float32 weights (bytes).
+        census: Operator counts (`op_census`; 0 for absent operators).
+        layers: What each Keras layer with weights became.
+        verified: Whether the interpreter was compared with Keras.
+        samples: Number of inputs compared.
+        max_abs_diff: Largest |LCE − Keras| over all outputs (`None` unverified).
+        within_tolerance: Fraction of inputs whose outputs all agree within
+            `atol`.
+        top1_agreement: Fraction of inputs with the same arg-max.
+        atol: The absolute tolerance of the comparison.
+        min_agreement: The fraction both agreements had to reach.
+    """
+
+    path: str
+    target: str
+    size_bytes: int
+    float_size_bytes: int
+    census: Counter[str]
+    layers: tuple[LayerExport, ...]
+    verified: bool
+    samples: int = 0
+    max_abs_diff: float | None = None
+    within_tolerance: float | None = None
+    top1_agreement: float | None = None
+    atol: float = 1e-4
+    min_agreement: float = 0.97
+
+    @property
+    def size_ratio(self) -> float:
+        """Float32 TFLite size / LCE size."""
+        return self.float_size_bytes / self.size_bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data.
+
+        Returns:
+            A dictionary (layers as a list of dictionaries).
+        """
+        data = dataclasses.asdict(self)
+        data["census"] = dict(sorted(self.census.items()))
+        data["size_ratio"] = round(self.size_ratio, 3)
+        return data
+
+    def to_json(self) -> str:
+        """The report as indented JSON.
+
+        Returns:
+            The JSON text.
+        """
+        return json.dumps(self.to_dict(), indent=2)
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.path} ({self.target}): {self.size_bytes / 1024:.1f} KiB, float32 "
+            f"TFLite {self.float_size_bytes / 1024:.1f} KiB ({self.size_ratio:.1f}x)",
+            "ops: " + ", ".join(f"{k} {v}" for k, v in sorted(self.census.items())),
+            "layers:",
+        ]
+        for layer in self.layers:
+            became = "binary" if layer.binary else "float "
+            ops = ", ".join(layer.ops)
+            note = f" — {layer.reason}" if layer.reason else ""
+            lines.append(f"  {became} {layer.name} ({layer.kind}): {ops}{note}")
+        if self.verified:
+            lines.append(
+                f"parity on {self.samples} inputs: max |LCE - Keras| "
+                f"{self.max_abs_diff:.2e}, within {self.atol:g}: "
+                f"{100 * (self.within_tolerance or 0):.1f} %, same top-1: "
+                f"{100 * (self.top1_agreement or 0):.1f} %"
+            )
+        else:
+            lines.append("not verified")
+        return "\n".join(lines)
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if not path.resolve().parent.is_dir():
+        raise FileNotFoundError(
+            f"`path` {str(path)!r}: the folder {str(path.resolve().parent)!r} does not "
+            "exist."
+        )
+    return path
+
+
+def to_float_tflite(model: tf.keras.Model, path: str | os.PathLike[str]) -> int:
+    """Converts with the plain TFLite converter (float32), for comparison.
+
+    larq's quantizers become float `SIGN` operations and the weights stay float32;
+    this is the model an edge device would run without LCE.
+
+    Args:
+        model: A Keras model.
+        path: The `.tflite` file to write (its folder must exist).
+
+    Returns:
+        The size of the file (bytes).
+
+    Raises:
+        FileNotFoundError: If the folder of `path` does not exist.
+
+    Example:
+        >>> to_float_tflite(model, "model_float.tflite")  # doctest: +SKIP
+        1737660
+    """
+    path = _check_path(path)
+    flatbuffer = _float_flatbuffer(model)
+    path.write_bytes(flatbuffer)
+    return len(flatbuffer)
+
+
+def _float_flatbuffer(model: tf.keras.Model) -> bytes:
+    return bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+
+
+def _interpreter_outputs(flatbuffer: bytes, inputs: np.ndarray) -> np.ndarray:
+    import larq_compute_engine as lce
+
+    interpreter = lce.testing.Interpreter(flatbuffer, num_threads=1)
+    x = inputs
+    if interpreter.input_types[0] == np.int8:
+        scale, zero = interpreter.input_scales[0], interpreter.input_zero_points[0]
+        x = np.clip(np.round(inputs / scale + zero), -128, 127).astype(np.int8)
+    y = np.asarray(interpreter.predict(x))
+    if interpreter.output_types[0] == np.int8:
+        scale, zero = interpreter.output_scales[0], interpreter.output_zero_points[0]
+        y = (y.astype(np.float32) - zero) * scale
+    return y
+
+
+def to_tflite(
+    model: tf.keras.Model,
+    path: str | os.PathLike[str],
+    *,
+    target: str = "arm",
+    inference_input_type: tf.DType = tf.float32,
+    verify: bool = True,
+    verify_samples: np.ndarray | None = None,
+    atol: float = 1e-4,
+    min_agreement: float = 0.97,
+) -> ExportReport:
+    r"""Converts a Larq model for Larq Compute Engine, checks it, then writes it.
+
+    Nothing is written unless the checks pass: no operator that draws random
+    numbers may survive (`RANDOM_OPS`), and with `verify` LCE's interpreter must
+    agree with Keras's `model.predict` (which runs `training=False`, so without bit
+    errors): on at least `min_agreement` of the inputs every output within
+    `atol`, and the same top-1 class on at least `min_agreement` of them. A sign
+    taken of a value within float rounding of 0 can legitimately differ between
+    the two, which is why a small fraction of inputs may disagree.
+
+    Args:
+        model: A Keras model with binarized layers (e.g. `larq_ber.models.LeNet4`).
+        path: The `.tflite` file to write (its folder must exist).
+        target: `"arm"` or `"xcore"` (LCE's targets).
+        inference_input_type: `tf.float32` or `tf.int8` (LCE's converter option).
+        verify: Whether to compare the interpreter with Keras before writing.
+        verify_samples: Inputs to compare on, shape `(n, *model.input_shape[1:])`;
+            `None`: 64 standard-normal inputs (seeded).
+        atol: Absolute tolerance on the outputs (> 0).
+        min_agreement: Fraction of inputs that must agree, in (0, 1].
+
+    Returns:
+        The `ExportReport`.
+
+    Raises:
+        ValueError: If `target` or `inference_input_type` is unknown, the model
+            has no binarized layer, or `verify_samples` has the wrong shape.
+        FileNotFoundError: If the folder of `path` does not exist.
+        ExportError: If a random operator survived, or the interpreter disagrees
+            with Keras beyond the tolerance (the message says which; no file is
+            written).
+
+    Example:
+        >>> from larq_ber.models import LeNet4
+        >>> report = to_tflite(LeNet4(ber=0.04), "lenet4.tflite")  # doctest: +SKIP
+        >>> report.census["LceBconv2d"]  # doctest: +SKIP
+        2
+    """
+    import larq_compute_engine as lce
+
+    if target not in TARGETS:
+        raise ValueError(f"`target` must be one of {list(TARGETS)}, got {target!r}.")
+    if inference_input_type not in (tf.float32, tf.int8):
+        raise ValueError(
+            "`inference_input_type` must be tf.float32 or tf.int8, got "
+            f"{inference_input_type!r}."
+        )
+    if not atol > 0:
+        raise ValueError(f"`atol` must be > 0, got {atol!r}.")
+    if not 0 < min_agreement <= 1:
+        raise ValueError(f"`min_agreement` must be in (0, 1], got {min_agreement!r}.")
+    path = _check_path(path)
+    binarized = [
+        layer.name
+        for layer in model.layers
+        if _precision(getattr(layer, "input_quantizer", None)) == 1
+        and _precision(getattr(layer, "kernel_quantizer", None)) == 1
+    ]
+    if not binarized:
+        raise ValueError(
+            f"`model` {model.name!r} has no binarized layer (a larq layer with 1-bit "
+            "input_quantizer and kernel_quantizer): LCE would produce no binary op. "
+            "Use to_float_tflite for a float model."
+        )
+    shape = tuple(model.input_shape[1:])
+    if verify_samples is not None:
+        verify_samples = np.asarray(verify_samples, dtype=np.float32)
+        if verify_samples.ndim != len(shape) + 1 or verify_samples.shape[1:] != shape:
+            raise ValueError(
+                f"`verify_samples` must have shape (n, {', '.join(map(str, shape))}), "
+                f"got {verify_samples.shape}."
+            )
+    flatbuffer = bytes(
+        lce.convert_keras_model(
+            model, target=target, inference_input_type=inference_input_type
+        )
+    )
+    census = op_census(flatbuffer)
+    random_ops = sorted(RANDOM_OPS & set(census))
+    if random_ops:
+        raise ExportError(
+            f"random operators survived the conversion: {random_ops}; the exported "
+            "model would not be deterministic. Nothing was written."
+        )
+    report: dict[str, Any] = {"verified": False}
+    if verify:
+        x = verify_samples
+        if x is None:
+            x = np.random.default_rng(0).standard_normal((64, *shape), np.float32)
+        expected = np.asarray(model.predict(x, verbose=0, batch_size=32))
+        got = _interpreter_outputs(flatbuffer, x).reshape(expected.shape)
+        diff = np.abs(got - expected).reshape(len(x), -1)
+        report = {
+            "verified": True,
+            "samples": len(x),
+            "max_abs_diff": float(diff.max()),
+            "within_tolerance": float(np.mean(diff.max(axis=1) <= atol)),
+            "top1_agreement": float(
+                np.mean(
+                    got.reshape(len(x), -1).argmax(-1)
+                    == expected.reshape(len(x), -1).argmax(-1)
+                )
+            ),
+        }
+        failing = [
+            f"{key} {100 * report[key]:.1f} %"
+            for key in ("within_tolerance", "top1_agreement")
+            if report[key] < min_agreement
+        ]
+        if failing:
+            raise ExportError(
+                f"LCE's interpreter disagrees with Keras: {', '.join(failing)} of "
+                f"{len(x)} inputs (need {100 * min_agreement:.0f} %; atol {atol:g}, "
+                f"max |diff| {report['max_abs_diff']:.3g}). Nothing was written."
+            )
+    path.write_bytes(flatbuffer)
+    return ExportReport(
+        path=str(path),
+        target=target,
+        size_bytes=len(flatbuffer),
+        float_size_bytes=len(_float_flatbuffer(model)),
+        census=census,
+        layers=tuple(_layer_reports(model, flatbuffer)),
+        atol=atol,
+        min_agreement=min_agreement,
+        **report,
+    )
+
+
+def export_run(
+    run_dir: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    which: str = "best",
+    **kwargs: Any,
+) -> ExportReport:
+    """Exports a run of a sweep: its model with its Top1Max or final weights.
+
+    Args:
+        run_dir: A run folder of a sweep (`OUT/runs/<run_id>`, with `run.json`).
+        path: The `.tflite` file to write.
+        which: `"best"` (weights at Top1Max) or `"final"` (after the last epoch).
+        **kwargs: Passed to `to_tflite` (`target`, `verify`, `verify_samples`, …).
+
+    Returns:
+        The `ExportReport`.
+
+    Raises:
+        ValueError: If `which` is unknown.
+        FileNotFoundError: If `run_dir` is not a run folder or lacks the weights
+            (the run has not finished).
+
+    Example:
+        >>> run = "runs/quickstart/runs/ber0.04_rep0"
+        >>> export_run(run, "m.tflite").census["LceBconv2d"]  # doctest: +SKIP
+        2
+    """
+    from larq_ber.models import MODELS
+
+    if which not in ("best", "final"):
+        raise ValueError(f"`which` must be 'best' or 'final', got {which!r}.")
+    run_dir = Path(run_dir)
+    if not (run_dir / "run.json").exists():
+        raise FileNotFoundError(
+            f"`run_dir` {str(run_dir)!r} is not a run folder of a sweep (no run.json; "
+            "runs are in OUT/runs/<run_id>)."
+        )
+    weights = run_dir / (
+        "top1max.weights.h5" if which == "best" else "final.weights.h5"
+    )
+    if not weights.exists():
+        raise FileNotFoundError(
+            f"{str(weights)!r} does not exist: the run has not finished (run the "
+            "sweep again to finish it)."
+        )
+    run = json.loads((run_dir / "run.json").read_text())
+    model = MODELS[run["model"]](
+        input_shape=tuple(run["input_shape"]),
+        num_classes=run["num_classes"],
+        ber=run["ber"],
+    )
+    model.load_weights(str(weights))
+    return to_tflite(model, path, **kwargs)

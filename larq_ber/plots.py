@@ -171,7 +171,7 @@ def plot_top1max(rows: Sequence[dict[str, Any]], *, ax: Any = None) -> Any:
         >>> rows = [{"subset": "", "ber": b, "run_id": f"r{b}", "epoch": 1,
         ...          "test_top1": 0.9 - b} for b in (0.0, 0.1, 0.2)]
         >>> fig = plot_top1max(rows)
-        >>> len(fig.axes[0].lines)
+        >>> len(fig.axes[0].containers)  # one error-bar line per subset
         1
     """
     import matplotlib.pyplot as plt

@@ -2,12 +2,10 @@ import io
 from contextlib import redirect_stdout
 
 import larq as lq
-import larq_compute_engine as lce
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from larq_ber.export import RANDOM_OPS, op_census
 from larq_ber.models import (
     MODELS,
     BinaryAlexNet,
@@ -189,27 +187,6 @@ def test_overfits_a_tiny_batch_and_learns_with_errors(name):
         results[ber] = model.evaluate(x, y, verbose=0)[1]
     assert results[0.0] >= 0.95, results
     assert results[0.04] >= 0.5, results  # chance is 10 %
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(MODELS))
-def test_converts_to_one_lce_bconv_per_binarized_layer(name):
-    function, shape = SMALL[name]
-    tf.keras.utils.set_random_seed(1)
-    model = function(input_shape=shape, num_classes=10, ber=0.08)
-    x, y = _tiny_batch(shape, n=32)
-    model.compile("adam", "sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # BN statistics, BER 8 %
-    flatbuffer = lce.convert_keras_model(model)
-    census = op_census(flatbuffer)
-    assert census["LceBconv2d"] == len(BINARIZED[name]), census
-    assert not RANDOM_OPS & set(census)
-    assert census["CONV_2D"] + census["FULLY_CONNECTED"] <= 2  # first and last layers
-    expected = model.predict(x, verbose=0)
-    got = lce.testing.Interpreter(flatbuffer).predict(x)
-    # Softmax outputs; TF and the LCE kernels sum in different orders.
-    np.testing.assert_allclose(got, expected, atol=1e-4)
-    assert np.mean(got.argmax(-1) == expected.argmax(-1)) >= 0.97
 
 
 @pytest.mark.slow

@@ -1,0 +1,182 @@
+"""Export to Larq Compute Engine / TFLite: census, layer report, parity, errors."""
+
+import json
+
+import larq as lq
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from larq_ber import export
+from larq_ber.export import (
+    RANDOM_OPS,
+    ExportError,
+    export_run,
+    to_float_tflite,
+    to_tflite,
+)
+from larq_ber.models import LeNet4
+from tests.test_models import BINARIZED, SMALL, _tiny_batch
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SMALL))
+def test_every_model_exports_with_one_bconv_per_binarized_layer(name, tmp_path):
+    function, shape = SMALL[name]
+    model = function(input_shape=shape, num_classes=10, ber=0.08)
+    x, y = _tiny_batch(shape, n=32)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # BN statistics, BER 8 %
+    path = tmp_path / f"{name}.tflite"
+    report = to_tflite(model, path, verify_samples=x)
+    assert path.stat().st_size == report.size_bytes
+    census = report.census
+    assert census["LceBconv2d"] == len(BINARIZED[name]), census
+    assert not RANDOM_OPS & set(census)
+    assert census["CONV_2D"] + census["FULLY_CONNECTED"] <= 2  # first and last layers
+    binary = [layer.name for layer in report.layers if layer.binary]
+    assert binary == BINARIZED[name]
+    float_layers = [layer for layer in report.layers if not layer.binary]
+    assert len(float_layers) == 2 and all(layer.reason for layer in float_layers)
+    assert report.verified and report.samples == 32
+    assert report.within_tolerance == report.top1_agreement == 1.0
+    assert report.max_abs_diff <= report.atol
+    assert report.float_size_bytes > 8 * report.size_bytes  # 1-bit vs 32-bit weights
+    data = json.loads(report.to_json())
+    assert data["census"]["LceBconv2d"] == len(BINARIZED[name])
+    assert "LceBconv2d" in str(report)
+
+
+def test_trained_with_errors_exports_to_the_ops_of_an_untrained_model(tmp_path):
+    x, y = _tiny_batch((28, 28, 1), n=48)
+    trained = LeNet4(ber=0.08)
+    trained.compile("adam", "sparse_categorical_crossentropy")
+    trained.fit(x, y, batch_size=16, epochs=1, verbose=0)  # 3 steps with flips
+    untrained = LeNet4(ber=0.08)
+    a = to_tflite(trained, tmp_path / "a.tflite", verify_samples=x)
+    b = to_tflite(untrained, tmp_path / "b.tflite", verify=False)
+    # At initialisation BatchNorm's offsets are exactly 0 and the converter folds
+    # away adding them; that is the only difference.
+    assert a.census - b.census == {"ADD": 2} and not b.census - a.census
+    # An untrained model whose weights are merely not special (no exact zeros)
+    # has exactly the ops of the trained one.
+    rng = np.random.default_rng(0)
+    untrained.set_weights(
+        [w + rng.uniform(0.01, 0.02, w.shape) for w in untrained.get_weights()]
+    )
+    c = to_tflite(untrained, tmp_path / "c.tflite", verify=False)
+    assert a.census == c.census and not c.verified
+    assert [(lr.name, lr.ops, lr.binary) for lr in a.layers] == [
+        (lr.name, lr.ops, lr.binary) for lr in c.layers
+    ]
+    assert abs(a.size_bytes - c.size_bytes) <= 64  # flatbuffer alignment padding
+
+
+def test_binary_dense_stays_float_and_says_why(tmp_path):
+    inputs = tf.keras.Input((6, 6, 4))
+    x = tf.keras.layers.Flatten()(inputs)
+    x = lq.layers.QuantDense(
+        10, input_quantizer="ber_ste_sign", kernel_quantizer="ste_sign", name="bdense"
+    )(x)
+    report = to_tflite(tf.keras.Model(inputs, x), tmp_path / "d.tflite")
+    (layer,) = report.layers
+    assert layer.binarized and not layer.binary
+    assert "FULLY_CONNECTED" in layer.ops
+    assert "no binary fully-connected kernel" in layer.reason
+
+
+def test_to_float_tflite_matches_keras(tmp_path):
+    model = LeNet4(ber=0.04)
+    path = tmp_path / "float.tflite"
+    size = to_float_tflite(model, path)
+    assert size == path.stat().st_size
+    census = export.op_census(path.read_bytes())
+    assert census["SIGN"] >= 2 and "LceBconv2d" not in census
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    x = np.random.default_rng(0).standard_normal((1, 28, 28, 1), np.float32)
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
+    interpreter.invoke()
+    got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=1e-4)
+
+
+def test_bad_inputs_get_clear_errors(tmp_path):
+    inputs = tf.keras.Input((4,))
+    float_model = tf.keras.Model(inputs, tf.keras.layers.Dense(2)(inputs))
+    with pytest.raises(ValueError, match="has no binarized layer"):
+        to_tflite(float_model, tmp_path / "f.tflite")
+    model = LeNet4()
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        to_tflite(model, tmp_path / "missing" / "m.tflite")
+    with pytest.raises(ValueError, match=r"`target` must be one of \['arm', 'xcore'\]"):
+        to_tflite(model, tmp_path / "m.tflite", target="riscv")
+    with pytest.raises(ValueError, match=r"`verify_samples` must have shape"):
+        to_tflite(model, tmp_path / "m.tflite", verify_samples=np.zeros((2, 32, 32)))
+    with pytest.raises(ValueError, match="`which` must be"):
+        export_run(tmp_path, tmp_path / "m.tflite", which="last")
+    with pytest.raises(FileNotFoundError, match=r"no run\.json"):
+        export_run(tmp_path, tmp_path / "m.tflite")
+    assert not list(tmp_path.iterdir())
+
+
+def test_random_op_raises_and_writes_nothing(tmp_path):
+    inputs = tf.keras.Input((4,))
+    x = tf.keras.layers.Lambda(lambda t: t + tf.random.uniform(tf.shape(t)))(inputs)
+    x = lq.layers.QuantDense(
+        3, input_quantizer="ste_sign", kernel_quantizer="ste_sign"
+    )(x)
+    with pytest.raises(ExportError, match="RANDOM_UNIFORM"):
+        to_tflite(tf.keras.Model(inputs, x), tmp_path / "r.tflite")
+    assert not (tmp_path / "r.tflite").exists()
+
+
+def test_parity_failure_raises_and_writes_nothing(tmp_path, monkeypatch):
+    real = export._interpreter_outputs
+
+    def off_by_some(flatbuffer, inputs):
+        outputs = real(flatbuffer, inputs)
+        outputs[::10] += 0.01  # 7 of 64 inputs disagree: 89.1 % agree < 97 %
+        return outputs
+
+    monkeypatch.setattr(export, "_interpreter_outputs", off_by_some)
+    with pytest.raises(ExportError, match=r"within_tolerance 89\.1 %"):
+        to_tflite(LeNet4(), tmp_path / "m.tflite")
+    assert not (tmp_path / "m.tflite").exists()
+    # 2 of 64 off (96.9 %) still fails the default, passes a looser bar.
+    monkeypatch.setattr(
+        export, "_interpreter_outputs", lambda f, i: _off(real(f, i), [0, 1])
+    )
+    with pytest.raises(ExportError):
+        to_tflite(LeNet4(), tmp_path / "m.tflite")
+    report = to_tflite(LeNet4(), tmp_path / "m.tflite", min_agreement=0.95)
+    assert report.within_tolerance == pytest.approx(62 / 64)
+
+
+def _off(outputs, rows):
+    outputs[rows] += 0.01
+    return outputs
+
+
+@pytest.mark.slow
+def test_export_a_sweep_run_from_the_cli(tmp_path, capsys):
+    from larq_ber import cli
+    from larq_ber.recipes import load_recipe
+    from larq_ber.sweep import GridPoint, train_run
+
+    recipe = load_recipe(
+        "models/quickstart.toml", {"epochs": 1, "bers": [0.08], "repeats": 1}
+    )
+    run_dir = tmp_path / "run"
+    train_run(recipe, GridPoint(0.08, 0), run_dir)
+    out = tmp_path / "m.tflite"
+    assert cli.main(["export", str(run_dir), "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["census"]["LceBconv2d"] == 2 and report["verified"]
+    assert report["top1_agreement"] == 1.0 and out.exists()
+    assert (
+        cli.main(["export", str(run_dir), "--out", str(out), "--which", "final"]) == 0
+    )
+    assert "binary binary_conv_2" in capsys.readouterr().out
+    assert cli.main(["export", str(tmp_path), "--out", str(out)]) == 2
+    assert "no run.json" in capsys.readouterr().err
