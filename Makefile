@@ -37,11 +37,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## benchmark: quantizer overhead, input pipeline, sweep throughput (about 25 minutes)
+## benchmark: quantizer overhead, input pipeline, sweep throughput, export latency (about 30 minutes)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/quantizer_overhead.py
 	$(BIN)/python benchmarks/input_pipeline.py
 	$(BIN)/python benchmarks/sweep_throughput.py
+	$(BIN)/python benchmarks/export_latency.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

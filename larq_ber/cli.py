@@ -16,6 +16,7 @@ examples:
   larq-ber sweep models/quickstart.toml --out runs/quickstart
   larq-ber results runs/quickstart --csv quickstart.csv
   larq-ber plot runs/quickstart --out fig1.png
+  larq-ber export runs/quickstart/runs/ber0.04_rep0 --out lenet4.tflite
 """
 
 _SWEEP_EXAMPLES = """\

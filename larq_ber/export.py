@@ -20,7 +20,6 @@ import dataclasses
 import json
 import os
 from collections import Counter
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
