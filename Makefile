@@ -43,6 +43,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/input_pipeline.py
 	$(BIN)/python benchmarks/sweep_throughput.py
 	$(BIN)/python benchmarks/export_latency.py
+	$(BIN)/python benchmarks/mtj_speed.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

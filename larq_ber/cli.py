@@ -17,6 +17,7 @@ examples:
   larq-ber results runs/quickstart --csv quickstart.csv
   larq-ber plot runs/quickstart --out fig1.png
   larq-ber export runs/quickstart/runs/ber0.04_rep0 --out lenet4.tflite
+  larq-ber mtj table
 """
 
 _SWEEP_EXAMPLES = """\
@@ -70,8 +71,25 @@ def _checked(
     return parse
 
 
+# The columns of larq_ber.callbacks.COLUMNS, written out so that `--help` does not
+# import TensorFlow (a test keeps them equal).
+_COLUMNS = (
+    "run_id, recipe, model, dataset, subset, ber, ber_neg, ber_pos, seed, epoch, "
+    "test_top1, test_top5, train_loss, wall_s"
+)
+
+_MTJ_EXAMPLES = """\
+examples:
+  larq-ber mtj table                           # the paper's Table I
+  larq-ber mtj table --pulse 20e-9 --scale 0.9
+  larq-ber mtj figure --out fig5.png           # the paper's Figure 5
+  larq-ber mtj wer --voltage 0.6 --pulse 10e-9
+  larq-ber mtj wer --voltage 0.5 0.6 0.7 --pulse 10e-9 --delta 60
+"""
+
 _rate = _checked(float, lambda v: 0.0 <= v <= 1.0, "a BER must be a number in [0, 1]")
 _positive_int = _checked(int, lambda v: v >= 1, "expected an integer >= 1")
+_positive_float = _checked(float, lambda v: v > 0, "expected a number > 0")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "results",
         "write the tidy table of every epoch of every run",
         "Collect the per-epoch rows of every run of a sweep folder into one CSV "
-        "file (columns: " + ", ".join(_columns()) + ").",
+        "file (columns: " + _COLUMNS + ").",
         _RESULTS_EXAMPLES,
     )
     results.add_argument("out", metavar="DIR", help="the sweep's output folder")
@@ -218,7 +236,88 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-verify", action="store_true", help="skip the interpreter comparison"
     )
     export.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    mtj = command(
+        "mtj",
+        "MRAM write errors of an MTJ: Table I, Figure 5, WER",
+        "The magnetic tunnel junction model of larq_ber.mtj (Fokker-Planck "
+        "write error rate, Tzoufras 2018) for the paper's device (delta 40, "
+        "tau_D 2 ns, V_c0 0.3 V, V_bd 1.2 V) or one given by the options.",
+        _MTJ_EXAMPLES,
+    )
+    mtj.add_argument("what", choices=("table", "figure", "wer"), help="what to compute")
+    mtj.add_argument("--out", help="figure file (.png, .pdf, .svg) for 'figure'")
+    mtj.add_argument(
+        "--voltage", type=_positive_float, nargs="+", help="write voltage(s) in V"
+    )
+    mtj.add_argument(
+        "--pulse", type=_positive_float, nargs="+", help="pulse length(s) in s"
+    )
+    mtj.add_argument(
+        "--scale",
+        type=_checked(float, lambda v: 0 < v <= 1, "expected a number in (0, 1]"),
+        default=0.8,
+        help="table: fixed voltage as a fraction of the strict one (default 0.8)",
+    )
+    mtj.add_argument(
+        "--model", choices=("fpe", "finite_volume", "approx"), default="fpe"
+    )
+    for name, unit in (("delta", ""), ("tau-d", " (s)"), ("v-c0", " (V)"),
+                       ("v-bd", " (V)")):  # fmt: skip
+        mtj.add_argument(f"--{name}", type=_positive_float, help=f"device {name}{unit}")
     return parser
+
+
+def _mtj(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from larq_ber import mtj
+
+    fields = {
+        "delta": args.delta,
+        "tau_d": args.tau_d,
+        "v_c0": args.v_c0,
+        "v_bd": args.v_bd,
+    }
+    try:
+        device = dataclasses.replace(
+            mtj.MTJ.paper(), **{k: v for k, v in fields.items() if v is not None}
+        )
+        if args.what == "table":
+            pulse = args.pulse[0] if args.pulse else None
+            print(mtj.operating_points(device, pulse=pulse, voltage_scale=args.scale))
+        elif args.what == "figure":
+            if not args.out:
+                print("larq-ber mtj figure: --out FILE is required", file=sys.stderr)
+                return 2
+            import matplotlib
+
+            matplotlib.use("Agg")
+            if os.path.splitext(args.out)[1].lower() not in (".png", ".pdf", ".svg"):
+                raise ValueError(
+                    f"`--out` must end in .png, .pdf or .svg: {args.out!r}"
+                )
+            mtj.plot_write_window(device).savefig(args.out, dpi=150)
+            print(f"figure written to {args.out}")
+        else:
+            if not args.voltage or not args.pulse:
+                print(
+                    "larq-ber mtj wer: --voltage and --pulse are required",
+                    file=sys.stderr,
+                )
+                return 2
+            import numpy as np
+
+            volts = np.asarray(args.voltage)[:, None]
+            pulses = np.asarray(args.pulse)[None, :]
+            wer = mtj.write_error_rate(volts, pulses, device, model=args.model)
+            print(f"{'V (V)':>8s} {'t (s)':>10s} {'WER':>11s}")
+            for (i, j), value in np.ndenumerate(wer):
+                print(f"{args.voltage[i]:8.4f} {args.pulse[j]:10.3e} {value:11.4e}")
+    except (ValueError, FileNotFoundError) as error:
+        print(f"larq-ber mtj: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -249,12 +348,6 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     print(report.to_json() if args.json else report)
     return 0
-
-
-def _columns() -> tuple[str, ...]:
-    from larq_ber.callbacks import COLUMNS
-
-    return COLUMNS
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -324,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sweep(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "mtj":
+        return _mtj(args)
     try:
         if args.command == "results":
             from larq_ber.sweep import write_results
