@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint format benchmark clean
+.PHONY: demo test test-fast check-notebooks strip-notebooks lint format benchmark clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,25 @@ demo: $(STAMP)
 	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/accuracy_vs_epoch.png
 	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/top1max_vs_ber.png --kind top1max
 
-## test: install everything and run the whole test suite
+## test: install everything and run the test suite (not the notebook executions)
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not notebook" $(PYTEST_ARGS)
 
 ## test-fast: the tests not marked slow
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not notebook" $(PYTEST_ARGS)
 
-## lint: ruff (lint + format check) and mypy
+## check-notebooks: run every notebook top to bottom and every example, offline
+check-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -m notebook tests/test_notebooks.py $(PYTEST_ARGS)
+
+## strip-notebooks: remove outputs and execution counts before committing (nbstripout)
+strip-notebooks: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+## lint: ruff (lint + format check, notebooks included), mypy, notebooks stripped
 lint: $(STAMP)
+	$(BIN)/nbstripout --verify notebooks/*.ipynb
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -20,7 +20,7 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
+import timeit
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -34,13 +34,9 @@ from larq_ber.models import MODELS
 
 
 def _median_ms(run, repeats: int) -> float:
-    run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+    """Median wall time of `repeats` calls of `run()` (ms), after one warm-up call."""
+    run()
+    return 1000 * statistics.median(timeit.repeat(run, number=1, repeat=repeats))
 
 
 def main() -> None:

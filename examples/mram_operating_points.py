@@ -1,0 +1,71 @@
+"""MRAM operating points: write error rate, Figure 5, Table I, and the cheapest point.
+
+Uses `larq_ber.mtj` (no TensorFlow): the write error rate of the paper's MTJ vs
+voltage and pulse length, the write window (Figure 5), the operating points of
+Table I, retention and endurance, and — from an accuracy-vs-BER curve, by default
+the quickstart's or read from a sweep folder — the write operating point with the
+lowest energy that keeps the accuracy within a tolerance.
+
+    python examples/mram_operating_points.py [--sweep runs/quickstart] \
+        [--tolerance 0.005] [--figure fig5.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from larq_ber import mtj
+
+#: <Top1Max> of `make demo` (LeNet-4 on digits, 3 repeats), used without --sweep.
+QUICKSTART = {0.0: 0.9694, 0.04: 0.9684, 0.16: 0.9573}
+
+
+def main() -> None:
+    """Runs the example with the command-line arguments."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", help="sweep folder to take <Top1Max> from")
+    parser.add_argument("--tolerance", type=float, default=0.005)
+    parser.add_argument("--figure", default="fig5.png", help="Figure 5 file")
+    args = parser.parse_args()
+    device = mtj.MTJ.paper()
+    print(f"device: {device}")
+    volts = np.array([0.4, 0.5, 0.6, 0.8, 1.0])
+    pulses = np.array([5e-9, 10e-9, 20e-9])
+    wer = mtj.write_error_rate(volts[:, None], pulses[None, :], device)
+    print("WER     " + "".join(f"{t * 1e9:>10.0f} ns" for t in pulses))
+    for v, row in zip(volts, wer, strict=True):
+        # Below ~1e-9 the Legendre expansion does not resolve the WER.
+        cells = [f"{w:13.3e}" if w >= 1e-9 else f"{'< 1e-09':>13s}" for w in row]
+        print(f"{v:5.2f} V " + "".join(cells))
+    print("\nTable I:\n" + mtj.operating_points(device).format())
+    import matplotlib
+
+    matplotlib.use("Agg")
+    mtj.plot_write_window(device).savefig(args.figure, dpi=150)
+    print(f"\nFigure 5 written to {args.figure}")
+    day, decade = 86400.0, 10 * mtj.SECONDS_PER_YEAR
+    print(
+        f"retention failure: 1 day {float(mtj.retention_failure(day, device)):.2e}, "
+        f"10 years {float(mtj.retention_failure(decade, device)):.2f}"
+    )
+    if args.sweep:
+        from larq_ber.plots import top1max_table
+        from larq_ber.sweep import read_results
+
+        curve = {r["ber"]: r["mean"] for r in top1max_table(read_results(args.sweep))}
+    else:
+        curve = QUICKSTART
+    point = mtj.cheapest_operating_point(curve, args.tolerance, device)
+    print(
+        f"\ncheapest point within {args.tolerance:g} of the error-free accuracy: "
+        f"BER {point.ber:g} at {point.voltage:.3f} V, {point.pulse * 1e9:.2f} ns; "
+        f"energy {point.energy:.2f} x the WER-1e-6 point "
+        f"({point.reference_voltage:.3f} V, {point.reference_pulse * 1e9:.0f} ns); "
+        f"endurance gain (model) {point.endurance_gain:.2e}"
+    )
+
+
+if __name__ == "__main__":
+    main()

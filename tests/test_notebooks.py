@@ -1,0 +1,118 @@
+"""Notebooks and examples: stripped, Colab-ready, and they run top to bottom.
+
+The executions are marked `notebook`; `make check-notebooks` (part of `.ci/run`) runs
+them, offline, in a temporary folder.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
+
+
+def test_the_four_notebooks_and_examples_exist():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+    assert {p.stem for p in EXAMPLES} == {
+        "bit_errors_in_model_fit", "reproduce_figure_1", "mram_operating_points",
+        "export_to_the_edge",
+    }  # fmt: skip
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS + EXAMPLES:
+        assert f"{path.parent.name}/{path.name}" in readme, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_stripped_and_colab_ready(path):
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}: outputs are not stripped (run `make strip-notebooks`)"
+            )
+    first, install = notebook.cells[0], notebook.cells[1]
+    badge = re.search(r"colab\.research\.google\.com/github/([^)]+)", first.source)
+    assert badge and badge.group(1).endswith(f"/blob/main/notebooks/{path.name}")
+    repository = re.search(
+        r'REPOSITORY = "https://github\.com/([^"]+)"', install.source
+    )
+    assert repository and badge.group(1).startswith(repository.group(1) + "/")
+    assert 'find_spec("larq_ber") is None' in install.source
+
+
+def test_install_cell_does_nothing_where_installed():
+    import nbformat
+
+    install = nbformat.read(NOTEBOOKS[0], as_version=4).cells[1].source
+    calls = []
+    namespace = {}
+    exec(  # the cell, with pip replaced by a recorder
+        install.replace("subprocess.run(", "calls.append("), {"calls": calls}, namespace
+    )
+    assert calls == []
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_help(path):
+    result = subprocess.run(
+        [sys.executable, str(path), "--help"], capture_output=True, text=True, env=ENV,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=600, kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )  # fmt: skip
+    client.execute()  # raises CellExecutionError naming the failing cell
+    errors = [
+        output
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    assert not errors
+
+
+QUICK_ARGS = {
+    "bit_errors_in_model_fit": ["--epochs", "2"],
+    "reproduce_figure_1": ["--out", "figure1"],
+    "mram_operating_points": ["--figure", "fig5.png"],
+    "export_to_the_edge": ["--epochs", "1", "--out", "m.tflite"],
+}
+EXPECTED = {
+    "bit_errors_in_model_fit": "identical predictions: True",
+    "reproduce_figure_1": "6 of 6 runs finished",
+    "mram_operating_points": "cheapest point",
+    "export_to_the_edge": "LCE interpreter test accuracy",
+}
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_runs_with_quick_settings(path, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(path), *QUICK_ARGS[path.stem]], cwd=tmp_path,
+        capture_output=True, text=True, env=ENV, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert EXPECTED[path.stem] in result.stdout
