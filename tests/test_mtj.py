@@ -234,3 +234,24 @@ def test_cli_help_lists_the_table_columns(capsys):
         cli.main(["mtj", "--help"])
     assert "examples:" in capsys.readouterr().out
     json.dumps(dataclasses.asdict(PAPER))  # the device is plain data
+
+
+def test_operator_matches_legendre_series_algebra():
+    from numpy.polynomial import legendre as leg
+
+    order = 40
+    one_minus_z2 = leg.poly2leg([1.0, 0.0, -1.0])
+    b, z, d = mtj._operator_parts(order)
+    for n in range(order):
+        e = np.zeros(n + 1)
+        e[n] = 1.0
+        images = (
+            leg.legder(leg.legmul(one_minus_z2, e)),  # d/dz (1 - z^2) P_n
+            leg.legder(leg.legmul(one_minus_z2, leg.legmulx(e))),  # ... z P_n
+            leg.legder(leg.legmul(one_minus_z2, leg.legder(e))) if n else [0.0],
+        )
+        for matrix, image in zip((b, z, d), images, strict=True):
+            expected = np.zeros(order)
+            m = min(order, len(image))
+            expected[:m] = image[:m]
+            np.testing.assert_allclose(matrix[:, n], expected, atol=1e-10)
