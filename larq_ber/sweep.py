@@ -281,7 +281,10 @@ class _EpochJournal(tf.keras.callbacks.Callback):
 
     def reconcile(self, done: int) -> None:
         """Brings the files in line with `done` checkpointed epochs."""
-        rows = [r for r in _read_rows(self.csv) if int(r["epoch"]) <= done]
+        written = _read_rows(self.csv)
+        rows = [r for r in written if int(r["epoch"]) <= done]
+        if len(rows) < len(written):  # rows past the checkpoint (defensive)
+            _rewrite_rows(self.csv, rows)
         if self.pending.exists():
             parked = _read_json(self.pending)
             if int(parked["epoch"]) == done and all(
@@ -290,8 +293,6 @@ class _EpochJournal(tf.keras.callbacks.Callback):
                 self.logger.append_row(parked)
                 rows.append({k: str(v) for k, v in parked.items()})
             self.pending.unlink()
-        if len(rows) != len(_read_rows(self.csv)):
-            _rewrite_rows(self.csv, rows)
         self.logger.on_train_begin()
         for row in rows:
             self.logger.update_top1_max(row)
@@ -356,10 +357,7 @@ def _resize(
     )
 
 
-def _run_record(recipe: Recipe, point: GridPoint) -> dict[str, Any]:
-    from larq_ber.data import info
-
-    meta = info(point.dataset(recipe))
+def _run_record(recipe: Recipe, point: GridPoint, meta: Any) -> dict[str, Any]:
     shape = recipe.input_shape or meta.input_shape
     return {
         "run_id": point.run_id,
@@ -427,15 +425,15 @@ def train_run(
     result_path = run_dir / "result.json"
     if result_path.exists():
         return RunResult(**_read_json(result_path))
-    record = _run_record(recipe, point)
+    dataset = point.dataset(recipe)
+    meta = info(dataset)
+    record = _run_record(recipe, point, meta)
     if not (run_dir / "run.json").exists():
         _write_json(run_dir / "run.json", record)
     seed = point.seed(recipe)
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)
-    dataset = point.dataset(recipe)
     shape = tuple(record["input_shape"])
-    meta = info(dataset)
     train = load(
         dataset,
         split="train",
