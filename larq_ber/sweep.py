@@ -46,6 +46,7 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -424,6 +425,8 @@ def train_run(
     run_dir.mkdir(parents=True, exist_ok=True)
     result_path = run_dir / "result.json"
     if result_path.exists():
+        # Finished; a kill right after `result.json` may have left the backup.
+        shutil.rmtree(run_dir / "backup", ignore_errors=True)
         return RunResult(**_read_json(result_path))
     dataset = point.dataset(recipe)
     meta = info(dataset)
@@ -529,8 +532,7 @@ def train_run(
     )
     _write_json(result_path, dataclasses.asdict(result))
     _append_event(run_dir, "finish", top1_max=result.top1_max)
-    with contextlib.suppress(FileNotFoundError):
-        tf.io.gfile.rmtree(str(run_dir / "backup"))
+    shutil.rmtree(run_dir / "backup", ignore_errors=True)
     return result
 
 

@@ -143,10 +143,13 @@ def test_train_run_files_and_weights_match_the_table(tmp_path):
     run = json.loads((run_dir / "run.json").read_text())
     assert run["model"] == "lenet4" and run["num_classes"] == 10
     assert run["input_shape"] == [28, 28, 1] and run["ber"] == 0.0
-    # A finished run is read back, not trained again.
+    # A finished run is read back, not trained again; a backup left by a kill
+    # between `result.json` and its removal is removed then.
     before = (run_dir / "events.jsonl").read_text()
+    (run_dir / "backup").mkdir()
     assert train_run(recipe, point, run_dir) == result
     assert (run_dir / "events.jsonl").read_text() == before
+    assert not (run_dir / "backup").exists()
 
 
 def _journal_state(run_dir, done, pending_epoch):
