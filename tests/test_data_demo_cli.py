@@ -1,40 +1,10 @@
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from larq_ber import cli
-from larq_ber.data import MNIST_MEAN, MNIST_STD, digits_arrays
 from larq_ber.demo import format_table, run_demo
-
-
-def test_digits_arrays_layout_and_split():
-    (x_train, y_train), (x_test, y_test) = digits_arrays()
-    assert x_train.shape == (1438, 28, 28, 1) and x_test.shape == (359, 28, 28, 1)
-    assert x_train.dtype == np.float32 and y_train.dtype == np.int64
-    # stratified: every class has 20 % (rounded) of its images in the test set
-    counts_test = np.bincount(y_test, minlength=10)
-    counts_all = counts_test + np.bincount(y_train, minlength=10)
-    np.testing.assert_array_equal(counts_test, np.round(0.2 * counts_all))
-    # MNIST-like frame: the 4-pixel border is background
-    raw = digits_arrays(normalize=False)[0][0]
-    assert raw.min() == 0.0 and raw.max() == 1.0
-    assert np.all(raw[:, :4] == 0) and np.all(raw[:, -4:] == 0)
-    np.testing.assert_allclose(
-        x_train,
-        (digits_arrays(normalize=False)[0][0] - MNIST_MEAN) / MNIST_STD,
-        rtol=1e-6,
-    )
-    # the same split every time, another one for another seed
-    np.testing.assert_array_equal(digits_arrays()[1][1], y_test)
-    assert not np.array_equal(digits_arrays(seed=1)[1][1], y_test)
-
-
-@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.5])
-def test_digits_bad_fraction(fraction):
-    with pytest.raises(ValueError, match="`test_fraction`"):
-        digits_arrays(test_fraction=fraction)
 
 
 @pytest.mark.slow

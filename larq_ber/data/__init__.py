@@ -1,0 +1,68 @@
+r"""The paper's datasets as `tf.data` pipelines: TFDS, ImageNet subsets, local files.
+
+`load(name, split=..., batch_size=...)` returns batches of `(images, labels)`, images
+float32 normalised with the reference statistics, ready for `larq_ber.models`. Names:
+
+| name | source | train / test |
+|---|---|---|
+| `mnist`, `cifar10`, `cifar100` | TFDS | train / test |
+| `svhn_extra` | TFDS `svhn_cropped` | extra / test (the paper's "extended SVHN") |
+| `svhn_train_extra` | TFDS `svhn_cropped` | train+extra / test |
+| `imagenet2012` | TFDS, manual download | train / validation |
+| `imagenet2012:classes=K,subset_seed=S` | K classes drawn with seed S | as ImageNet |
+| `idx:<dir>` | MNIST-format IDX files | `train-*` / `t10k-*` |
+| `npz:<file>` | `numpy.savez` with `x_train, y_train, x_test, y_test` | train / test |
+| `digits` | scikit-learn's bundled digits, upscaled to 28×28 (offline) | 80 % / 20 % |
+
+TFDS datasets are downloaded into `data_dir` on first use where the machine can reach
+the internet (`download=True`); ImageNet must be downloaded by hand into
+`<data_dir>/downloads/manual` (TFDS's rule). Missing data gives an error that says
+what to prepare where.
+
+The package: `registry` (names and their facts, `info`) and `files` (IDX, `.npz`,
+digits) need no TensorFlow and are imported with the package; `pipeline` (`load`)
+imports TensorFlow and is imported on first use of `load`, so that
+`from larq_ber.data import info` does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from larq_ber.data.files import digits_arrays, read_idx, read_npz
+from larq_ber.data.registry import (
+    MNIST_MEAN,
+    MNIST_STD,
+    DatasetInfo,
+    info,
+    subset_classes,
+)
+
+if TYPE_CHECKING:
+    from larq_ber.data.pipeline import load
+
+__all__ = [
+    "MNIST_MEAN",
+    "MNIST_STD",
+    "DatasetInfo",
+    "digits_arrays",
+    "info",
+    "load",
+    "read_idx",
+    "read_npz",
+    "subset_classes",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Imports `load` (and with it TensorFlow) when it is first asked for."""
+    if name == "load":
+        load = importlib.import_module("larq_ber.data.pipeline").load
+        globals()["load"] = load
+        return load
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "load"})

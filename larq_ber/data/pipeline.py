@@ -1,0 +1,286 @@
+"""`load`: the datasets of `larq_ber.data` as `tf.data` pipelines.
+
+Reads TFDS datasets (ImageNet subsets drop the other classes before any image is
+decoded), local files and `digits`, then caches, shuffles, augments as the
+reference code does (CIFAR: pad-crop-flip; ImageNet: random-resized crops for
+training, central crops for evaluation), normalises, batches and prefetches.
+This is the only module of `larq_ber.data` that imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from larq_ber.data.files import _local_arrays, digits_arrays
+from larq_ber.data.registry import (
+    _IMAGENET_SIZE,
+    _TFDS,
+    DatasetInfo,
+    _array_info,
+    _check_split,
+    _digits_info,
+    _parse_name,
+    _subset_indices,
+    _Tfds,
+    info,
+)
+
+__all__ = ["load"]
+
+
+def _normalizer(meta: DatasetInfo, scale: float) -> Callable[[tf.Tensor], tf.Tensor]:
+    """Images (uint8 or float) → float32 `(x * scale - mean) / std`."""
+    mean = tf.constant(meta.mean, tf.float32)
+    std = tf.constant(meta.std, tf.float32)
+    return lambda images: (tf.cast(images, tf.float32) * scale - mean) / std
+
+
+def _crop_flip(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """CIFAR augmentation: pad by 4, random 32×32 crop, random horizontal flip."""
+    height, width = image.shape[0], image.shape[1]
+    padded = tf.pad(image, [[4, 4], [4, 4], [0, 0]], mode="REFLECT")
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    cropped = tf.image.stateless_random_crop(
+        padded, [height, width, image.shape[2]], seeds[0]
+    )
+    return tf.image.stateless_random_flip_left_right(cropped, seeds[1])
+
+
+def _imagenet_train(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Random-resized crop (8–100 % of the area, aspect 3/4–4/3) + flip, to 224²."""
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    begin, size, _ = tf.image.stateless_sample_distorted_bounding_box(
+        tf.shape(image),
+        bounding_boxes=tf.constant([0.0, 0.0, 1.0, 1.0], shape=[1, 1, 4]),
+        seed=seeds[0],
+        area_range=(0.08, 1.0),
+        aspect_ratio_range=(3 / 4, 4 / 3),
+        max_attempts=10,
+        use_image_if_no_bounding_boxes=True,
+    )
+    crop = tf.slice(image, begin, size)
+    crop = tf.image.resize(crop, [_IMAGENET_SIZE, _IMAGENET_SIZE])
+    return tf.image.stateless_random_flip_left_right(crop, seeds[1])
+
+
+def _imagenet_eval(image: tf.Tensor) -> tf.Tensor:
+    """Resize the shorter side to 256, then the central 224×224 crop."""
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    scale = 256.0 / tf.reduce_min(shape)
+    resized = tf.image.resize(image, tf.cast(tf.round(shape * scale), tf.int32))
+    return tf.image.resize_with_crop_or_pad(resized, _IMAGENET_SIZE, _IMAGENET_SIZE)
+
+
+def _tfds_dataset(
+    entry: _Tfds, split: str, data_dir: str | None, download: bool, decoders: Any
+) -> tf.data.Dataset:
+    import tensorflow_datasets as tfds
+
+    builder = tfds.builder(entry.tfds_name, data_dir=data_dir)
+    tfds_split = entry.train_split if split == "train" else entry.test_split
+    root = data_dir or os.environ.get(
+        "TFDS_DATA_DIR", os.path.expanduser("~/tensorflow_datasets")
+    )
+    manual_dir = os.path.join(root, "downloads", "manual")
+    how = (
+        f"download the ILSVRC2012 tar files by hand into {manual_dir}"
+        if entry.tfds_name == "imagenet2012"
+        else f"run once with network access and download=True (or `tfds build "
+        f"{entry.tfds_name} --data_dir {root}`)"
+    )
+    if not builder.data_path.exists():  # tfds 4.8 has no is_prepared()
+        if not download:
+            raise RuntimeError(
+                f"TFDS dataset {entry.tfds_name!r} is not prepared in "
+                f"{root}: {how}, or pass the data_dir that holds it."
+            )
+        try:
+            builder.download_and_prepare(
+                download_config=tfds.download.DownloadConfig(manual_dir=manual_dir)
+            )
+        except Exception as error:
+            raise RuntimeError(
+                f"Could not prepare TFDS dataset {entry.tfds_name!r} in "
+                f"{root} ({type(error).__name__}: "
+                f"{str(error).splitlines()[0] if str(error) else ''}). To fix: {how}."
+            ) from error
+    return builder.as_dataset(split=tfds_split, as_supervised=True, decoders=decoders)
+
+
+def load(
+    name: str,
+    *,
+    split: str,
+    batch_size: int,
+    data_dir: str | os.PathLike[str] | None = None,
+    shuffle: bool | None = None,
+    augment: bool | None = None,
+    seed: int | None = None,
+    cache: bool = True,
+    download: bool = True,
+) -> tf.data.Dataset:
+    """Loads a dataset of the paper as batches ready for `larq_ber.models`.
+
+    Images come out float32 of shape `(batch, *info(name).input_shape)`, scaled to
+    [0, 1] and standardised per channel with `info(name).mean`/`std`; labels
+    int64 in 0 … num_classes − 1. The last batch may be smaller.
+
+    Augmentation follows the reference code: ImageNet trains on random-resized
+    224×224 crops with horizontal flips and evaluates on the central 224×224 crop
+    of the image resized to 256; CIFAR trains on random crops of the image padded
+    by 4 with horizontal flips; MNIST, digits, SVHN (digits must not be mirrored)
+    and local files are not augmented. ImageNet subsets drop the other classes
+    before any image is decoded.
+
+    Args:
+        name: A dataset name (see the documentation of `larq_ber.data`).
+        split: `"train"` or `"test"` (ImageNet's `"validation"`).
+        batch_size: Examples per batch (>= 1).
+        data_dir: TFDS data directory; TFDS's default when `None`. Ignored for
+            local files and `digits`.
+        shuffle: Whether to shuffle each epoch; default: only the train split.
+        augment: Whether to augment; default: only the train split.
+        seed: Seed of shuffling and augmentation (`None`: different each run).
+        cache: Whether to keep the decoded, normalised examples in memory after
+            the first epoch (not for ImageNet, which does not fit).
+        download: Whether TFDS may download and prepare missing data.
+
+    Returns:
+        A `tf.data.Dataset` of `(images, labels)` batches, prefetched.
+
+    Raises:
+        ValueError: For an unknown or malformed name (the message lists the valid
+            ones), a bad split or batch size, or an invalid local file.
+        FileNotFoundError: If a local file is missing.
+        RuntimeError: If TFDS data is missing and cannot be prepared; the message
+            says what to download where.
+
+    Example:
+        >>> ds = load("digits", split="test", batch_size=32)
+        >>> images, labels = next(iter(ds))
+        >>> images.shape, images.dtype.name
+        (TensorShape([32, 28, 28, 1]), 'float32')
+    """
+    split = _check_split(split)
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or batch_size < 1
+    ):
+        raise ValueError(f"`batch_size` must be an integer >= 1, got {batch_size!r}.")
+    kind, detail = _parse_name(name)
+    training = split == "train"
+    shuffle = training if shuffle is None else shuffle
+    augment = training if augment is None else augment
+    data_dir = None if data_dir is None else os.fspath(data_dir)
+
+    if kind in ("digits", "idx", "npz"):
+        if kind == "digits":
+            arrays = digits_arrays(normalize=False)
+            images, labels = arrays[0] if training else arrays[1]
+            images = np.round(images * 255).astype(np.uint8)
+            meta = _digits_info(arrays)
+        else:
+            images, labels = _local_arrays(kind, detail, split)
+            train_images, train_labels = (
+                (images, labels) if training else _local_arrays(kind, detail, "train")
+            )
+            meta = _array_info(name, train_images, train_labels, 0)
+        scale = 1 / 255 if images.dtype == np.uint8 else 1.0
+        ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64)))
+        return _finish(
+            ds,
+            meta,
+            scale,
+            "none",
+            len(images),
+            batch_size,
+            shuffle,
+            False,
+            seed,
+            cache,
+        )
+
+    if kind == "tfds" and detail != "imagenet2012":
+        entry = _TFDS[detail]
+        ds = _tfds_dataset(entry, split, data_dir, download, None)
+        return _finish(
+            ds, entry.info, 1 / 255, entry.augment, entry.info.splits[split],
+            batch_size, shuffle, augment, seed, cache,
+        )  # fmt: skip
+
+    # ImageNet: read the encoded JPEGs, drop the classes of other subsets, shuffle,
+    # and only then decode (a full decoded image is ~0.5 MB, an encoded one ~0.1 MB).
+    import tensorflow_datasets as tfds
+
+    k, subset_seed = detail if kind == "subset" else (1000, None)
+    kept = np.arange(1000) if subset_seed is None else _subset_indices(k, subset_seed)
+    entry = _TFDS["imagenet2012"]
+    ds = _tfds_dataset(
+        entry, split, data_dir, download, {"image": tfds.decode.SkipDecoding()}
+    )
+    if len(kept) < 1000:
+        ds = _select_classes(ds, kept)
+    meta = info(name)
+    return _finish(
+        ds, meta, 1 / 255, "imagenet", meta.splits[split], batch_size, shuffle,
+        augment, seed, False, decode=_decode_image,
+    )  # fmt: skip
+
+
+def _decode_image(encoded: tf.Tensor) -> tf.Tensor:
+    return tf.io.decode_image(encoded, channels=3, expand_animations=False)
+
+
+def _select_classes(ds: tf.data.Dataset, kept: np.ndarray) -> tf.data.Dataset:
+    """Keeps the examples whose label is in `kept`, relabelled 0…K−1 in its order."""
+    lookup = np.full(1000, -1, dtype=np.int64)
+    lookup[kept] = np.arange(len(kept))
+    table = tf.constant(lookup)
+    ds = ds.filter(lambda image, label: tf.gather(table, label) >= 0)
+    return ds.map(lambda image, label: (image, tf.gather(table, label)))
+
+
+def _finish(
+    ds: tf.data.Dataset,
+    meta: DatasetInfo,
+    scale: float,
+    augmentation: str,
+    size: int | None,
+    batch_size: int,
+    shuffle: bool,
+    augment: bool,
+    seed: int | None,
+    cache: bool,
+    decode: Callable[[tf.Tensor], tf.Tensor] | None = None,
+) -> tf.data.Dataset:
+    """Cache → shuffle → decode → augment/crop → normalise → batch → prefetch."""
+    normalize = _normalizer(meta, scale)
+    parallel = tf.data.AUTOTUNE
+    normalized = False
+    if cache and decode is None:
+        if not augment:  # nothing random follows: cache the normalised images
+            ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
+            normalized = True
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(min(size or 10_000, 50_000), seed=seed)
+    if decode is not None:
+        ds = ds.map(lambda x, y: (decode(x), y), num_parallel_calls=parallel)
+    if augmentation == "imagenet" and not augment:
+        ds = ds.map(lambda x, y: (_imagenet_eval(x), y), num_parallel_calls=parallel)
+    if augment and augmentation != "none":
+        augment_fn = _crop_flip if augmentation == "crop_flip" else _imagenet_train
+        seeds = tf.data.Dataset.random(seed=seed).batch(2)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(
+            lambda example, s: (augment_fn(example[0], s), example[1]),
+            num_parallel_calls=parallel,
+        )
+    if not normalized:
+        ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
+    return ds.batch(batch_size).prefetch(parallel)

@@ -1,0 +1,145 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from larq_ber import data
+from larq_ber.data import info, load
+
+# ------------------------------------------------------------------- arguments
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["mnst", "idx:", "imagenet", "imagenet2012:classes=0,subset_seed=1",
+     "imagenet2012:classes=1001,subset_seed=1", "imagenet2012:classes=5",
+     "imagenet2012:classes=5,subset_seed=-1", 42],
+)  # fmt: skip
+def test_bad_names(name):
+    with pytest.raises(ValueError) as error:
+        load(name, split="train", batch_size=8)
+    message = str(error.value)
+    assert "classes=K,subset_seed=S" in message
+    if not str(name).startswith("imagenet2012:"):
+        assert "idx:<" in message and "npz:<" in message and "cifar100" in message
+
+
+def test_bad_split_and_batch_size():
+    with pytest.raises(ValueError, match="`split`"):
+        load("digits", split="validation", batch_size=8)
+    with pytest.raises(ValueError, match="`batch_size`"):
+        load("digits", split="train", batch_size=0)
+
+
+# ------------------------------------------------------------------------ digits
+
+
+def test_digits_through_load():
+    x, y = next(iter(load("digits", split="test", batch_size=400, shuffle=False)))
+    (_, _), (x_ref, y_ref) = data.digits_arrays()
+    np.testing.assert_array_equal(y, y_ref)
+    # uint8 round trip of the [0, 1] pixels: within half a grey level
+    np.testing.assert_allclose(x, x_ref, atol=0.5 / 255 / data.MNIST_STD + 1e-6)
+
+
+# ---------------------------------------------------------------------------- TFDS
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [("mnist", (28, 28, 1)), ("cifar10", (32, 32, 3)), ("cifar100", (32, 32, 3)),
+     ("svhn_extra", (32, 32, 3)), ("svhn_train_extra", (32, 32, 3))],
+)  # fmt: skip
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_tfds_datasets_with_mock_data(name, shape, split, tmp_path):
+    with tfds.testing.mock_data(num_examples=40):
+        ds = load(name, split=split, batch_size=16, data_dir=tmp_path, seed=0)
+        batches = list(ds)
+    assert [b[0].shape for b in batches] == [(16, *shape), (16, *shape), (8, *shape)]
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+    assert x.dtype == np.float32 and y.dtype == np.int64
+    assert y.min() >= 0 and y.max() < info(name).num_classes
+    meta = info(name)
+    lowest = (0 - np.array(meta.mean)) / np.array(meta.std)
+    highest = (1 - np.array(meta.mean)) / np.array(meta.std)
+    assert np.all(x >= lowest.min() - 1e-5) and np.all(x <= highest.max() + 1e-5)
+
+
+def test_cifar_augmentation_changes_train_images_only(tmp_path):
+    def first(split, **kwargs):
+        ds = load("cifar10", split=split, batch_size=16, data_dir=tmp_path, **kwargs)
+        return next(iter(ds))[0].numpy()
+
+    with tfds.testing.mock_data(num_examples=16):
+        plain = first("train", shuffle=False, augment=False)
+        crops = first("train", shuffle=False, seed=1)
+        again = first("train", shuffle=False, augment=False)
+        test = first("test")
+        test_plain = first("test", augment=False)
+    assert crops.shape == plain.shape
+    assert not np.allclose(crops, plain)
+    np.testing.assert_array_equal(again, plain)  # without augmentation: the same
+    np.testing.assert_array_equal(test, test_plain)  # test split: no augmentation
+
+
+def test_missing_tfds_data_says_what_to_prepare(tmp_path):
+    with pytest.raises(RuntimeError) as error:
+        load("cifar10", split="train", batch_size=8, data_dir=tmp_path, download=False)
+    message = str(error.value)
+    assert str(tmp_path) in message and "tfds build cifar10" in message
+    with pytest.raises(RuntimeError) as error:
+        load(
+            "imagenet2012",
+            split="test",
+            batch_size=8,
+            data_dir=tmp_path,
+            download=False,
+        )
+    assert str(tmp_path / "downloads" / "manual") in str(error.value)
+    assert "ILSVRC2012" in str(error.value)
+
+
+def _encoded_imagenet(labels, size=(40, 30)):
+    def as_dataset(self, split, decoders=None, read_config=None, **kwargs):
+        rng = np.random.default_rng(0)
+        images = [
+            tf.io.encode_jpeg(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).numpy()
+            for _ in labels
+        ]
+        return tf.data.Dataset.from_tensor_slices(
+            {"image": images, "label": np.asarray(labels, np.int64),
+             "file_name": [b"x.JPEG"] * len(labels)}
+        )  # fmt: skip
+
+    return as_dataset
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_imagenet_subset_filters_before_decoding(split, tmp_path, monkeypatch):
+    # the documented draw of `imagenet2012:classes=3,subset_seed=5`
+    kept = np.sort(np.random.default_rng(5).choice(1000, 3, replace=False))
+    others = [i for i in range(0, 1000, 97) if i not in kept]
+    labels = [int(kept[i % 3]) for i in range(6)] + others
+    decoded = []
+
+    def counting_decode(encoded):
+        def count(x):
+            decoded.append(1)
+            return x
+
+        return tf.io.decode_jpeg(
+            tf.py_function(count, [encoded], tf.string), channels=3
+        )
+
+    # counts the decoded images: the one place `load` decodes ImageNet's JPEGs
+    monkeypatch.setattr("larq_ber.data.pipeline._decode_image", counting_decode)
+    with tfds.testing.mock_data(as_dataset_fn=_encoded_imagenet(labels)):
+        ds = load("imagenet2012:classes=3,subset_seed=5", split=split, batch_size=4,
+                  data_dir=tmp_path, shuffle=False, seed=0)  # fmt: skip
+        batches = list(ds)
+    assert len(decoded) == 6  # only the kept classes' images were decoded
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+    assert x.shape == (6, 224, 224, 3) and x.dtype == np.float32
+    np.testing.assert_array_equal(y, [0, 1, 2, 0, 1, 2])  # relabelled 0..K-1
