@@ -1,15 +1,15 @@
 """larq-ber: bit-error-resilient binarized neural networks for Larq and Keras.
 
-Importing the package registers the `"ber_ste_sign"` quantizer alias with larq and
-Keras, so `input_quantizer="ber_ste_sign"` works in any larq layer. The
-registration needs TensorFlow; so that `larq_ber.mtj` (numpy/scipy only) can be
-used without it, it happens at once when larq or TensorFlow is already imported,
-and otherwise right after `import larq` runs.
+The package loads lazily (PEP 562): `import larq_ber` alone imports neither
+TensorFlow nor larq, so the TF-free modules (`larq_ber.results`, `recipes`,
+`plots`, `mtj`, `defaults`, `rates`) start fast. The `"ber_ste_sign"` quantizer
+alias is registered with larq and Keras when `larq_ber.quantizers` is imported:
+at once by `import larq_ber` if larq or TensorFlow is already imported (as after
+`import larq as lq`), and otherwise by the first use of `larq_ber.BerSteSign`,
+`larq_ber.set_ber` or any module of the package that uses TensorFlow.
 """
 
 import importlib as _importlib
-import importlib.abc as _abc
-import importlib.util as _util
 import os as _os
 import sys as _sys
 from importlib import metadata as _metadata
@@ -27,38 +27,21 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - source tree, not in
 
 __all__ = ["BerSteSign", "__version__", "quantizers", "set_ber"]
 
-_LAZY = {"BerSteSign", "set_ber", "quantizers"}
+_FROM_QUANTIZERS = {"BerSteSign", "set_ber"}
 
 
 def __getattr__(name: str) -> _Any:
-    if name in _LAZY:
-        module = _importlib.import_module("larq_ber.quantizers")
-        return module if name == "quantizers" else getattr(module, name)
+    if name in _FROM_QUANTIZERS:
+        return getattr(_importlib.import_module("larq_ber.quantizers"), name)
+    if name == "quantizers":
+        return _importlib.import_module("larq_ber.quantizers")
     raise AttributeError(f"module 'larq_ber' has no attribute {name!r}")
 
 
-class _RegisterAfterLarq(_abc.MetaPathFinder):
-    """Imports `larq_ber.quantizers` as soon as `larq` has been imported."""
-
-    def find_spec(self, fullname: str, path: _Any, target: _Any = None) -> _Any:
-        if fullname != "larq":
-            return None
-        _sys.meta_path.remove(self)
-        spec = _util.find_spec("larq")
-        if spec is None or spec.loader is None:  # pragma: no cover - larq missing
-            return spec
-        loader = spec.loader
-        execute = loader.exec_module
-
-        def exec_module(module: _Any) -> None:
-            execute(module)
-            _importlib.import_module("larq_ber.quantizers")
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 if "larq" in _sys.modules or "tensorflow" in _sys.modules:
-    from larq_ber import quantizers
-elif not any(isinstance(f, _RegisterAfterLarq) for f in _sys.meta_path):
-    _sys.meta_path.insert(0, _RegisterAfterLarq())
+    # TensorFlow is loaded anyway: register the "ber_ste_sign" alias now.
+    _importlib.import_module("larq_ber.quantizers")

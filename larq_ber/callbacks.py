@@ -13,11 +13,8 @@ Put it before `BerLogger` in the callback list so the logger records the rates u
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
-import numbers
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,26 +22,10 @@ from typing import Any
 import tensorflow as tf
 
 from larq_ber.quantizers import ber_quantizers, set_ber
+from larq_ber.rates import check_rate
+from larq_ber.results import COLUMNS, RunInfo, append_row
 
 __all__ = ["COLUMNS", "BerLogger", "BerSchedule", "RunInfo"]
-
-#: Columns of the table `BerLogger` writes, in order.
-COLUMNS = (
-    "run_id",
-    "recipe",
-    "model",
-    "dataset",
-    "subset",
-    "ber",
-    "ber_neg",
-    "ber_pos",
-    "seed",
-    "epoch",
-    "test_top1",
-    "test_top5",
-    "train_loss",
-    "wall_s",
-)
 
 _TOP1_KEYS = (
     "val_accuracy",
@@ -56,33 +37,6 @@ _TOP5_KEYS = (
     "val_sparse_top_k_categorical_accuracy",
     "val_top_k_categorical_accuracy",
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class RunInfo:
-    """What identifies one training run in the table.
-
-    Attributes:
-        run_id: Unique name of the run.
-        recipe: Name of the experiment recipe.
-        model: Model name (`"lenet4"`, ...).
-        dataset: Dataset name as given to `larq_ber.data.load`.
-        subset: Class subset, if any (e.g. `"classes=10,subset_seed=3"`).
-        ber: Symmetric bit error rate in [0, 1].
-        ber_neg: Rate of −1 → +1 flips; defaults to `ber`.
-        ber_pos: Rate of +1 → −1 flips; defaults to `ber`.
-        seed: Random seed of the run.
-    """
-
-    run_id: str = ""
-    recipe: str = ""
-    model: str = ""
-    dataset: str = ""
-    subset: str = ""
-    ber: float = 0.0
-    ber_neg: float | None = None
-    ber_pos: float | None = None
-    seed: int | None = None
 
 
 class BerLogger(tf.keras.callbacks.Callback):
@@ -172,14 +126,12 @@ class BerLogger(tf.keras.callbacks.Callback):
         if self.model is not None and (self.model.output_shape[-1] or 0) <= 5:
             top5 = ""
         info = dataclasses.asdict(self.run_info)
-        ber = logs.get("ber", info["ber"])
-        neg = info["ber_neg"] if info["ber_neg"] is not None else ber
-        pos = info["ber_pos"] if info["ber_pos"] is not None else ber
+        ber, neg, pos = self._rates(info)
         return {
             **info,
             "ber": ber,
-            "ber_neg": logs.get("ber_neg", neg),
-            "ber_pos": logs.get("ber_pos", pos),
+            "ber_neg": neg,
+            "ber_pos": pos,
             "seed": "" if info["seed"] is None else info["seed"],
             "epoch": epoch + 1,
             "test_top1": float(top1),
@@ -187,6 +139,24 @@ class BerLogger(tf.keras.callbacks.Callback):
             "train_loss": float(logs.get("loss", math.nan)),
             "wall_s": round(time.perf_counter() - self._epoch_start, 3),
         }
+
+    def _rates(self, info: Mapping[str, Any]) -> tuple[float, float, float]:
+        """(ber, ber_neg, ber_pos) of the epoch: what the quantizers trained with.
+
+        When every `BerSteSign` of the model has the same rates, those are logged;
+        with per-layer rates (or no model), the `run_info`'s.
+        """
+        found = {
+            (float(q.ber_neg), float(q.ber_pos))
+            for q in (ber_quantizers(self.model) if self.model is not None else [])
+        }
+        if len(found) == 1:
+            neg, pos = found.pop()
+            return (neg if neg == pos else (neg + pos) / 2), neg, pos
+        ber = info["ber"]
+        neg = info["ber_neg"] if info["ber_neg"] is not None else ber
+        pos = info["ber_pos"] if info["ber_pos"] is not None else ber
+        return ber, neg, pos
 
     def append_row(self, row: Mapping[str, Any]) -> None:
         """Appends a row to the table, with the header if the file is new or empty.
@@ -196,14 +166,7 @@ class BerLogger(tf.keras.callbacks.Callback):
         Args:
             row: A mapping with the keys `COLUMNS`.
         """
-        new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
-        with open(self.path, "a", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=COLUMNS)
-            if new:
-                writer.writeheader()
-            writer.writerow(row)
-            file.flush()
-            os.fsync(file.fileno())
+        append_row(self.path, row)
 
     def update_top1_max(self, row: Mapping[str, Any]) -> None:
         """Updates `top1_max` / `top1_max_epoch` with a row's accuracy.
@@ -230,18 +193,14 @@ def _rates(value: Any, epoch: int) -> tuple[float, float]:
         pair = (value[0], value[1])
     else:
         pair = (value, value)
-    for rate in pair:
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, numbers.Real)
-            or not 0.0 <= float(rate) <= 1.0
-        ):
-            raise ValueError(
-                f"The BER schedule returned {value!r} for epoch {epoch}; expected a "
-                "rate in [0, 1], a (ber_neg, ber_pos) pair of rates or a mapping with "
-                "'ber' / 'ber_neg' / 'ber_pos'."
-            )
-    return float(pair[0]), float(pair[1])
+    try:
+        return check_rate("ber_neg", pair[0]), check_rate("ber_pos", pair[1])
+    except ValueError:
+        raise ValueError(
+            f"The BER schedule returned {value!r} for epoch {epoch}; expected a "
+            "rate in [0, 1], a (ber_neg, ber_pos) pair of rates or a mapping with "
+            "'ber' / 'ber_neg' / 'ber_pos'."
+        ) from None
 
 
 class BerSchedule(tf.keras.callbacks.Callback):

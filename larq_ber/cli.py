@@ -6,7 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
+
+from larq_ber.results import COLUMNS, RunFiles, read_json
 
 __all__ = ["main"]
 
@@ -70,13 +73,6 @@ def _checked(
 
     return parse
 
-
-# The columns of larq_ber.callbacks.COLUMNS, written out so that `--help` does not
-# import TensorFlow (a test keeps them equal).
-_COLUMNS = (
-    "run_id, recipe, model, dataset, subset, ber, ber_neg, ber_pos, seed, epoch, "
-    "test_top1, test_top5, train_loss, wall_s"
-)
 
 _MTJ_EXAMPLES = """\
 examples:
@@ -179,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "results",
         "write the tidy table of every epoch of every run",
         "Collect the per-epoch rows of every run of a sweep folder into one CSV "
-        "file (columns: " + _COLUMNS + ").",
+        "file (columns: " + ", ".join(COLUMNS) + ").",
         _RESULTS_EXAMPLES,
     )
     results.add_argument("out", metavar="DIR", help="the sweep's output folder")
@@ -321,17 +317,14 @@ def _mtj(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    import json
-
     import numpy as np
 
     from larq_ber.export import ExportError, export_run
 
     samples = None
-    run_file = os.path.join(args.run, "run.json")
-    if os.path.exists(run_file):
-        with open(run_file) as file:
-            shape = json.load(file)["input_shape"]
+    run = RunFiles(Path(args.run))
+    if run.run.exists():
+        shape = read_json(run.run)["input_shape"]
         rng = np.random.default_rng(0)
         samples = rng.standard_normal((args.samples, *shape), np.float32)
     try:
@@ -352,7 +345,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from larq_ber.recipes import RecipeError, load_recipe, parse_overrides
-    from larq_ber.sweep import run_sweep
+    from larq_ber.sweeps import run_sweep
 
     try:
         recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
@@ -421,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _mtj(args)
     try:
         if args.command == "results":
-            from larq_ber.sweep import write_results
+            from larq_ber.results import write_results
 
             count = write_results(args.out, args.csv)
             print(f"{count} rows written to {args.csv}")

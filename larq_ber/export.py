@@ -9,7 +9,7 @@ without them. The `ExportReport` says what came out: the file size and the size 
 the equivalent float32 TFLite model, an op census, which Keras layers became binary
 ops and which stayed float (and why, where that can be told), and the parity.
 
-`export_run` does the same for a run of a sweep (`larq_ber.sweep`), rebuilding the
+`export_run` does the same for a run of a sweep (`larq_ber.sweeps`), rebuilding the
 model from the run's `run.json` and its Top1Max or final weights; the command line's
 `larq-ber export RUN_DIR --out model.tflite` calls it.
 """
@@ -25,7 +25,10 @@ from typing import Any
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.lite.python import schema_py_generated as schema
+
+from larq_ber.flatbuffer import layer_ops, op_census
+from larq_ber.layers import input_quantizer_of
+from larq_ber.results import RunFiles, read_json
 
 __all__ = [
     "RANDOM_OPS",
@@ -56,102 +59,6 @@ RANDOM_OPS = frozenset(
         "FlexRandomStandardNormal",
     }
 )
-
-_BUILTIN_NAMES = {
-    code: name
-    for name, code in vars(schema.BuiltinOperator).items()
-    if not name.startswith("_")
-}
-
-
-def op_census(flatbuffer: bytes) -> Counter[str]:
-    """Counts the operators of every subgraph of a TFLite flatbuffer.
-
-    Builtin operators are named as in the TFLite schema (`CONV_2D`,
-    `FULLY_CONNECTED`, ...); custom operators by their custom code (`LceBconv2d`,
-    `LceQuantize`, `LceDequantize`, `LceBMaxPool2d`, ...).
-
-    Args:
-        flatbuffer: The serialized model, e.g. from
-            `larq_compute_engine.convert_keras_model`.
-
-    Returns:
-        A `collections.Counter` from operator name to number of occurrences.
-
-    Example:
-        >>> census = op_census(lce.convert_keras_model(model))  # doctest: +SKIP
-        >>> census["LceBconv2d"]  # doctest: +SKIP
-        2
-    """
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
-    census: Counter[str] = Counter()
-    for subgraph in model.subgraphs or ():
-        for op in subgraph.operators or ():
-            code = model.operatorCodes[op.opcodeIndex]
-            builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
-            if builtin == schema.BuiltinOperator.CUSTOM:
-                census[code.customCode.decode()] += 1
-            else:
-                census[_BUILTIN_NAMES[builtin]] += 1
-    return census
-
-
-def _ops(flatbuffer: bytes) -> list[tuple[str, list[str]]]:
-    """(operator name, names of its input and output tensors) for every operator."""
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
-    result = []
-    for subgraph in model.subgraphs or ():
-        for op in subgraph.operators or ():
-            code = model.operatorCodes[op.opcodeIndex]
-            builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
-            name = (
-                code.customCode.decode()
-                if builtin == schema.BuiltinOperator.CUSTOM
-                else _BUILTIN_NAMES[builtin]
-            )
-            tensors = [
-                subgraph.tensors[i].name.decode()
-                for i in [*(op.inputs if op.inputs is not None else ()),
-                          *(op.outputs if op.outputs is not None else ())]
-                if i >= 0
-            ]  # fmt: skip
-            result.append((name, tensors))
-    return result
-
-
-def layer_ops(model: tf.keras.Model, flatbuffer: bytes) -> dict[str, Counter[str]]:
-    """Attributes the operators of a converted model to the Keras layers.
-
-    The converter names tensors after the TensorFlow name scopes they come from
-    (`model/binary_conv_2/ste_sign/Sign;…`), so an operator belongs to every layer
-    whose name is a component of one of its input or output tensor names. Fused
-    operators can belong to several layers.
-
-    Args:
-        model: The Keras model that was converted.
-        flatbuffer: Its TFLite / LCE flatbuffer.
-
-    Returns:
-        For each layer name, a `Counter` of the operators attributed to it.
-
-    Example:
-        >>> ops = layer_ops(model, lce.convert_keras_model(model))  # doctest: +SKIP
-        >>> ops["binary_conv_2"]["LceBconv2d"]  # doctest: +SKIP
-        1
-    """
-    names = {layer.name for layer in model.layers}
-    found: dict[str, Counter[str]] = {name: Counter() for name in names}
-    for op, tensors in _ops(flatbuffer):
-        owners = {
-            component
-            for tensor in tensors
-            for part in tensor.split(";")
-            for component in part.split("/")
-            if component in names
-        }
-        for owner in owners:
-            found[owner][op] += 1
-    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,7 +93,7 @@ def _layer_reports(model: tf.keras.Model, flatbuffer: bytes) -> list[LayerExport
     for layer in model.layers:
         if not getattr(layer, "kernel", None) is not None:
             continue
-        input_q = getattr(layer, "input_quantizer", None)
+        input_q = input_quantizer_of(layer)
         kernel_q = getattr(layer, "kernel_quantizer", None)
         binarized = _precision(input_q) == 1 and _precision(kernel_q) == 1
         found = ops.get(layer.name, Counter())
@@ -541,27 +448,23 @@ def export_run(
     """
     from larq_ber.models import MODELS
 
-    if which not in ("best", "final"):
-        raise ValueError(f"`which` must be 'best' or 'final', got {which!r}.")
-    run_dir = Path(run_dir)
-    if not (run_dir / "run.json").exists():
+    run = RunFiles(Path(run_dir))
+    weights = run.weights(which)
+    if not run.run.exists():
         raise FileNotFoundError(
-            f"`run_dir` {str(run_dir)!r} is not a run folder of a sweep (no run.json; "
-            "runs are in OUT/runs/<run_id>)."
+            f"`run_dir` {str(run.folder)!r} is not a run folder of a sweep (no "
+            "run.json; runs are in OUT/runs/<run_id>)."
         )
-    weights = run_dir / (
-        "top1max.weights.h5" if which == "best" else "final.weights.h5"
-    )
     if not weights.exists():
         raise FileNotFoundError(
             f"{str(weights)!r} does not exist: the run has not finished (run the "
             "sweep again to finish it)."
         )
-    run = json.loads((run_dir / "run.json").read_text())
-    model = MODELS[run["model"]](
-        input_shape=tuple(run["input_shape"]),
-        num_classes=run["num_classes"],
-        ber=run["ber"],
+    record = read_json(run.run)
+    model = MODELS[record["model"]](
+        input_shape=tuple(record["input_shape"]),
+        num_classes=record["num_classes"],
+        ber=record["ber"],
     )
     model.load_weights(str(weights))
     return to_tflite(model, path, **kwargs)

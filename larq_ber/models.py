@@ -28,81 +28,20 @@ Choices made for Larq Compute Engine (LCE), which change nothing mathematically:
 
 from __future__ import annotations
 
-import dataclasses
+import importlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import larq as lq
 import tensorflow as tf
 
+from larq_ber.layers import InputDropoutQuantConv2D, input_quantizer_of
 from larq_ber.quantizers import BerSteSign
+from larq_ber.rates import Rates, per_layer
 
-__all__ = [
-    "MODELS",
-    "STATS_HEADER",
-    "BinaryAlexNet",
-    "InputDropoutQuantConv2D",
-    "LeNet4",
-    "ModelStats",
-    "NiN",
-    "TrainingDefaults",
-    "binarized_layers",
-    "model_stats",
-    "stats_table",
-    "training_defaults",
-]
-
-Rates = float | Sequence[float] | Mapping[str, float] | None
-
-
-@tf.keras.saving.register_keras_serializable(package="larq_ber")
-@lq.utils.register_keras_custom_object
-class InputDropoutQuantConv2D(lq.layers.QuantConv2D):
-    """larq's `QuantConv2D` with dropout between its input quantizer and the kernel.
-
-    The XNOR-Net reference blocks apply dropout to the binarized activations
-    (BatchNorm → sign → dropout → convolution). At inference the dropout is the
-    identity, so the layer converts with LCE exactly like `QuantConv2D`.
-
-    Args:
-        *args: Positional arguments of `lq.layers.QuantConv2D`.
-        input_dropout: Fraction of the quantized inputs to drop while training,
-            in $[0, 1)$.
-        **kwargs: Keyword arguments of `lq.layers.QuantConv2D`.
-
-    Raises:
-        ValueError: If `input_dropout` is not in $[0, 1)$.
-
-    Example:
-        >>> layer = InputDropoutQuantConv2D(
-        ...     32, 3, input_quantizer="ber_ste_sign", input_dropout=0.5
-        ... )
-        >>> layer.input_dropout
-        0.5
-    """
-
-    def __init__(self, *args: Any, input_dropout: float = 0.0, **kwargs: Any) -> None:
-        if not 0.0 <= input_dropout < 1.0:
-            raise ValueError(
-                f"`input_dropout` must be in the range [0, 1), got {input_dropout!r}."
-            )
-        super().__init__(*args, **kwargs)
-        self.input_dropout = float(input_dropout)
-        self._dropout = tf.keras.layers.Dropout(self.input_dropout)
-
-    def call(self, inputs: tf.Tensor, training: Any = None) -> tf.Tensor:
-        """Quantizes `inputs`, drops some while training, then convolves."""
-        if self.input_quantizer:
-            inputs = self.input_quantizer(inputs, training=training)
-        inputs = self._dropout(inputs, training=training)
-        with lq.context.quantized_scope(True):
-            # The next class after larq's BaseLayer pads (pad_values) and convolves.
-            return super(lq.layers_base.BaseLayer, self).call(inputs)
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the layer configuration, with `input_dropout`."""
-        return {**super().get_config(), "input_dropout": self.input_dropout}
+__all__ = ["MODELS", "BinaryAlexNet", "LeNet4", "NiN", "binarized_layers"]
 
 
 class _Factory:
@@ -250,33 +189,6 @@ class _BinaryAlexNet(_Factory):
         )(x)
 
 
-def _per_layer(argument: str, value: Rates, names: Sequence[str]) -> list[Any]:
-    """One value per binarized layer from a number, a sequence or a mapping."""
-    listing = ", ".join(names)
-    if value is None or isinstance(value, int | float):
-        return [value] * len(names)
-    if isinstance(value, Mapping):
-        unknown = sorted(set(value) - set(names))
-        if unknown:
-            raise ValueError(
-                f"`{argument}` names unknown layers {unknown}; the binarized layers "
-                f"are, in order: {listing}."
-            )
-        return [value.get(name, None if argument != "ber" else 0.0) for name in names]
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if len(value) != len(names):
-            raise ValueError(
-                f"`{argument}` has {len(value)} rates but the model has {len(names)} "
-                f"binarized layers, in order: {listing}."
-            )
-        return list(value)
-    raise ValueError(
-        f"`{argument}` must be a number in [0, 1], a sequence with one rate per "
-        f"binarized layer or a mapping from layer name to rate, got {value!r}. "
-        f"The binarized layers are, in order: {listing}."
-    )
-
-
 def _build(
     factory_class: type[_Factory],
     name: str,
@@ -302,7 +214,7 @@ def _build(
     if not include_top:
         names = [n for n in names if n not in factory_class.top_binarized]
     columns = [
-        _per_layer(a, v, names)
+        per_layer(a, v, names)
         for a, v in (("ber", ber), ("ber_neg", ber_neg), ("ber_pos", ber_pos))
     ]
     rates = {layer: (b, n, p) for layer, b, n, p in zip(names, *columns, strict=True)}
@@ -370,7 +282,7 @@ def LeNet4(  # noqa: N802 - keras.applications naming
     ber_neg: Rates = None,
     ber_pos: Rates = None,
 ) -> tf.keras.Model:
-    """Binarized LeNet-4 for MNIST (SPEC §2), four weight layers.
+    """Binarized LeNet-4 for MNIST, four weight layers.
 
     1. real conv 20 filters 5×5 (valid) → BatchNorm → ReLU → max-pool 2×2;
     2. binary block `binary_conv_2`: conv 50 filters 5×5 (valid) → max-pool 2×2;
@@ -379,7 +291,7 @@ def LeNet4(  # noqa: N802 - keras.applications naming
 
     LCE: both binary layers become `LceBconv2d`.
 
-    Measured with `larq_ber.models.model_stats` at the default input shape:
+    Measured with `larq_ber.profile.model_stats` at the default input shape:
 
     | model | input | parameters | 1-bit parameters | binarized layers | memory (1-bit weights) | memory (32-bit) | MACs | binarized MACs |
     |---|---|---|---|---|---|---|---|---|
@@ -391,7 +303,19 @@ def LeNet4(  # noqa: N802 - keras.applications naming
         >>> [name for name, _ in binarized_layers(model)]
         ['binary_conv_2', 'binary_dense_3']
     """
-    return _build(_LeNet4, "lenet4", (28, 28, 1), **locals())
+    return _build(
+        _LeNet4,
+        "lenet4",
+        (28, 28, 1),
+        input_shape=input_shape,
+        input_tensor=input_tensor,
+        num_classes=num_classes,
+        include_top=include_top,
+        weights=weights,
+        ber=ber,
+        ber_neg=ber_neg,
+        ber_pos=ber_pos,
+    )
 
 
 def NiN(  # noqa: N802 - keras.applications naming
@@ -405,7 +329,7 @@ def NiN(  # noqa: N802 - keras.applications naming
     ber_neg: Rates = None,
     ber_pos: Rates = None,
 ) -> tf.keras.Model:
-    """Binarized Network-in-Network for CIFAR-10/100 and SVHN (SPEC §2).
+    """Binarized Network-in-Network for CIFAR-10/100 and SVHN.
 
     Three stages of three convolutions, the first real-valued:
 
@@ -420,7 +344,7 @@ def NiN(  # noqa: N802 - keras.applications naming
     `LceBconv2d`; the 5×5 and 3×3 ones pad with +1 instead of 0 (see the module
     documentation).
 
-    Measured with `larq_ber.models.model_stats` at the default input shape:
+    Measured with `larq_ber.profile.model_stats` at the default input shape:
 
     | model | input | parameters | 1-bit parameters | binarized layers | memory (1-bit weights) | memory (32-bit) | MACs | binarized MACs |
     |---|---|---|---|---|---|---|---|---|
@@ -432,7 +356,19 @@ def NiN(  # noqa: N802 - keras.applications naming
         >>> binarized_layers(model)[0][1].ber
         0.08
     """
-    return _build(_NiN, "nin", (32, 32, 3), **locals())
+    return _build(
+        _NiN,
+        "nin",
+        (32, 32, 3),
+        input_shape=input_shape,
+        input_tensor=input_tensor,
+        num_classes=num_classes,
+        include_top=include_top,
+        weights=weights,
+        ber=ber,
+        ber_neg=ber_neg,
+        ber_pos=ber_pos,
+    )
 
 
 def BinaryAlexNet(  # noqa: N802 - keras.applications naming
@@ -446,7 +382,7 @@ def BinaryAlexNet(  # noqa: N802 - keras.applications naming
     ber_neg: Rates = None,
     ber_pos: Rates = None,
 ) -> tf.keras.Model:
-    """The paper's binary AlexNet (XNOR-Net style) for ImageNet (SPEC §2).
+    """The paper's binary AlexNet (XNOR-Net style) for ImageNet.
 
     Real conv 96 11×11 stride 4 (zero-padded by 2, so 224 → 55) → BatchNorm → ReLU
     → max-pool 3/2; binary conv 256 5×5 → max-pool 3/2; binary conv 384 3×3; binary
@@ -461,7 +397,7 @@ def BinaryAlexNet(  # noqa: N802 - keras.applications naming
     with +1. Smaller inputs (e.g. 64×64, for tests) work: the dense layers take
     whatever map size is left.
 
-    Measured with `larq_ber.models.model_stats` at the default input shape:
+    Measured with `larq_ber.profile.model_stats` at the default input shape:
 
     | model | input | parameters | 1-bit parameters | binarized layers | memory (1-bit weights) | memory (32-bit) | MACs | binarized MACs |
     |---|---|---|---|---|---|---|---|---|
@@ -473,7 +409,19 @@ def BinaryAlexNet(  # noqa: N802 - keras.applications naming
         >>> len(binarized_layers(model))
         6
     """
-    return _build(_BinaryAlexNet, "binary_alexnet", (224, 224, 3), **locals())
+    return _build(
+        _BinaryAlexNet,
+        "binary_alexnet",
+        (224, 224, 3),
+        input_shape=input_shape,
+        input_tensor=input_tensor,
+        num_classes=num_classes,
+        include_top=include_top,
+        weights=weights,
+        ber=ber,
+        ber_neg=ber_neg,
+        ber_pos=ber_pos,
+    )
 
 
 for _function in (LeNet4, NiN, BinaryAlexNet):
@@ -496,257 +444,10 @@ def binarized_layers(model: tf.keras.Model) -> list[tuple[str, BerSteSign]]:
         [('binary_conv_2', 0.01), ('binary_dense_3', 0.02)]
     """
     return [
-        (layer.name, layer.input_quantizer)
+        (layer.name, input_quantizer_of(layer))
         for layer in model.layers
-        if isinstance(getattr(layer, "input_quantizer", None), BerSteSign)
+        if isinstance(input_quantizer_of(layer), BerSteSign)
     ]
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelStats:
-    """Size and compute of a model, as counted by larq's `ModelProfile`.
-
-    Attributes:
-        name: Model name.
-        input_shape: Shape of one input.
-        params: Number of parameters (weights, biases, BatchNorm statistics fused as
-            larq counts them).
-        binary_params: Parameters stored with 1 bit.
-        binarized_layers: Number of layers with binary inputs and weights.
-        memory_bits: Model size with binary weights in 1 bit, others in 32 bits.
-        float_memory_bits: Size if every parameter took 32 bits.
-        macs: Multiply-accumulate operations for one input.
-        binary_macs: MACs with 1-bit inputs and weights.
-    """
-
-    name: str
-    input_shape: tuple[int, ...]
-    params: int
-    binary_params: int
-    binarized_layers: int
-    memory_bits: int
-    float_memory_bits: int
-    macs: int
-    binary_macs: int
-
-    def markdown_row(self) -> str:
-        """Formats the statistics as one row of the README's table.
-
-        Returns:
-            A Markdown table row.
-
-        Example:
-            >>> model_stats(LeNet4()).markdown_row().startswith("| lenet4 |")
-            True
-        """
-        memory = lq.models.memory_as_readable_str
-        return (
-            f"| {self.name} | {'×'.join(map(str, self.input_shape))} "
-            f"| {self.params:,} | {self.binary_params:,} | {self.binarized_layers} "
-            f"| {memory(self.memory_bits)} | {memory(self.float_memory_bits)} "
-            f"| {self.macs / 1e6:,.1f} M | {self.binary_macs / max(self.macs, 1):.1%} |"
-        )
-
-
-#: Header of the table that `ModelStats.markdown_row` fills.
-STATS_HEADER = (
-    "| model | input | parameters | 1-bit parameters | binarized layers "
-    "| memory (1-bit weights) | memory (32-bit) | MACs | binarized MACs |\n"
-    "|---|---|---|---|---|---|---|---|---|"
-)
-
-
-def model_stats(model: tf.keras.Model) -> ModelStats:
-    """Measures a model's parameters, memory and MACs with larq's `ModelProfile`.
-
-    These are the numbers `lq.models.summary` prints.
-
-    Args:
-        model: A built Keras model.
-
-    Returns:
-        The `ModelStats` of `model`.
-
-    Example:
-        >>> model_stats(LeNet4()).binarized_layers
-        2
-    """
-    profile = lq.models.ModelProfile(model)
-    return ModelStats(
-        name=model.name,
-        input_shape=tuple(int(d) for d in model.input_shape[1:]),
-        params=profile.weight_count(),
-        binary_params=profile.weight_count(bitwidth=1),
-        binarized_layers=len(binarized_layers(model)),
-        memory_bits=profile.memory,
-        float_memory_bits=profile.fp_equivalent_memory,
-        macs=profile.op_count("mac"),
-        binary_macs=profile.op_count("mac", 1),
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainingDefaults:
-    r"""Reference training settings of a model (SPEC §2).
-
-    Attributes:
-        optimizer: `"sgd"` or `"adam"`.
-        learning_rate: Initial learning rate.
-        momentum: SGD momentum (`None` for Adam).
-        weight_decay: Weight decay coefficient.
-        decay_epochs: Epochs after which the learning rate is multiplied by
-            `decay_factor`.
-        decay_factor: Learning-rate factor at each of `decay_epochs`.
-        epochs: Number of training epochs.
-        batch_size: Training batch size.
-        input_mean: Per-channel mean subtracted from inputs scaled to $[0, 1]$.
-        input_std: Per-channel standard deviation they are divided by.
-        source: Where the values come from.
-    """
-
-    optimizer: str
-    learning_rate: float
-    momentum: float | None
-    weight_decay: float
-    decay_epochs: tuple[int, ...]
-    decay_factor: float
-    epochs: int
-    batch_size: int
-    input_mean: tuple[float, ...]
-    input_std: tuple[float, ...]
-    source: str
-
-    def learning_rate_schedule(
-        self, steps_per_epoch: int
-    ) -> tf.keras.optimizers.schedules.PiecewiseConstantDecay | float:
-        """The step-wise learning-rate schedule, in optimizer steps.
-
-        Args:
-            steps_per_epoch: Optimizer steps in one epoch (>= 1).
-
-        Returns:
-            A Keras `PiecewiseConstantDecay` schedule, or the constant
-            `learning_rate` when `decay_epochs` is empty.
-
-        Raises:
-            ValueError: If `steps_per_epoch` < 1.
-
-        Example:
-            >>> schedule = training_defaults("lenet4").learning_rate_schedule(10)
-            >>> round(float(schedule(150)), 6)  # epoch 16 starts at step 150
-            0.01
-        """
-        if steps_per_epoch < 1:
-            raise ValueError(
-                f"`steps_per_epoch` must be >= 1, got {steps_per_epoch!r}."
-            )
-        if not self.decay_epochs:
-            return self.learning_rate
-        values = [
-            self.learning_rate * self.decay_factor**i
-            for i in range(len(self.decay_epochs) + 1)
-        ]
-        # Keras gives values[i] while step <= boundaries[i]; the optimizer's first
-        # step of epoch e (0-based) is step e * steps_per_epoch.
-        boundaries = [e * steps_per_epoch - 1 for e in self.decay_epochs]
-        return tf.keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
-
-    def make_optimizer(self, steps_per_epoch: int) -> tf.keras.optimizers.Optimizer:
-        """Builds the optimizer with its schedule and weight decay.
-
-        Keras applies `weight_decay` decoupled from the gradient (scaled by the
-        learning rate), the PyTorch reference couples it as an L2 term; for SGD the
-        two agree up to the momentum, for Adam they differ slightly.
-
-        Args:
-            steps_per_epoch: Optimizer steps in one epoch (>= 1).
-
-        Returns:
-            A Keras optimizer.
-
-        Example:
-            >>> training_defaults("nin").make_optimizer(390).name
-            'Adam'
-        """
-        schedule = self.learning_rate_schedule(steps_per_epoch)
-        if self.optimizer == "sgd":
-            return tf.keras.optimizers.SGD(
-                schedule, momentum=self.momentum or 0.0, weight_decay=self.weight_decay
-            )
-        return tf.keras.optimizers.Adam(schedule, weight_decay=self.weight_decay)
-
-
-_TRAINING_DEFAULTS = {
-    "lenet4": TrainingDefaults(
-        optimizer="sgd",
-        learning_rate=0.1,
-        momentum=0.9,
-        weight_decay=1e-4,
-        decay_epochs=(15, 30, 45),
-        decay_factor=0.1,
-        epochs=60,
-        batch_size=128,
-        input_mean=(0.1307,),
-        input_std=(0.3081,),
-        source="SPEC §2 (the paper's reference LeNet-4 training)",
-    ),
-    "nin": TrainingDefaults(
-        optimizer="adam",
-        learning_rate=0.01,
-        momentum=None,
-        weight_decay=1e-5,
-        decay_epochs=(40, 80, 120, 160),
-        decay_factor=0.1,
-        epochs=200,
-        batch_size=128,
-        input_mean=(0.4914, 0.4822, 0.4465),
-        input_std=(0.2470, 0.2435, 0.2616),
-        source=(
-            "SPEC §2 for the optimizer and schedule; the normalisation (CIFAR-10 "
-            "channel statistics) is not given there and is this library's choice"
-        ),
-    ),
-    "binary_alexnet": TrainingDefaults(
-        optimizer="adam",
-        learning_rate=1e-3,
-        momentum=None,
-        weight_decay=5e-6,
-        decay_epochs=(25, 50),
-        decay_factor=0.1,
-        epochs=60,
-        batch_size=256,
-        input_mean=(0.485, 0.456, 0.406),
-        input_std=(0.229, 0.224, 0.225),
-        source=(
-            "not given in SPEC §2: Adam with a step schedule as in XNOR-Net's "
-            "reference ImageNet training, ImageNet channel statistics"
-        ),
-    ),
-}
-
-
-def training_defaults(name: str) -> TrainingDefaults:
-    """Returns the reference training settings of a model.
-
-    Args:
-        name: `"lenet4"`, `"nin"` or `"binary_alexnet"`.
-
-    Returns:
-        The model's `TrainingDefaults`.
-
-    Raises:
-        ValueError: If `name` is not one of the three.
-
-    Example:
-        >>> training_defaults("lenet4").batch_size
-        128
-    """
-    try:
-        return _TRAINING_DEFAULTS[name]
-    except KeyError:
-        raise ValueError(
-            f"`name` must be one of {sorted(_TRAINING_DEFAULTS)}, got {name!r}."
-        ) from None
 
 
 #: Model functions by the names `training_defaults` and the recipes use.
@@ -756,23 +457,31 @@ MODELS: dict[str, Callable[..., tf.keras.Model]] = {
     "binary_alexnet": BinaryAlexNet,
 }
 
-
-def stats_table() -> str:
-    """Measures the three models at their default input shapes as a Markdown table.
-
-    Returns:
-        The table, as in the README (`python -m larq_ber.models` prints it).
-
-    Example:
-        >>> stats_table().splitlines()[0].startswith("| model |")  # doctest: +SKIP
-        True
-    """
-    rows = [STATS_HEADER]
-    for function in MODELS.values():
-        rows.append(model_stats(function()).markdown_row())
-        tf.keras.backend.clear_session()
-    return "\n".join(rows)
+# Names that lived here in 0.1, kept for one release.
+_MOVED = {
+    "InputDropoutQuantConv2D": "larq_ber.layers",
+    "TrainingDefaults": "larq_ber.defaults",
+    "training_defaults": "larq_ber.defaults",
+    "ModelStats": "larq_ber.profile",
+    "STATS_HEADER": "larq_ber.profile",
+    "model_stats": "larq_ber.profile",
+    "stats_table": "larq_ber.profile",
+}
 
 
-if __name__ == "__main__":
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        warnings.warn(
+            f"larq_ber.models.{name} moved to {_MOVED[name]}.{name}; the old name "
+            "goes away in larq-ber 0.3.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if __name__ == "__main__":  # 0.1's `python -m larq_ber.models`
+    from larq_ber.profile import stats_table
+
     print(stats_table())

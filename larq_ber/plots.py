@@ -1,4 +1,4 @@
-"""The paper's figures from a sweep's table (`larq_ber.sweep.read_results`).
+"""The paper's figures from a sweep's table (`larq_ber.results.read_results`).
 
 * `plot_epochs` — error-free test top-1 accuracy vs epoch, one colour per BER:
   the mean with every individual run (`style="traces"`, Fig. 1) or the mean ± one
@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from larq_ber.results import read_results
 
 __all__ = ["FORMATS", "plot_epochs", "plot_top1max", "save_figure", "top1max_table"]
 
@@ -230,8 +232,6 @@ def save_figure(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from larq_ber.sweep import read_results
 
     path = Path(path)
     if path.suffix.lower() not in FORMATS:

@@ -39,6 +39,8 @@ from typing import Any
 import larq as lq
 import tensorflow as tf
 
+from larq_ber.rates import check_rate
+
 __all__ = [
     "SPARSE_MAX_RATE",
     "BerSteSign",
@@ -49,19 +51,6 @@ __all__ = [
 ]
 
 _METRICS = ("flip_ratio", "bit_error_rate")
-
-
-def _check_rate(name: str, value: Any) -> float:
-    """Return `value` as a float probability or raise a `ValueError` naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            f"`{name}` must be a number in the range [0, 1], got {value!r} "
-            f"of type {type(value).__name__}."
-        )
-    rate = float(value)
-    if not 0.0 <= rate <= 1.0:  # NaN fails both comparisons
-        raise ValueError(f"`{name}` must be in the range [0, 1], got {value!r}.")
-    return rate
 
 
 def _check_seed(seed: Any) -> int | None:
@@ -315,9 +304,9 @@ class BerSteSign(lq.quantizers.SteSign):
         metrics: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        self.ber = _check_rate("ber", ber)
-        self.ber_neg = _check_rate("ber_neg", self.ber if ber_neg is None else ber_neg)
-        self.ber_pos = _check_rate("ber_pos", self.ber if ber_pos is None else ber_pos)
+        self.ber = check_rate("ber", ber)
+        self.ber_neg = check_rate("ber_neg", self.ber if ber_neg is None else ber_neg)
+        self.ber_pos = check_rate("ber_pos", self.ber if ber_pos is None else ber_pos)
         if not isinstance(flip_gradient, bool):
             raise ValueError(
                 f"`flip_gradient` must be True or False, got {flip_gradient!r}."
@@ -375,11 +364,11 @@ class BerSteSign(lq.quantizers.SteSign):
         """
         if ber is None and ber_neg is None and ber_pos is None:
             raise ValueError("Give `ber`, `ber_neg` or `ber_pos`.")
-        base = None if ber is None else _check_rate("ber", ber)
+        base = None if ber is None else check_rate("ber", ber)
         neg = self.ber_neg if base is None else base
         pos = self.ber_pos if base is None else base
-        neg = neg if ber_neg is None else _check_rate("ber_neg", ber_neg)
-        pos = pos if ber_pos is None else _check_rate("ber_pos", ber_pos)
+        neg = neg if ber_neg is None else check_rate("ber_neg", ber_neg)
+        pos = pos if ber_pos is None else check_rate("ber_pos", ber_pos)
         if base is not None:
             self.ber = base
         self.ber_neg, self.ber_pos = neg, pos
@@ -415,9 +404,11 @@ class BerSteSign(lq.quantizers.SteSign):
             outputs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
             return (outputs, tf.constant(0.0)) if measure else outputs
 
-        result = tf.__internal__.smart_cond.smart_cond(
-            training, with_errors, without_errors
-        )
+        static = tf.get_static_value(training)
+        if static is not None:  # a Python bool or constant: trace one branch only
+            result = with_errors() if static else without_errors()
+        else:
+            result = tf.cond(training, with_errors, without_errors)
         if measure:
             assert self._bit_error_rate is not None
             outputs, fraction = result
@@ -425,8 +416,12 @@ class BerSteSign(lq.quantizers.SteSign):
             self.add_metric(self._bit_error_rate(fraction, sample_weight=weight))
         else:
             outputs = result
-        # Skip `SteSign.call` (which would quantize again) but keep larq's metrics.
-        return super(lq.quantizers.SteSign, self).call(outputs)
+        # `SteSign.call` would quantize again; its optional `flip_ratio` metric
+        # (created by larq's `build` when asked for) is recorded here instead.
+        flip_ratio = getattr(self, "flip_ratio", None)
+        if flip_ratio is not None:
+            self.add_metric(flip_ratio(outputs))
+        return outputs
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments, with the current rates."""

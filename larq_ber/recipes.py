@@ -2,7 +2,7 @@
 
 A recipe names a model, a dataset, a grid of bit error rates, a number of repeats
 (seeds) and the training settings; the optimizer and schedule default to the model's
-reference settings (`larq_ber.models.training_defaults`). For example
+reference settings (`larq_ber.defaults.training_defaults`). For example
 `models/fig1_lenet4_mnist.toml`:
 
 ```toml
@@ -29,11 +29,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Recipe", "RecipeError", "load_recipe", "parse_overrides"]
+from larq_ber.data import info
+from larq_ber.defaults import MODEL_NAMES, TrainingDefaults, training_defaults
+from larq_ber.rates import check_rate
 
-_MODELS = ("lenet4", "nin", "binary_alexnet")
+__all__ = ["STRATEGIES", "Recipe", "RecipeError", "load_recipe", "parse_overrides"]
+
 _OPTIMIZERS = ("sgd", "adam")
-_STRATEGIES = ("default", "mirrored")
+#: The `tf.distribute` strategies a recipe's runs can use.
+STRATEGIES = ("default", "mirrored")
 
 
 class RecipeError(ValueError):
@@ -96,6 +100,28 @@ class Recipe:
     input_shape: tuple[int, int, int] | None = None
     strategy: str = "default"
 
+    def settings(self) -> TrainingDefaults:
+        """The optimizer, schedule, epochs and batch size of each run.
+
+        Returns:
+            The recipe's training settings as `TrainingDefaults`.
+
+        Example:
+            >>> load_recipe("models/quickstart.toml").settings().optimizer
+            'adam'
+        """
+        return TrainingDefaults(
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+            decay_epochs=self.decay_epochs,
+            decay_factor=self.decay_factor,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            source=f"recipe {self.name}",
+        )
+
     def datasets(self) -> list[str]:
         """The dataset names of the grid: one per subset, or the dataset itself.
 
@@ -156,6 +182,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_rate(value: Any) -> bool:
+    try:
+        check_rate("bers", value)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -179,9 +213,6 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         >>> recipe.model, recipe.epochs
         ('lenet4', 1)
     """
-    from larq_ber.data import info
-    from larq_ber.models import training_defaults
-
     path = Path(path)
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text())
@@ -197,8 +228,8 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     ]
     problems += [f"missing key {key!r}" for key in _REQUIRED if key not in raw]
     model = raw.get("model")
-    if "model" in raw and model not in _MODELS:
-        problems.append(f"model {model!r} is not one of {list(_MODELS)}")
+    if "model" in raw and model not in MODEL_NAMES:
+        problems.append(f"model {model!r} is not one of {list(MODEL_NAMES)}")
         model = None
     defaults = training_defaults(model) if model else None
     values: dict[str, Any] = {}
@@ -224,14 +255,14 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         "bers",
         isinstance(bers, list)
         and bool(bers)
-        and all(_is_number(b) and 0 <= b <= 1 for b in bers)
+        and all(_is_rate(b) for b in bers)
         and len(set(bers)) == len(bers),
         "a non-empty list of distinct rates in [0, 1]",
     )
     check(
         "strategy",
-        values.get("strategy", "default") in _STRATEGIES,
-        f"one of {list(_STRATEGIES)}",
+        values.get("strategy", "default") in STRATEGIES,
+        f"one of {list(STRATEGIES)}",
     )
     for key in ("repeats", "epochs", "batch_size"):
         check(key, _is_int(values.get(key)) and values[key] >= 1, "an integer >= 1")

@@ -1,0 +1,491 @@
+"""The results of bit-error experiments on disk, without TensorFlow.
+
+One place for everything a sweep folder holds and how it is read and written:
+
+```text
+OUT/sweep.json                   the recipe the sweep was started with
+OUT/tuner/                       keras-tuner's oracle and trial state
+OUT/runs/<run_id>/run.json       what the run is (model, dataset, BER, seed, shapes)
+OUT/runs/<run_id>/epochs.csv     one row per finished epoch (`COLUMNS`)
+OUT/runs/<run_id>/events.jsonl   start / resume / finish events, one JSON per line
+OUT/runs/<run_id>/top1max.weights.h5   weights at the epoch of Top1Max
+OUT/runs/<run_id>/final.weights.h5     weights after the last epoch
+OUT/runs/<run_id>/result.json    Top1Max, its epoch, wall time (the run is done)
+OUT/runs/<run_id>/backup/        Keras `BackupAndRestore` state while it runs
+OUT/runs/<run_id>/tensorboard/   TensorBoard logs, when asked for
+```
+
+`RunFiles` names the files of one run, `SweepFiles` those of a sweep folder;
+`read_results` / `write_results` give the tidy table of every epoch of every run.
+JSON files are replaced atomically (`write_json`), CSV rows are appended and synced
+(`append_row`), so a crash never leaves half a file. Nothing here imports
+TensorFlow: `larq-ber results` and `larq-ber plot` start in a fraction of the time
+TensorFlow takes to import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import glob
+import json
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "COLUMNS",
+    "RunFiles",
+    "RunInfo",
+    "RunResult",
+    "SweepFiles",
+    "append_event",
+    "append_row",
+    "read_json",
+    "read_results",
+    "read_rows",
+    "rewrite_rows",
+    "write_json",
+    "write_results",
+]
+
+#: Columns of the per-epoch table (`epochs.csv`, `larq-ber results`), in order.
+COLUMNS = (
+    "run_id",
+    "recipe",
+    "model",
+    "dataset",
+    "subset",
+    "ber",
+    "ber_neg",
+    "ber_pos",
+    "seed",
+    "epoch",
+    "test_top1",
+    "test_top5",
+    "train_loss",
+    "wall_s",
+)
+
+_INT_COLUMNS = frozenset({"epoch", "seed"})
+_FLOAT_COLUMNS = frozenset(
+    {"ber", "ber_neg", "ber_pos", "test_top1", "test_top5", "train_loss", "wall_s"}
+)
+
+#: Environment variable naming this process in a distributed sweep (keras-tuner's).
+TUNER_ID_VARIABLE = "KERASTUNER_TUNER_ID"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunFiles:
+    """The files of one run folder (`OUT/runs/<run_id>`).
+
+    Attributes:
+        folder: The run folder.
+
+    Example:
+        >>> RunFiles(Path("runs/q/runs/ber0_rep0")).result.name
+        'result.json'
+    """
+
+    folder: Path
+
+    @property
+    def run(self) -> Path:
+        """`run.json`: what the run is (model, dataset, BER, seed, shapes)."""
+        return self.folder / "run.json"
+
+    @property
+    def epochs(self) -> Path:
+        """`epochs.csv`: one row per finished epoch."""
+        return self.folder / "epochs.csv"
+
+    @property
+    def pending(self) -> Path:
+        """`pending.json`: an epoch's row waiting for its checkpoint."""
+        return self.folder / "pending.json"
+
+    @property
+    def events(self) -> Path:
+        """`events.jsonl`: start / resume / finish events."""
+        return self.folder / "events.jsonl"
+
+    @property
+    def best_weights(self) -> Path:
+        """`top1max.weights.h5`: weights at the epoch of Top1Max."""
+        return self.folder / "top1max.weights.h5"
+
+    @property
+    def final_weights(self) -> Path:
+        """`final.weights.h5`: weights after the last epoch."""
+        return self.folder / "final.weights.h5"
+
+    @property
+    def result(self) -> Path:
+        """`result.json`: written when the run is finished."""
+        return self.folder / "result.json"
+
+    @property
+    def backup(self) -> Path:
+        """`backup/`: Keras `BackupAndRestore` state while the run trains."""
+        return self.folder / "backup"
+
+    @property
+    def tensorboard(self) -> Path:
+        """`tensorboard/`: TensorBoard logs, when asked for."""
+        return self.folder / "tensorboard"
+
+    def weights(self, which: str) -> Path:
+        """The weights file of the best (Top1Max) or the final epoch.
+
+        Args:
+            which: `"best"` or `"final"`.
+
+        Returns:
+            The path of the weights file.
+
+        Raises:
+            ValueError: If `which` is neither.
+
+        Example:
+            >>> RunFiles(Path("r")).weights("final").name
+            'final.weights.h5'
+        """
+        if which not in ("best", "final"):
+            raise ValueError(f"`which` must be 'best' or 'final', got {which!r}.")
+        return self.best_weights if which == "best" else self.final_weights
+
+    def candidate_weights(self, epoch: int) -> Path:
+        """Weights of an epoch that was the best so far, while the run trains.
+
+        Args:
+            epoch: The 1-based epoch.
+
+        Returns:
+            `top1max-e<epoch>.weights.h5` in the run folder.
+
+        Example:
+            >>> RunFiles(Path("r")).candidate_weights(3).name
+            'top1max-e003.weights.h5'
+        """
+        return self.folder / f"top1max-e{epoch:03d}.weights.h5"
+
+    #: The pattern Keras's `ModelCheckpoint` fills for `candidate_weights`.
+    CANDIDATE_PATTERN = "top1max-e{epoch:03d}.weights.h5"
+
+    def candidates(self) -> dict[int, Path]:
+        """The candidate weight files present, by epoch.
+
+        Returns:
+            `{epoch: path}` for every `top1max-eNNN.weights.h5` in the folder.
+        """
+        found = {}
+        for path in self.folder.glob("top1max-e*.weights.h5"):
+            number = path.name[len("top1max-e") : -len(".weights.h5")]
+            if number.isdigit():
+                found[int(number)] = path
+        return found
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepFiles:
+    """The files of a sweep folder (`--out`).
+
+    Attributes:
+        folder: The sweep's output folder.
+
+    Example:
+        >>> SweepFiles(Path("runs/q")).run("ber0_rep0").folder.as_posix()
+        'runs/q/runs/ber0_rep0'
+    """
+
+    folder: Path
+
+    @property
+    def recipe(self) -> Path:
+        """`sweep.json`: the recipe the sweep was started with."""
+        return self.folder / "sweep.json"
+
+    @property
+    def tuner(self) -> Path:
+        """`tuner/`: keras-tuner's oracle and trial state."""
+        return self.folder / "tuner"
+
+    @property
+    def runs(self) -> Path:
+        """`runs/`: one folder per run."""
+        return self.folder / "runs"
+
+    def run(self, run_id: str) -> RunFiles:
+        """The files of one run.
+
+        Args:
+            run_id: The run's name.
+
+        Returns:
+            Its `RunFiles`.
+        """
+        return RunFiles(self.runs / run_id)
+
+    def finished(self) -> int:
+        """Number of runs with a `result.json`.
+
+        Returns:
+            The count (in a shared folder: over all workers).
+        """
+        return len(glob.glob(str(self.runs / "*" / "result.json")))
+
+
+@dataclasses.dataclass(frozen=True)
+class RunInfo:
+    """What identifies one training run in the table.
+
+    Attributes:
+        run_id: Unique name of the run.
+        recipe: Name of the experiment recipe.
+        model: Model name (`"lenet4"`, ...).
+        dataset: Dataset name as given to `larq_ber.data.load`.
+        subset: Class subset, if any (e.g. `"classes=10,subset_seed=3"`).
+        ber: Symmetric bit error rate in [0, 1].
+        ber_neg: Rate of −1 → +1 flips; defaults to `ber`.
+        ber_pos: Rate of +1 → −1 flips; defaults to `ber`.
+        seed: Random seed of the run.
+    """
+
+    run_id: str = ""
+    recipe: str = ""
+    model: str = ""
+    dataset: str = ""
+    subset: str = ""
+    ber: float = 0.0
+    ber_neg: float | None = None
+    ber_pos: float | None = None
+    seed: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """The outcome of one finished run (`result.json`).
+
+    Attributes:
+        run_id: The run's name.
+        top1_max: Best error-free test top-1 accuracy over the epochs (fraction).
+        top1_max_epoch: Its 1-based epoch.
+        final_top1: Accuracy after the last epoch.
+        epochs: Number of epochs trained.
+        wall_s: Seconds of training summed over all attempts (s).
+    """
+
+    run_id: str
+    top1_max: float
+    top1_max_epoch: int
+    final_top1: float
+    epochs: int
+    wall_s: float
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Writes JSON atomically: a temporary file in the same folder, then a rename.
+
+    The file gets the mode a plain `open` would give it (0644 under the usual
+    umask), not `tempfile`'s 0600.
+
+    Args:
+        path: The file to write (its folder is created if missing).
+        data: Anything `json.dump` takes (other objects are written as `str`).
+
+    Example:
+        >>> write_json("runs/example.json", {"a": 1})  # doctest: +SKIP
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "w") as file:
+            json.dump(data, file, indent=1, default=str)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Reads a JSON file.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The decoded value.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        ValueError: If it is not valid JSON; the message names the file.
+    """
+    with open(path) as file:
+        try:
+            return json.load(file)
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"{os.fspath(path)!r} is not valid JSON: {error}"
+            ) from None
+
+
+def append_event(run: RunFiles, event: str, **fields: Any) -> None:
+    """Appends one event to a run's `events.jsonl`, synced to disk.
+
+    Args:
+        run: The run's files.
+        event: `"start"`, `"resume"` or `"finish"`.
+        **fields: More fields of the record (e.g. `epoch`).
+    """
+    record = {
+        "event": event,
+        "time": time.time(),
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "tuner_id": os.environ.get(TUNER_ID_VARIABLE, "tuner0"),
+        **fields,
+    }
+    with open(run.events, "a") as file:
+        file.write(json.dumps(record) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def read_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """Reads the rows of a CSV table as strings (none if the file is missing).
+
+    Args:
+        path: The CSV file.
+
+    Returns:
+        One mapping per row, keyed by the header.
+    """
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def append_row(path: str | os.PathLike[str], row: Mapping[str, Any]) -> None:
+    """Appends a row with the keys `COLUMNS`, with the header if the file is new.
+
+    The row is flushed and synced to disk before this returns.
+
+    Args:
+        path: The CSV file.
+        row: The row.
+    """
+    new = not os.path.exists(path) or os.path.getsize(path) == 0
+    with open(path, "a", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def rewrite_rows(
+    path: str | os.PathLike[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Replaces a table atomically with `rows` (header `COLUMNS`).
+
+    Args:
+        path: The CSV file.
+        rows: The rows to keep.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+    with os.fdopen(fd, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(tmp, path)
+
+
+def _parse_row(raw: Mapping[str, str]) -> dict[str, Any]:
+    row: dict[str, Any] = dict(raw)
+    for key in _INT_COLUMNS:
+        row[key] = int(row[key]) if row.get(key) not in ("", None) else None
+    for key in _FLOAT_COLUMNS:
+        row[key] = float(row[key]) if row.get(key) not in ("", None) else None
+    return row
+
+
+def read_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Reads every epoch row of every run of a sweep folder.
+
+    Args:
+        out: A sweep's output folder (or any folder with `runs/*/epochs.csv`).
+
+    Returns:
+        Rows with the keys `COLUMNS`, numbers parsed (`test_top5` is `None` where
+        empty), sorted by subset, BER, seed and epoch.
+
+    Raises:
+        FileNotFoundError: If `out` has no run with a finished epoch.
+
+    Example:
+        >>> rows = read_results("runs/quickstart")  # doctest: +SKIP
+        >>> rows[0]["test_top1"]  # doctest: +SKIP
+        0.8611
+    """
+    paths = sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "epochs.csv")))
+    rows = [_parse_row(raw) for path in paths for raw in read_rows(path)]
+    if not rows:
+        raise FileNotFoundError(
+            f"No finished epoch under {os.fspath(out)!r} (expected runs/*/epochs.csv): "
+            "is it the --out folder of a sweep?"
+        )
+    rows.sort(
+        key=lambda r: (r["subset"], r["ber"], r["seed"] or 0, r["run_id"], r["epoch"])
+    )
+    return rows
+
+
+def write_results(out: str | os.PathLike[str], path: str | os.PathLike[str]) -> int:
+    """Writes the tidy table of a sweep (`read_results`) to one CSV file.
+
+    Args:
+        out: The sweep's output folder.
+        path: The CSV file to write (its folder must exist).
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        FileNotFoundError: If `out` has no results or the folder of `path` does not
+            exist.
+
+    Example:
+        >>> write_results("runs/quickstart", "quickstart.csv")  # doctest: +SKIP
+        162
+    """
+    rows = read_results(out)
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"`--csv`: the folder {str(folder)!r} does not exist.")
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return len(rows)
