@@ -1,0 +1,103 @@
+r"""MRAM write-error physics of a magnetic tunnel junction (MTJ), numpy/scipy only.
+
+The write error rate (WER) of a perpendicular MTJ follows Tzoufras, *Switching
+probability of all-perpendicular spin valve nanopillars*, AIP Advances 8, 056002
+(2018), arXiv:1708.01671: a macrospin free layer with azimuthal symmetry,
+$z = \cos\theta$, reduced time $\tau = t/\tau_D$, reduced drive $i = V/V_{c0}$,
+reduced field $h$ and thermal stability $\Delta$. The density $\rho(z, \tau)$ of the
+magnetisation direction obeys the Fokker–Planck equation (FPE)
+
+$$\frac{\partial\rho}{\partial\tau} = \frac{\partial}{\partial z}\left[(1 - z^2)
+(i - h - z)\,\rho + \frac{1 - z^2}{2\Delta}\frac{\partial\rho}{\partial z}\right],$$
+
+starting from thermal equilibrium in the initial well,
+$\rho(z, 0) \propto e^{-\Delta(1 - z^2)}$ for $z > 0$. The write error rate is the
+probability still in the initial hemisphere, $\mathrm{WER}(\tau) = \int_0^1 \rho\,dz$.
+
+`write_error_rate(model="fpe")` expands $\rho = \sum_n r_n P_n(z)$ in Legendre
+polynomials. The operator maps polynomials of degree $n$ to degree $n + 2$, so the
+truncated system $r' = A r$ is exact up to the truncation order $N$; with
+$A = V \Lambda V^{-1}$, $\mathrm{WER}(\tau) = \sum_k w_k e^{\lambda_k \tau}$, which
+makes every pulse length of one voltage cheap. $N$ defaults to
+$\lceil 20\sqrt{\Delta}\rceil$ (127 at $\Delta = 40$), where the result has
+converged (the tests compare with $1.5N$). The eigenvector matrix is badly
+conditioned, which limits the absolute accuracy (measured against `scipy.linalg.expm`
+of the same matrix) to about $10^{-5}$ for pulses up to $\tau_D$, where the WER is
+near 1, and about $10^{-9}$ beyond: WERs down to $10^{-7}$ are accurate to better than
+0.1 %, smaller ones are not resolved. Pulses shorter than $0.25\tau_D$ use the matrix
+exponential directly. $A$ is pentadiagonal and built from the Legendre recurrences.
+`model="finite_volume"` solves the same FPE independently on a graded grid in $z$
+(slow; the cross-check), and
+`model="approx"` is the closed-form approximation
+
+$$\mathrm{WER} \approx 1 - \exp\left[-\frac{\pi^2\Delta}{4}
+\frac{i - 1}{e^{2(i-1)\tau} - 1}\right],$$
+
+valid only well above threshold ($i > 1$).
+
+The package has one module per concept, each importing only those above it in this
+list (the public names below are also available from `larq_ber.mtj` itself):
+
+- `larq_ber.mtj.device`: the `MTJ` parameters (`MTJ.paper()` is the paper's
+  device) and `SECONDS_PER_YEAR`;
+- `larq_ber.mtj.fpe`: the Fokker–Planck write error rate, `write_error_rate`,
+  `switching_probability`, `default_order` and the operator itself,
+  `legendre_operator`;
+- `larq_ber.mtj.inverse`: the inverses `voltage_for_wer` and `pulse_for_wer`;
+- `larq_ber.mtj.reliability`: retention (Néel–Arrhenius, `retention_failure`),
+  read disturb (thermally activated switching at the read voltage,
+  `read_disturb_rate`) and a parameterised endurance model (`endurance_cycles`);
+- `larq_ber.mtj.operating_points`: the paper's Table I (`operating_points`) and
+  the bridge to training, `ber_from_operating_point` and
+  `cheapest_operating_point`;
+- `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`).
+
+Importing this package does not import TensorFlow.
+"""
+
+# Re-exports. `X as X` marks the public names that are not in `__all__` (see
+# below) and three private ones that `benchmarks/mtj_speed.py` reaches: it clears
+# the two caches so that every timing includes the operator set-up, and times
+# `_voltage_for_wer` (the inverse without the error for unreachable targets).
+from larq_ber.mtj.device import MTJ
+from larq_ber.mtj.device import SECONDS_PER_YEAR as SECONDS_PER_YEAR
+from larq_ber.mtj.fpe import MODELS as MODELS
+from larq_ber.mtj.fpe import _initial_and_hemisphere as _initial_and_hemisphere
+from larq_ber.mtj.fpe import _operator_parts as _operator_parts
+from larq_ber.mtj.fpe import default_order as default_order
+from larq_ber.mtj.fpe import switching_probability, write_error_rate
+from larq_ber.mtj.inverse import _voltage_for_wer as _voltage_for_wer
+from larq_ber.mtj.inverse import pulse_for_wer, voltage_for_wer
+from larq_ber.mtj.operating_points import (
+    OperatingPoint,
+    OperatingPoints,
+    ber_from_operating_point,
+    cheapest_operating_point,
+    operating_points,
+)
+from larq_ber.mtj.plots import plot_write_window
+from larq_ber.mtj.reliability import ENDURANCE_MODELS as ENDURANCE_MODELS
+from larq_ber.mtj.reliability import (
+    endurance_cycles,
+    read_disturb_rate,
+    retention_failure,
+)
+
+# The same list as before the split into modules; `SECONDS_PER_YEAR`, `MODELS`,
+# `ENDURANCE_MODELS` and `default_order` are public too, but were never in it.
+__all__ = [
+    "MTJ",
+    "OperatingPoint",
+    "OperatingPoints",
+    "ber_from_operating_point",
+    "cheapest_operating_point",
+    "endurance_cycles",
+    "operating_points",
+    "plot_write_window",
+    "pulse_for_wer",
+    "read_disturb_rate",
+    "retention_failure",
+    "switching_probability",
+    "voltage_for_wer",
+    "write_error_rate",
+]

@@ -1,0 +1,268 @@
+"""Write operating points: the paper's Table I and the bridge to training.
+
+`operating_points` tabulates what relaxing the write error rate buys (voltage at
+a fixed pulse, pulse at a fixed voltage); `ber_from_operating_point` turns a write
+operating point into the bit error rate to train with, and
+`cheapest_operating_point` goes the other way, from an accuracy-vs-BER curve to the
+lowest-energy write (`OperatingPoint`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
+from larq_ber.mtj.fpe import write_error_rate
+from larq_ber.mtj.inverse import _voltage_for_wer, pulse_for_wer, voltage_for_wer
+from larq_ber.mtj.reliability import endurance_cycles
+
+__all__ = [
+    "OperatingPoint",
+    "OperatingPoints",
+    "ber_from_operating_point",
+    "cheapest_operating_point",
+    "operating_points",
+]
+
+
+class OperatingPoints(list):
+    """The rows of the paper's Table I (a list of dicts) with a text rendering.
+
+    Each row: `wer` (target), `voltage` (V, at the reference pulse),
+    `voltage_change` (relative to the strictest target's voltage), `pulse` (s, at
+    the fixed voltage), `pulse_change` (relative to the reference pulse),
+    `reference_pulse` (s), `fixed_voltage` (V).
+    """
+
+    def format(self) -> str:
+        """The table as aligned text.
+
+        Returns:
+            The text, one line per WER target.
+        """
+        if not self:
+            return ""
+        first = self[0]
+        lines = [
+            f"reference pulse {first['reference_pulse'] * 1e9:.3g} ns; fixed voltage "
+            f"{first['fixed_voltage']:.4f} V",
+            f"{'WER':>8s} {'V (V)':>8s} {'dV':>8s} {'t (ns)':>9s} {'dt':>8s}",
+        ]
+        for row in self:
+            lines.append(
+                f"{row['wer']:8.0e} {row['voltage']:8.4f} "
+                f"{100 * row['voltage_change']:7.1f}% "
+                f"{row['pulse'] * 1e9:9.3f} {100 * row['pulse_change']:7.1f}%"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def operating_points(
+    device: MTJ | None = None,
+    *,
+    pulse: float | None = None,
+    wer_targets: Sequence[float] = (1e-6, 1e-2, 1e-1),
+    voltage_scale: float = 0.8,
+) -> OperatingPoints:
+    r"""The paper's Table I: what relaxing the write error rate buys.
+
+    For each target: the voltage that reaches it with the reference pulse
+    (default $5\tau_D$) and its change versus the strictest (smallest) target;
+    and the pulse length that reaches it at the fixed voltage `voltage_scale` ×
+    the strictest target's voltage, and its change versus the reference pulse.
+
+    Args:
+        device: The MTJ (`MTJ.paper()` if `None`).
+        pulse: Reference pulse length (s); `5 * device.tau_d` if `None`.
+        wer_targets: Target write error rates, each in (0, 1).
+        voltage_scale: Fraction of the strictest target's voltage used as the
+            fixed voltage, in (0, 1]; the fixed voltage must stay above $V_{c0}$.
+
+    Returns:
+        `OperatingPoints`: a list of row dicts; `str()` gives the table.
+
+    Raises:
+        ValueError: For a target outside (0, 1), a `voltage_scale` outside (0, 1]
+            or one that puts the fixed voltage at or below $V_{c0}$, or a target
+            not reachable below $V_{bd}$.
+
+    Example:
+        >>> rows = operating_points()
+        >>> [round(r["voltage_change"], 3) for r in rows]
+        [0.0, -0.367, -0.476]
+    """
+    device = device or MTJ.paper()
+    targets = _check_wer(list(wer_targets), "wer_targets")
+    if not 0 < voltage_scale <= 1:
+        raise ValueError(f"`voltage_scale` must be in (0, 1], got {voltage_scale!r}.")
+    reference = (
+        5 * device.tau_d
+        if pulse is None
+        else float(_positive_array(pulse, "pulse", "s"))
+    )
+    voltages = voltage_for_wer(targets, reference, device)
+    strict = float(voltages[int(np.argmin(targets))])
+    fixed = voltage_scale * strict
+    if fixed <= device.v_c0:
+        raise ValueError(
+            f"`voltage_scale` {voltage_scale} puts the fixed voltage ({fixed:.4f} V) "
+            "at "
+            f"or below v_c0 = {device.v_c0} V, where the bit does not switch."
+        )
+    pulses = pulse_for_wer(targets, fixed, device)
+    rows = OperatingPoints()
+    for target, volt, length in zip(targets, voltages, pulses, strict=True):
+        rows.append(
+            {
+                "wer": float(target),
+                "voltage": float(volt),
+                "voltage_change": float(volt / strict - 1),
+                "pulse": float(length),
+                "pulse_change": float(length / reference - 1),
+                "reference_pulse": reference,
+                "fixed_voltage": fixed,
+            }
+        )
+    return rows
+
+
+def ber_from_operating_point(
+    voltage: ArrayLike, pulse: ArrayLike, device: MTJ | None = None
+) -> np.ndarray:
+    """The bit error rate to train with for an MRAM write operating point.
+
+    Every binary activation written to MRAM with pulse (V, t) keeps its old value
+    with probability WER; with activations that are ±1 equally often, a stale bit
+    is a wrong bit for half of them, but the paper (and `BerSteSign`) counts the
+    write errors themselves: BER = WER. Use the result as `ber=` of the models or
+    `BerSteSign`.
+
+    Args:
+        voltage: Write voltage(s) (V).
+        pulse: Pulse length(s) (s).
+        device: The MTJ (`MTJ.paper()` if `None`).
+
+    Returns:
+        The BER, in [0, 1].
+
+    Example:
+        >>> round(float(ber_from_operating_point(0.6, 10e-9)), 5)
+        0.00133
+    """
+    return write_error_rate(voltage, pulse, device)
+
+
+@dataclasses.dataclass(frozen=True)
+class OperatingPoint:
+    """The cheapest write operating point that keeps the accuracy.
+
+    Attributes:
+        ber: The bit error rate chosen (the WER of the point).
+        accuracy: The accuracy measured at that BER.
+        voltage: Write voltage (V).
+        pulse: Pulse length (s).
+        energy: Write energy relative to the reference point, V²t / (V_ref² t_ref).
+        endurance_gain: Endurance at `voltage` / endurance at the reference
+            voltage (`endurance_cycles`, power model).
+        reference_voltage: The conventional point: WER 1e-6 at 5 τ_D (V).
+        reference_pulse: Its pulse length (s).
+    """
+
+    ber: float
+    accuracy: float
+    voltage: float
+    pulse: float
+    energy: float
+    endurance_gain: float
+    reference_voltage: float
+    reference_pulse: float
+
+
+def _min_energy_point(wer: float, device: MTJ) -> tuple[float, float]:
+    """(V, t) minimising V²t along WER(V, t) = wer, for V in (V_c0, V_bd]."""
+    taus = np.geomspace(0.25, 200, 60) * device.tau_d
+    volts, _ = _voltage_for_wer(wer, taus, device)
+    energy = np.where(np.isnan(volts), np.inf, volts**2 * taus)
+    k = int(np.argmin(energy))
+    return float(volts[k]), float(taus[k])
+
+
+def cheapest_operating_point(
+    accuracy_by_ber: Mapping[float, float] | Sequence[Mapping[str, Any]],
+    tolerance: float,
+    device: MTJ | None = None,
+) -> OperatingPoint:
+    r"""From an accuracy-vs-BER curve to the lowest-energy write operating point.
+
+    Among the measured BERs whose accuracy is within `tolerance` of the error-free
+    run (BER 0), takes the largest (a larger WER always allows a cheaper write)
+    and finds the pulse length and voltage with $\mathrm{WER}(V, t)$ = that BER and
+    the smallest write energy $\propto V^2 t$ (at fixed resistance), searched
+    over 0.25–200 τ_D with $V \le V_{bd}$. The energy and endurance are compared
+    with the conventional point, WER $10^{-6}$ at $5\tau_D$.
+
+    Args:
+        accuracy_by_ber: `{ber: accuracy}` (e.g. ⟨Top1Max⟩ of a sweep), or the
+            records of `larq_ber.plots.top1max_table` (`ber`, `mean`); must
+            include BER 0.
+        tolerance: Largest accuracy loss accepted (same unit as the accuracies,
+            e.g. 0.01 for one point when they are fractions), >= 0.
+        device: The MTJ (`MTJ.paper()` if `None`).
+
+    Returns:
+        The `OperatingPoint`.
+
+    Raises:
+        ValueError: If BER 0 is missing, `tolerance` is negative, or a BER is
+            outside [0, 1).
+
+    Example:
+        >>> curve = {0.0: 0.97, 0.04: 0.968, 0.16: 0.957}
+        >>> point = cheapest_operating_point(curve, 0.005)
+        >>> point.ber, round(point.energy, 2)
+        (0.04, 0.33)
+    """
+    device = device or MTJ.paper()
+    if isinstance(accuracy_by_ber, Mapping):
+        curve = {float(b): float(a) for b, a in accuracy_by_ber.items()}
+    else:
+        curve = {float(r["ber"]): float(r["mean"]) for r in accuracy_by_ber}
+    if not tolerance >= 0:
+        raise ValueError(f"`tolerance` must be >= 0, got {tolerance!r}.")
+    if 0.0 not in curve:
+        raise ValueError(
+            "`accuracy_by_ber` must include BER 0 (the error-free baseline); got BERs "
+            f"{sorted(curve)}."
+        )
+    bad = [b for b in curve if not 0 <= b < 1]
+    if bad:
+        raise ValueError(f"`accuracy_by_ber` BERs must be in [0, 1), got {bad}.")
+    baseline = curve[0.0]
+    allowed = [b for b, a in curve.items() if a >= baseline - tolerance]
+    reference_pulse = 5 * device.tau_d
+    reference_voltage = float(voltage_for_wer(1e-6, reference_pulse, device))
+    ber = max(allowed)
+    if ber <= 1e-6:  # nothing relaxes the conventional point
+        volt, length = reference_voltage, reference_pulse
+    else:
+        volt, length = _min_energy_point(ber, device)
+    return OperatingPoint(
+        ber=ber,
+        accuracy=curve[ber],
+        voltage=volt,
+        pulse=length,
+        energy=volt**2 * length / (reference_voltage**2 * reference_pulse),
+        endurance_gain=float(
+            endurance_cycles(volt, device) / endurance_cycles(reference_voltage, device)
+        ),
+        reference_voltage=reference_voltage,
+        reference_pulse=reference_pulse,
+    )

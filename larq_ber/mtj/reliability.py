@@ -1,0 +1,150 @@
+r"""Reliability of a stored bit: retention, read disturb and write endurance.
+
+Retention follows Néel–Arrhenius thermal switching, read disturb is thermally
+activated switching at the read voltage (an FPE write at or above $V_{c0}$), and
+endurance is a parameterised barrier-breakdown model.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from larq_ber.mtj.device import MTJ, _positive_array
+from larq_ber.mtj.fpe import switching_probability
+
+__all__ = [
+    "ENDURANCE_MODELS",
+    "endurance_cycles",
+    "read_disturb_rate",
+    "retention_failure",
+]
+
+
+def retention_failure(duration: ArrayLike, device: MTJ | None = None) -> np.ndarray:
+    r"""Probability that an idle bit flips thermally within a duration (Néel–Arrhenius).
+
+    $$P_\mathrm{fail}(t) = 1 - \exp\left(-\frac{t}{\tau_0} e^{-\Delta}\right).$$
+
+    The mean time to a flip is $\tau_0 e^\Delta$: at the paper's $\Delta = 40$ and
+    $\tau_0 = 1$ ns that is $2.35 \times 10^8$ s = 7.4 years, so one bit fails
+    within 10 years with probability 0.74 and within one day with $3.7 \times
+    10^{-4}$; $\Delta = 60$ brings the 10-year figure to $2.8 \times 10^{-9}$. An
+    error-resilient network stored for hours tolerates $\Delta = 40$; a 10-year
+    archive does not.
+
+    Args:
+        duration: Idle time(s) $t$ (s), >= 0.
+        device: The MTJ (`MTJ.paper()` if `None`).
+
+    Returns:
+        The failure probability, same shape.
+
+    Raises:
+        ValueError: If a duration is negative or not finite.
+
+    Example:
+        >>> from larq_ber.mtj import SECONDS_PER_YEAR
+        >>> round(float(retention_failure(10 * SECONDS_PER_YEAR)), 2)
+        0.74
+    """
+    device = device or MTJ.paper()
+    t = np.asarray(duration, dtype=float)
+    if not np.all(np.isfinite(t) & (t >= 0)):
+        raise ValueError(
+            f"`duration` must be finite and >= 0 (s), got {t.ravel()[:3].tolist()}."
+        )
+    return -np.expm1(-(t / device.tau_0) * math.exp(-device.delta))
+
+
+def read_disturb_rate(
+    read_voltage: ArrayLike, read_pulse: ArrayLike, device: MTJ | None = None
+) -> np.ndarray:
+    r"""Probability that a read pulse switches the bit by accident.
+
+    A read is a write at the (lower) read voltage. Below the critical voltage the
+    bit switches by thermal activation over a barrier lowered by the current,
+
+    $$P = 1 - \exp\left(-\frac{t}{\tau_0} e^{-\Delta (1 - i)^2}\right), \quad
+    i = V_\mathrm{read}/V_{c0} < 1,$$
+
+    which at $i = 0$ is the retention law; at or above $V_{c0}$ the read is a
+    write and the FPE switching probability is returned.
+
+    Args:
+        read_voltage: Read voltage(s) (V), >= 0.
+        read_pulse: Read pulse length(s) (s), > 0.
+        device: The MTJ (`MTJ.paper()` if `None`).
+
+    Returns:
+        The read-disturb probability, of the broadcast shape.
+
+    Raises:
+        ValueError: If a voltage is negative or a pulse is not > 0.
+
+    Example:
+        >>> f"{float(read_disturb_rate(0.1, 10e-9)):.2e}"  # V_c0 / 3, 10 ns
+        '1.90e-07'
+    """
+    device = device or MTJ.paper()
+    v = np.asarray(read_voltage, dtype=float)
+    if not np.all(np.isfinite(v) & (v >= 0)):
+        raise ValueError(
+            f"`read_voltage` must be >= 0 (V), got {v.ravel()[:3].tolist()}."
+        )
+    t = _positive_array(read_pulse, "read_pulse", "s")
+    v, t = np.broadcast_arrays(v, t)
+    i = v / device.v_c0
+    barrier = device.delta * np.clip(1 - i, 0, None) ** 2
+    out = np.array(-np.expm1(-(t / device.tau_0) * np.exp(-barrier)), dtype=float)
+    above = i >= 1
+    if np.any(above):
+        out[above] = switching_probability(v[above], t[above], device)
+    return out
+
+
+ENDURANCE_MODELS = ("power", "exponential")
+
+
+def endurance_cycles(
+    voltage: ArrayLike, device: MTJ | None = None, *, model: str = "power"
+) -> np.ndarray:
+    r"""Write cycles to barrier breakdown at a write voltage (a parameterised model).
+
+    Time-dependent dielectric breakdown of the MgO barrier makes the endurance
+    grow steeply as the write voltage falls below $V_{bd}$ (Carboni et al., IEEE TED
+    65(6), 2018; Kan et al., IEEE TED 64(9), 2017). Two semi-empirical forms:
+
+    - `"power"`: $N(V) = N_{bd} (V_{bd}/V)^n$ (`device.endurance_exponent` = n);
+    - `"exponential"` (E-model): $N(V) = N_{bd}\, e^{\gamma (V_{bd} - V)}$
+      (`device.endurance_slope` = γ, 1/V);
+
+    with $N_{bd}$ = `device.cycles_at_vbd`. The defaults reproduce the paper's
+    statement of up to $10^6\times$ more cycles for a 20 % lower voltage; fit them
+    to measurements of a real device.
+
+    Args:
+        voltage: Write voltage(s) (V), > 0.
+        device: The MTJ (`MTJ.paper()` if `None`).
+        model: `"power"` or `"exponential"`.
+
+    Returns:
+        The expected number of write cycles, same shape.
+
+    Raises:
+        ValueError: If a voltage is not > 0 or `model` is unknown.
+
+    Example:
+        >>> ratio = endurance_cycles(0.96) / endurance_cycles(1.2)  # 20 % lower
+        >>> f"{float(ratio):.2e}"
+        '1.02e+06'
+    """
+    device = device or MTJ.paper()
+    v = _positive_array(voltage, "voltage", "V")
+    if model == "power":
+        return device.cycles_at_vbd * (device.v_bd / v) ** device.endurance_exponent
+    if model == "exponential":
+        return device.cycles_at_vbd * np.exp(device.endurance_slope * (device.v_bd - v))
+    raise ValueError(f"`model` must be one of {list(ENDURANCE_MODELS)}, got {model!r}.")

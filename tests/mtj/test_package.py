@@ -1,0 +1,76 @@
+"""larq_ber.mtj as a package: no TensorFlow, re-exports, one-way imports, help."""
+
+import ast
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from larq_ber import mtj
+
+# Bottom first: each module may import only the ones before it.
+MODULES = ("device", "fpe", "inverse", "reliability", "operating_points", "plots")
+
+
+def _run(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
+def test_import_needs_no_tensorflow():
+    code = "import sys, larq_ber.mtj; print('tensorflow' in sys.modules)"
+    assert _run(code) == ["False"]
+
+
+def test_the_package_re_exports_the_public_names():
+    assert sorted(mtj.__all__) == [
+        "MTJ",
+        "OperatingPoint",
+        "OperatingPoints",
+        "ber_from_operating_point",
+        "cheapest_operating_point",
+        "endurance_cycles",
+        "operating_points",
+        "plot_write_window",
+        "pulse_for_wer",
+        "read_disturb_rate",
+        "retention_failure",
+        "switching_probability",
+        "voltage_for_wer",
+        "write_error_rate",
+    ]
+    # Public, but not in `__all__` (as before the split).
+    extra = ("SECONDS_PER_YEAR", "MODELS", "ENDURANCE_MODELS", "default_order")
+    found = {}
+    for name in MODULES:
+        module = importlib.import_module(f"larq_ber.mtj.{name}")
+        for public in module.__all__:
+            assert public not in found, f"{public} in {found.get(public)} and {name}"
+            found[public] = name
+    for public in (*mtj.__all__, *extra):
+        module = importlib.import_module(f"larq_ber.mtj.{found[public]}")
+        assert getattr(mtj, public) is getattr(module, public)
+
+
+def test_imports_point_one_way():
+    for position, name in enumerate(MODULES):
+        module = importlib.import_module(f"larq_ber.mtj.{name}")
+        with open(module.__file__, encoding="utf-8") as file:
+            tree = ast.parse(file.read())
+        imported = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("larq_ber")
+        }
+        assert imported <= set(MODULES[:position]), (name, imported)
+
+
+def test_cli_help_shows_examples(capsys):
+    from larq_ber import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["mtj", "--help"])
+    assert "examples:" in capsys.readouterr().out
