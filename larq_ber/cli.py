@@ -23,6 +23,12 @@ examples:
   larq-ber mtj table
 """
 
+_DEMO_EXAMPLES = """\
+examples:
+  larq-ber demo                          # BER 0 and 4 %, 6 epochs
+  larq-ber demo --bers 0 0.04 0.16 --epochs 3
+"""
+
 _SWEEP_EXAMPLES = """\
 examples:
   larq-ber sweep models/quickstart.toml --out runs/quickstart
@@ -116,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
             "28x28) once per bit error rate, and print the error-free test "
             "accuracy after every epoch."
         ),
-        epilog=_EXAMPLES,
+        epilog=_DEMO_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
@@ -256,7 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="table: fixed voltage as a fraction of the strict one (default 0.8)",
     )
     mtj.add_argument(
-        "--model", choices=("fpe", "finite_volume", "approx"), default="fpe"
+        "--model",
+        choices=("fpe", "finite_volume", "approx"),
+        default="fpe",
+        help="wer: the Fokker-Planck solution (fpe, default), its finite-volume "
+        "cross-check, or the closed-form approximation (approx)",
     )
     for name, unit in (("delta", ""), ("tau-d", " (s)"), ("v-c0", " (V)"),
                        ("v-bd", " (V)")):  # fmt: skip

@@ -158,3 +158,20 @@ def test_schedule_rejects_bad_values(digits):
         plain.compile("adam", "mse")
         plain.fit(x, tf.one_hot(y, 10), epochs=1, verbose=0,
                   callbacks=[BerSchedule(lambda e: 0.1)])  # fmt: skip
+
+
+def test_logged_rates_are_the_quantizers_not_the_run_info(tmp_path, digits):
+    (x, y), test = digits
+    model = _model(ber=0.3, ber_pos=0.1)
+    path = tmp_path / "rates.csv"
+    model.fit(x[:64], y[:64], epochs=1, validation_data=test, verbose=0,
+              callbacks=[BerLogger(str(path), run_info={"ber": 0.0})])  # fmt: skip
+    (row,) = _rows(path)
+    assert (row["ber"], row["ber_neg"], row["ber_pos"]) == ("0.2", "0.3", "0.1")
+    # with per-layer rates the run_info's are logged
+    model = _model(ber=[0.1, 0.2])
+    path = tmp_path / "per_layer.csv"
+    model.fit(x[:64], y[:64], epochs=1, validation_data=test, verbose=0,
+              callbacks=[BerLogger(str(path), run_info={"ber": 0.15})])  # fmt: skip
+    (row,) = _rows(path)
+    assert (row["ber"], row["ber_neg"], row["ber_pos"]) == ("0.15", "0.15", "0.15")

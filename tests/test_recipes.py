@@ -80,3 +80,23 @@ def test_missing_keys_unreadable_files_and_bad_overrides(tmp_path):
     with pytest.raises(RecipeError, match="not of the form key=value"):
         parse_overrides(["epochs"])
     assert parse_overrides(["dataset=digits"]) == {"dataset": "digits"}
+
+
+def test_settings_carry_the_recipes_training_values(tmp_path):
+    recipe = load_recipe(RECIPES[0], {"learning_rate": 0.05, "epochs": 3})
+    settings = recipe.settings()
+    assert (settings.optimizer, settings.learning_rate, settings.epochs) == (
+        "sgd", 0.05, 3
+    )  # fmt: skip
+    assert settings.decay_epochs == recipe.decay_epochs
+    assert settings.source == f"recipe {recipe.name}"
+
+
+@pytest.mark.parametrize("bers", ["[true]", "[nan]", "[0, 0]", "[]", "0.1", '["0.1"]'])
+def test_bad_ber_grids_are_refused(tmp_path, bers):
+    path = tmp_path / "r.toml"
+    path.write_text(
+        f'model = "lenet4"\ndataset = "digits"\nbers = {bers}\nrepeats = 1\n'
+    )
+    with pytest.raises(RecipeError, match=r"bers = .*distinct rates in \[0, 1\]"):
+        load_recipe(path)

@@ -47,7 +47,7 @@ list (the public names below are also available from `larq_ber.mtj` itself):
 - `larq_ber.mtj.reliability`: retention (Néel–Arrhenius, `retention_failure`),
   read disturb (thermally activated switching at the read voltage,
   `read_disturb_rate`) and a parameterised endurance model (`endurance_cycles`);
-- `larq_ber.mtj.operating_points`: the paper's Table I (`operating_points`) and
+- `larq_ber.mtj.operating`: the paper's Table I (`operating_points`) and
   the bridge to training, `ber_from_operating_point` and
   `cheapest_operating_point`;
 - `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`).
@@ -55,20 +55,14 @@ list (the public names below are also available from `larq_ber.mtj` itself):
 Importing this package does not import TensorFlow.
 """
 
-# Re-exports. `X as X` marks the public names that are not in `__all__` (see
-# below) and three private ones that `benchmarks/mtj_speed.py` reaches: it clears
-# the two caches so that every timing includes the operator set-up, and times
-# `_voltage_for_wer` (the inverse without the error for unreachable targets).
+# Re-exports. `X as X` marks the public names that are not in `__all__`.
 from larq_ber.mtj.device import MTJ
 from larq_ber.mtj.device import SECONDS_PER_YEAR as SECONDS_PER_YEAR
 from larq_ber.mtj.fpe import MODELS as MODELS
-from larq_ber.mtj.fpe import _initial_and_hemisphere as _initial_and_hemisphere
-from larq_ber.mtj.fpe import _operator_parts as _operator_parts
 from larq_ber.mtj.fpe import default_order as default_order
 from larq_ber.mtj.fpe import switching_probability, write_error_rate
-from larq_ber.mtj.inverse import _voltage_for_wer as _voltage_for_wer
 from larq_ber.mtj.inverse import pulse_for_wer, voltage_for_wer
-from larq_ber.mtj.operating_points import (
+from larq_ber.mtj.operating import (
     OperatingPoint,
     OperatingPoints,
     ber_from_operating_point,

@@ -21,6 +21,7 @@ import os
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from numpy.polynomial import legendre as leg
 from numpy.typing import ArrayLike
 
@@ -154,17 +155,44 @@ def _initial_and_hemisphere(delta: float, order: int) -> tuple[np.ndarray, np.nd
 
 def _modes(
     i: float, h: float, delta: float, order: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(λ_k, w_k) with WER(τ) = Σ_k w_k exp(λ_k τ) for one reduced drive i."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(λ_k, w_k short, w_k long) with WER(τ) = Σ_k w_k exp(λ_k τ) for one drive i.
+
+    Two sets of weights from one eigensystem (scipy's LAPACK: numpy 1.x wheels
+    bundle OpenBLAS 0.3.23, whose fallback kernels on CPUs it does not know gave a
+    one-thread eigensolver ~1 % off here). The eigenvector matrix is far from
+    orthogonal (rcond ~1e-17):
+
+    - short: w = (c·V) ∘ V⁻¹ r0, exact at τ = 0 (Σ w = c·r0) and within ~1e-4
+      absolute for τ < 2 (measured against expm);
+    - long: w_k = (c·v_k)(u_k·r0)/(u_k·v_k) with left eigenvectors u_k, which
+      keeps the slow modes accurate: ~1e-6 absolute at τ = 2, ~1e-13 beyond 5,
+      where the V⁻¹ form is off by up to 1e-5 with some BLAS builds.
+    """
     a = _operator(i, h, delta, order)
     r0, c = _initial_and_hemisphere(delta, order)
-    lam, vectors = np.linalg.eig(a)
-    weights = (c @ vectors) * np.linalg.solve(vectors, r0)
-    return lam, weights
+    lam, left, right = scipy.linalg.eig(a, left=True, right=True)
+    projected = c @ right
+    short = projected * scipy.linalg.lu_solve(scipy.linalg.lu_factor(right), r0)
+    long = projected * (left.conj().T @ r0) / np.einsum("ij,ij->j", left.conj(), right)
+    return lam, short, long
 
+
+#: Reduced pulse length from which the left-eigenvector weights are used.
+_LONG_PULSE = 2.0
 
 #: Reduced pulse length below which `_fpe` uses the matrix exponential.
 _SHORT_PULSE = 0.25
+
+
+def _expand(
+    modes: tuple[np.ndarray, np.ndarray, np.ndarray], tau: np.ndarray
+) -> np.ndarray:
+    """WER at reduced pulse lengths `tau` from `_modes`."""
+    lam, short, long = modes
+    tau = np.atleast_1d(tau)
+    growth = np.exp(np.outer(tau, lam))
+    return np.real(np.where(tau < _LONG_PULSE, growth @ short, growth @ long))
 
 
 def _fpe(
@@ -175,10 +203,9 @@ def _fpe(
 
     def solve(k: int) -> None:
         rows = np.nonzero(inverse == k)[0]
-        lam, weights = _modes(float(values[k]), h, delta, order)
-        out[rows] = np.real(np.exp(np.outer(tau[rows], lam)) @ weights)
-        # Very short pulses: every mode still counts and the eigen-expansion's
-        # rounding shows (~1e-3 at 1e-3 tau_D); the matrix exponential is exact.
+        out[rows] = _expand(_modes(float(values[k]), h, delta, order), tau[rows])
+        # Short pulses: the fast modes still count and the eigen-expansion's
+        # rounding shows; the matrix exponential is exact.
         short = rows[tau[rows] < _SHORT_PULSE]
         if short.size:
             from scipy.linalg import expm

@@ -8,12 +8,13 @@ eigensystem per voltage (see `larq_ber.mtj.fpe`).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
-from larq_ber.mtj.fpe import _modes, default_order, write_error_rate
+from larq_ber.mtj.fpe import _expand, _modes, default_order, write_error_rate
 
 __all__ = ["pulse_for_wer", "voltage_for_wer"]
 
@@ -146,11 +147,10 @@ def pulse_for_wer(
     order = default_order(device.delta)
     taus = np.geomspace(1e-3, 1e4, 141)
     for k, (goal, volt) in enumerate(zip(target.ravel(), v.ravel(), strict=True)):
-        lam, weights = _modes(volt / device.v_c0, device.h, device.delta, order)
+        modes = _modes(volt / device.v_c0, device.h, device.delta, order)
 
-        def log_wer(tau: float, lam: np.ndarray = lam, weights: np.ndarray = weights,
-                    goal: float = goal) -> float:  # fmt: skip
-            value = float(np.real(np.exp(lam * tau) @ weights))
+        def log_wer(tau: float, modes: Any = modes, goal: float = goal) -> float:
+            value = float(_expand(modes, np.array([tau]))[0])
             return math.log(max(value, 1e-300)) - math.log(goal)
 
         values = np.array([log_wer(x) for x in taus])

@@ -114,11 +114,3 @@ def test_bad_inputs_get_clear_errors():
         legendre_operator(0.0)
     with pytest.raises(ValueError, match="`order` must be an integer >= 1"):
         legendre_operator(0.6, order=0)
-
-
-def test_cli_wer(capsys):
-    from larq_ber import cli
-
-    assert cli.main(["mtj", "wer", "--voltage", "0.6", "--pulse", "10e-9"]) == 0
-    assert "1.3285e-03" in capsys.readouterr().out
-    assert cli.main(["mtj", "wer", "--voltage", "0.6"]) == 2

@@ -5,12 +5,10 @@ import importlib
 import subprocess
 import sys
 
-import pytest
-
 from larq_ber import mtj
 
 # Bottom first: each module may import only the ones before it.
-MODULES = ("device", "fpe", "inverse", "reliability", "operating_points", "plots")
+MODULES = ("device", "fpe", "inverse", "reliability", "operating", "plots")
 
 
 def _run(code):
@@ -66,11 +64,3 @@ def test_imports_point_one_way():
             and (node.module or "").startswith("larq_ber")
         }
         assert imported <= set(MODULES[:position]), (name, imported)
-
-
-def test_cli_help_shows_examples(capsys):
-    from larq_ber import cli
-
-    with pytest.raises(SystemExit):
-        cli.main(["mtj", "--help"])
-    assert "examples:" in capsys.readouterr().out

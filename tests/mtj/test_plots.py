@@ -19,11 +19,3 @@ def test_figure_five():
         assert float(write_error_rate(volts[k], pulses[k] * 1e-9)) == pytest.approx(
             target, rel=1e-2
         )
-
-
-def test_cli_figure(tmp_path):
-    from larq_ber import cli
-
-    assert cli.main(["mtj", "figure", "--out", str(tmp_path / "fig5.svg")]) == 0
-    assert (tmp_path / "fig5.svg").read_bytes().startswith(b"<?xml")
-    assert cli.main(["mtj", "figure", "--out", str(tmp_path / "f.gif")]) == 2

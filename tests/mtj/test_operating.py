@@ -1,10 +1,10 @@
-"""larq_ber.mtj.operating_points: Table I, the bridge to training, CLI `table`."""
+"""larq_ber.mtj.operating: Table I, the bridge to training, CLI `table`."""
 
 import pytest
 
 from larq_ber.mtj.fpe import write_error_rate
 from larq_ber.mtj.inverse import voltage_for_wer
-from larq_ber.mtj.operating_points import (
+from larq_ber.mtj.operating import (
     ber_from_operating_point,
     cheapest_operating_point,
     operating_points,
@@ -59,10 +59,3 @@ def test_bridge_from_accuracy_curve_to_cheapest_point():
     assert strict.ber == 0.0 and strict.energy == pytest.approx(1.0)
     with pytest.raises(ValueError, match="must include BER 0"):
         cheapest_operating_point({0.04: 0.9}, 0.01)
-
-
-def test_cli_table(capsys):
-    from larq_ber import cli
-
-    assert cli.main(["mtj", "table"]) == 0
-    assert "1e-06" in capsys.readouterr().out

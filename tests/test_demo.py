@@ -1,9 +1,7 @@
-import subprocess
-import sys
+"""The quick demonstration: one LeNet-4 run per BER on digits."""
 
 import pytest
 
-from larq_ber import cli
 from larq_ber.demo import format_table, run_demo
 
 
@@ -30,35 +28,3 @@ def test_format_table_handles_unequal_lengths():
     lines = text.splitlines()
     assert lines[0].split() == ["epoch", "BER", "0%", "BER", "16%"]
     assert "75.00%" in lines[2] and "25.00%" in lines[1]
-
-
-def test_cli_rejects_bad_ber_with_message(capsys):
-    with pytest.raises(SystemExit) as exc:
-        cli.main(["demo", "--bers", "2"])
-    assert exc.value.code == 2
-    assert "a BER must be a number in [0, 1]" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_console_script_demo_runs():
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "larq_ber.cli",
-            "demo",
-            "--epochs",
-            "1",
-            "--bers",
-            "0",
-            "0.04",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    ).stdout
-    lines = out.strip().splitlines()
-    assert lines[-2].split()[:3] == ["epoch", "BER", "0%"]
-    row = lines[-1].split()
-    assert row[0] == "1" and all(cell.endswith("%") for cell in row[1:])

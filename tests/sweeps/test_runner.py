@@ -1,6 +1,8 @@
-"""Sweeps across processes: SIGKILL at many moments, and a chief with two workers."""
+"""Running a sweep: resuming, refusing another recipe, SIGKILL at many moments, and a
+chief with two workers."""
 
 import csv
+import dataclasses
 import json
 import os
 import signal
@@ -12,9 +14,35 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_sweep import TINY, events
+from larq_ber.results import COLUMNS, read_results, write_results
+from larq_ber.sweeps import run_sweep
 
-pytestmark = pytest.mark.slow
+
+@pytest.mark.slow
+def test_run_sweep_resumes_and_refuses_another_recipe(
+    tiny_recipe, tmp_path, read_events
+):
+    recipe = tiny_recipe(repeats=1, epochs=1)
+    out = tmp_path / "out"
+    summary = run_sweep(recipe, out, progress=False)
+    assert (summary.total, summary.finished, summary.failed) == (2, 2, ())
+    assert summary.role == "single"
+    stamps = {p: p.stat().st_mtime_ns for p in out.glob("runs/*/result.json")}
+    again = run_sweep(recipe, out, progress=False)
+    assert again.finished == 2
+    assert {p: p.stat().st_mtime_ns for p in out.glob("runs/*/result.json")} == stamps
+    for run_dir in out.glob("runs/*"):
+        assert [e["event"] for e in read_events(run_dir)] == ["start", "finish"]
+    listing = sorted(str(p) for p in out.rglob("*"))
+    other = dataclasses.replace(recipe, epochs=2)
+    with pytest.raises(ValueError, match="epochs: 1 -> 2"):
+        run_sweep(other, out, progress=False)
+    assert sorted(str(p) for p in out.rglob("*")) == listing
+    rows = read_results(out)
+    assert [(r["ber"], r["epoch"]) for r in rows] == [(0.0, 1), (0.5, 1)]
+    assert write_results(out, tmp_path / "all.csv") == 2
+    with open(tmp_path / "all.csv") as file:
+        assert next(csv.reader(file)) == list(COLUMNS)
 
 
 def sweep_command(recipe, out):
@@ -34,9 +62,11 @@ def snapshot(out):
     return rows, done, pending
 
 
-def test_sigkill_at_any_moment_loses_no_row_and_reruns_no_run(tmp_path):
-    recipe = tmp_path / "tiny.toml"
-    recipe.write_text(TINY.replace("epochs = 2", "epochs = 3"))
+@pytest.mark.slow
+def test_sigkill_at_any_moment_loses_no_row_and_reruns_no_run(
+    tmp_path, tiny_recipe_file, read_events
+):
+    recipe = tiny_recipe_file(epochs=3)
     out = tmp_path / "out"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     # Kill moments, one per process: during start-up; right after the first
@@ -84,9 +114,9 @@ def test_sigkill_at_any_moment_loses_no_row_and_reruns_no_run(tmp_path):
     # A finished run was never started again; some run resumed mid-way.
     resumed = []
     for run_dir in (out / "runs").iterdir():
-        kinds = [e["event"] for e in events(run_dir)]
+        kinds = [e["event"] for e in read_events(run_dir)]
         assert kinds.count("finish") == 1 and kinds[-1] == "finish", kinds
-        resumed += [e["epoch"] for e in events(run_dir) if e["event"] == "resume"]
+        resumed += [e["epoch"] for e in read_events(run_dir) if e["event"] == "resume"]
     assert finished_before_kill, "no kill happened after a finished run"
     assert resumed and max(resumed) >= 1
     # The tidy table and the objective agree with the rows.
@@ -103,11 +133,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def test_chief_and_two_workers_run_every_point_exactly_once(tmp_path):
-    recipe = tmp_path / "tiny.toml"
-    recipe.write_text(
-        TINY.replace("bers = [0.0, 0.5]", "bers = [0.0, 0.1, 0.5]")
-    )  # 3 BERs x 2 repeats, 2 epochs
+@pytest.mark.slow
+def test_chief_and_two_workers_run_every_point_exactly_once(
+    tmp_path, tiny_recipe_file, read_events
+):
+    recipe = tiny_recipe_file(bers=[0.0, 0.1, 0.5])  # 3 BERs x 2 repeats, 2 epochs
     out = tmp_path / "out"
     base = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
             "KERASTUNER_ORACLE_IP": "127.0.0.1",
@@ -133,7 +163,7 @@ def test_chief_and_two_workers_run_every_point_exactly_once(tmp_path):
     assert len(runs) == 6
     trained_by = {}
     for run_dir in runs:
-        kinds = events(run_dir)
+        kinds = read_events(run_dir)
         assert [e["event"] for e in kinds] == ["start", "finish"], run_dir.name
         trained_by[run_dir.name] = kinds[0]["tuner_id"]
         assert kinds[0]["pid"] == kinds[1]["pid"]
