@@ -21,11 +21,11 @@ demo: $(STAMP)
 
 ## test: install everything and run the test suite (not the notebook executions)
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not notebook" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not notebook" --durations=15 $(PYTEST_ARGS)
 
 ## test-fast: the tests not marked slow
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not notebook" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not notebook" --durations=15 $(PYTEST_ARGS)
 
 ## check-notebooks: run every notebook top to bottom and every example, offline
 check-notebooks: $(STAMP)

@@ -52,7 +52,7 @@ def main() -> None:
     )
     if args.sweep:
         from larq_ber.plots import top1max_table
-        from larq_ber.sweep import read_results
+        from larq_ber.results import read_results
 
         curve = {r["ber"]: r["mean"] for r in top1max_table(read_results(args.sweep))}
     else:

@@ -163,11 +163,12 @@ def _modes(
     one-thread eigensolver ~1 % off here). The eigenvector matrix is far from
     orthogonal (rcond ~1e-17):
 
-    - short: w = (c·V) ∘ V⁻¹ r0, exact at τ = 0 (Σ w = c·r0) and within ~1e-4
-      absolute for τ < 2 (measured against expm);
+    - short: w = (c·V) ∘ V⁻¹ r0, exact at τ = 0 (Σ w = c·r0); measured against
+      expm over 0.35–1.2 V: within 1e-3 absolute for 0.25 ≤ τ < 1 (where
+      WER ≈ 1), 6e-4 for 1 ≤ τ < 3;
     - long: w_k = (c·v_k)(u_k·r0)/(u_k·v_k) with left eigenvectors u_k, which
-      keeps the slow modes accurate: ~1e-6 absolute at τ = 2, ~1e-13 beyond 5,
-      where the V⁻¹ form is off by up to 1e-5 with some BLAS builds.
+      keeps the slow modes accurate: within 4e-9 absolute at τ = 3, 1e-13 from
+      τ = 5 on, where the V⁻¹ form is off by up to 1e-5 with some BLAS builds.
     """
     a = _operator(i, h, delta, order)
     r0, c = _initial_and_hemisphere(delta, order)
@@ -179,7 +180,7 @@ def _modes(
 
 
 #: Reduced pulse length from which the left-eigenvector weights are used.
-_LONG_PULSE = 2.0
+_LONG_PULSE = 3.0
 
 #: Reduced pulse length below which `_fpe` uses the matrix exponential.
 _SHORT_PULSE = 0.25
