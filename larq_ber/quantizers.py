@@ -33,12 +33,14 @@ or with the string alias and `set_ber` after the model is built.
 from __future__ import annotations
 
 import numbers
+import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import larq as lq
 import tensorflow as tf
 
+from larq_ber.flips import SPARSE_MAX_RATE, ber_sign, ber_ste_sign
 from larq_ber.rates import check_rate
 
 __all__ = [
@@ -59,177 +61,6 @@ def _check_seed(seed: Any) -> int | None:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"`seed` must be None or an integer >= 0, got {seed!r}.")
     return int(seed)
-
-
-# Above this rate one uniform draw per element is cheaper than drawing the gaps
-# between flips (`benchmarks/quantizer_overhead.py --rates 0.0625,0.125,0.25`).
-SPARSE_MAX_RATE = 0.125
-
-# Gaps drawn beyond the expected count in the sparse sampler, in binomial standard
-# deviations (plus 16): the chance of running short is below the normal tail beyond
-# 8 sigma (6e-16), so the flips are Bernoulli up to that total-variation distance.
-_SPARSE_MARGIN_SIGMA = 8.0
-
-
-def _op_seed(seed: int | None, offset: int) -> int | None:
-    return None if seed is None else seed + offset
-
-
-def _sparse_positions(
-    flat: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, seed: int | None
-) -> tf.Tensor:
-    r"""Flat indices of flips, drawn as geometric gaps and thinned per sign.
-
-    Candidates form a Bernoulli($p$) process over the flat tensor with
-    $p = \max(\mathrm{ber}_-, \mathrm{ber}_+) > 0$: the gap before the next
-    candidate is $G = \lfloor \ln U / \ln(1 - p) \rfloor$, $U \sim \mathcal{U}(0, 1]$.
-    Each candidate is kept with probability $\mathrm{ber}_\pm / p$ for its sign,
-    which leaves every element flipped independently at the rate of its sign, for
-    $O(np)$ random numbers instead of $O(n)$.
-    """
-    n = tf.size(flat, out_type=tf.int64)
-    p = tf.cast(tf.maximum(ber_neg, ber_pos), tf.float64)
-    mean = tf.cast(n, tf.float64) * p
-    draws = tf.cast(
-        tf.math.ceil(mean + _SPARSE_MARGIN_SIGMA * tf.sqrt(mean * (1.0 - p)) + 16.0),
-        tf.int64,
-    )
-    uniform = 1.0 - tf.random.uniform([draws], dtype=tf.float64, seed=seed)
-    gaps = tf.cast(tf.floor(tf.math.log(uniform) / tf.math.log1p(-p)), tf.int64)
-    positions = tf.cumsum(gaps + 1) - 1
-    inside = positions < n
-
-    def thinned() -> tf.Tensor:
-        signs = tf.gather(flat, tf.minimum(positions, n - 1))
-        rate = tf.where(signs < 0, ber_neg, ber_pos)
-        keep = tf.random.uniform([draws], dtype=tf.float32, seed=_op_seed(seed, 1))
-        return inside & (keep * tf.cast(p, tf.float32) < rate)
-
-    # Symmetric rates (the paper's setting) keep every candidate.
-    keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
-    return tf.boolean_mask(positions, keep)
-
-
-def ber_sign(
-    x: tf.Tensor,
-    ber_neg: float | tf.Tensor,
-    ber_pos: float | tf.Tensor,
-    seed: int | None = None,
-) -> tf.Tensor:
-    r"""Sign function whose outputs suffer independent bit errors.
-
-    Returns $\operatorname{sign}(x)$ (larq's, with $\operatorname{sign}(0) = 1$)
-    in which every $-1$ is flipped to $+1$ with probability `ber_neg` and every
-    $+1$ to $-1$ with probability `ber_pos`, independently (Bernoulli). Rates up to
-    `SPARSE_MAX_RATE` are sampled as geometric gaps between flips ($O(np)$ random
-    numbers for $n$ elements, the flips written in place), higher rates with one
-    uniform draw per element; a zero rate draws nothing. No gradient is defined:
-    `ber_ste_sign` adds the straight-through one.
-
-    Args:
-        x: Real-valued tensor whose signs are stored.
-        ber_neg: Probability in $[0, 1]$ that a $-1$ is stored as $+1$.
-        ber_pos: Probability in $[0, 1]$ that a $+1$ is stored as $-1$.
-        seed: Optional op-level seed; with the global seed of
-            `tf.keras.utils.set_random_seed` the draws are reproducible.
-
-    Returns:
-        A tensor of $\pm 1$ values of the shape and dtype of `x`.
-
-    Example:
-        >>> ber_sign(tf.constant([-1.0, 2.0, -3.0]), 1.0, 0.0).numpy()
-        array([1., 1., 1.], dtype=float32)
-    """
-    # Which elements flip does not depend differentiably on `x`. Without the stop,
-    # autodiff would make the `tf.case` below output all its intermediates.
-    x = tf.stop_gradient(tf.convert_to_tensor(x))
-    ber_neg = tf.cast(ber_neg, tf.float32)
-    ber_pos = tf.cast(ber_pos, tf.float32)
-    p = tf.maximum(ber_neg, ber_pos)
-
-    def sparse() -> tf.Tensor:
-        flat = tf.reshape(lq.math.sign(x), [-1])
-        positions = _sparse_positions(
-            tf.reshape(x, [-1]), ber_neg, ber_pos, _op_seed(seed, 1)
-        )
-        # TensorScatterUpdate reuses the buffer of `flat` (nothing else holds it),
-        # so the flips cost O(np), not another pass over the tensor.
-        flat = tf.tensor_scatter_nd_update(
-            flat, positions[:, None], -tf.gather(flat, positions)
-        )
-        return tf.reshape(flat, tf.shape(x))
-
-    def dense() -> tf.Tensor:
-        negative = x < 0
-        uniform = tf.random.uniform(tf.shape(x), dtype=tf.float32, seed=seed)
-        flips = uniform < tf.where(negative, ber_neg, ber_pos)
-        one = tf.ones([], x.dtype)
-        # sign(x) is -1 exactly where x < 0; a flip inverts it.
-        return tf.where(tf.equal(negative, flips), one, -one)
-
-    return tf.case(
-        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= SPARSE_MAX_RATE, sparse)],
-        default=dense,
-        exclusive=False,
-    )
-
-
-def ber_ste_sign(
-    x: tf.Tensor,
-    ber_neg: float | tf.Tensor,
-    ber_pos: float | tf.Tensor,
-    *,
-    clip_value: float | None = 1.0,
-    flip_gradient: bool = False,
-    seed: int | None = None,
-) -> tf.Tensor:
-    r"""Sign function with bit errors and a straight-through gradient.
-
-    Forward: `ber_sign`, i.e. $q(x) = m \cdot \operatorname{sign}(x)$ with an
-    independent random $m \in \{-1, +1\}$ per element,
-    $P(m = -1) = \mathrm{ber}_-$ where $x < 0$ and $\mathrm{ber}_+$ elsewhere.
-
-    Backward (default, as in the paper): the flips are ignored and the gradient is
-    the clipped straight-through estimator of the un-flipped sign,
-    $\partial q / \partial x = 1_{|x| \le \texttt{clip\_value}}$. With
-    `flip_gradient=True` it is multiplied by the same mask,
-    $\partial q / \partial x = m \cdot 1_{|x| \le \texttt{clip\_value}}$.
-
-    Args:
-        x: Real-valued input tensor.
-        ber_neg: Probability in $[0, 1]$ that a $-1$ is stored as $+1$.
-        ber_pos: Probability in $[0, 1]$ that a $+1$ is stored as $-1$.
-        clip_value: Threshold for clipping gradients; `None` disables clipping.
-        flip_gradient: Whether the gradient is negated where the sign flipped.
-        seed: Optional op-level seed of the random draws.
-
-    Returns:
-        A tensor of $\pm 1$ values of the shape and dtype of `x`.
-
-    Example:
-        >>> x = tf.constant([-0.5, 0.5, 2.0])
-        >>> ber_ste_sign(x, 0.0, 1.0).numpy()
-        array([-1., -1., -1.], dtype=float32)
-    """
-    # Read the rates outside the custom-gradient function (they may be variables).
-    ber_neg = tf.convert_to_tensor(ber_neg, tf.float32)
-    ber_pos = tf.convert_to_tensor(ber_pos, tf.float32)
-
-    @tf.custom_gradient
-    def _call(x: tf.Tensor) -> tuple[tf.Tensor, Any]:
-        outputs = ber_sign(x, ber_neg, ber_pos, seed)
-
-        def grad(dy: tf.Tensor) -> tf.Tensor:
-            if clip_value is not None:
-                dy = tf.where(tf.abs(x) <= clip_value, dy, tf.zeros_like(dy))
-            if flip_gradient:
-                # outputs * sign(x) is the mask m: -1 where the sign flipped.
-                dy = dy * outputs * lq.math.sign(x)
-            return dy
-
-        return outputs, grad
-
-    return _call(x)
 
 
 # Registered as "larq_ber>BerSteSign" (Keras's package-qualified name, used by the
@@ -320,6 +151,7 @@ class BerSteSign(lq.quantizers.SteSign):
                     f"`metrics` may contain {list(_METRICS)}, got {metric!r}."
                 )
         self._rates: tf.Variable | None = None
+        self._generator: tf.random.Generator | None = None
         self._bit_error_rate: tf.keras.metrics.Mean | None = None
         super().__init__(clip_value=clip_value, metrics=metrics, **kwargs)
 
@@ -336,6 +168,13 @@ class BerSteSign(lq.quantizers.SteSign):
             self._bit_error_rate = tf.keras.metrics.Mean(
                 name=f"bit_error_rate/{self.name}"
             )
+        # The flips are drawn from a generator whose state is a variable the
+        # layer tracks, so a checkpoint of the model (BackupAndRestore,
+        # tf.train.Checkpoint) restores the stream exactly. Its seed comes from
+        # `seed` or Python's `random`, which `tf.keras.utils.set_random_seed` seeds.
+        seed = self.seed if self.seed is not None else random.getrandbits(62)
+        with tf.init_scope():
+            self._generator = tf.random.Generator.from_seed(seed)
         super().build(input_shape)
 
     def set_ber(
@@ -393,7 +232,7 @@ class BerSteSign(lq.quantizers.SteSign):
                 self._rates[1],
                 clip_value=self.clip_value,
                 flip_gradient=self.flip_gradient,
-                seed=self.seed,
+                generator=self._generator,
             )
             if measure:
                 flipped = tf.not_equal(outputs, lq.math.sign(inputs))

@@ -19,6 +19,7 @@ single `RecipeError` that lists every problem, so no run starts from a bad recip
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,7 +34,24 @@ from larq_ber.data import info
 from larq_ber.defaults import MODEL_NAMES, TrainingDefaults, training_defaults
 from larq_ber.rates import check_rate
 
-__all__ = ["STRATEGIES", "Recipe", "RecipeError", "load_recipe", "parse_overrides"]
+__all__ = [
+    "MAX_RUNS",
+    "MAX_SEED",
+    "STRATEGIES",
+    "Recipe",
+    "RecipeError",
+    "load_recipe",
+    "parse_overrides",
+]
+
+#: Most runs (bers × repeats × subsets) one sweep may plan. Every run gets a folder
+#: and keras-tuner keeps every trial in memory and in a file of its own, so a
+#: larger study is better split into several sweeps (several output folders).
+MAX_RUNS = 100_000
+
+#: Largest seed of a run (`seed + repeats - 1`): numpy's and TensorFlow's global
+#: seeds are 32-bit.
+MAX_SEED = 2**32 - 1
 
 _OPTIMIZERS = ("sgd", "adam")
 #: The `tf.distribute` strategies a recipe's runs can use.
@@ -191,7 +209,22 @@ def _is_rate(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite real number (not a bool, not NaN or infinite)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _grid_size(values: dict[str, Any]) -> int:
+    """Runs the values would plan (0 while they are invalid)."""
+    bers, subsets = values.get("bers"), values.get("subsets")
+    repeats: Any = values.get("repeats")
+    if not (isinstance(bers, list) and _is_int(repeats) and repeats > 0):
+        return 0
+    count: int = len(bers) * repeats
+    return count * max(1, len(subsets) if isinstance(subsets, list) else 1)
 
 
 def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Recipe:
@@ -218,6 +251,12 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         raw: dict[str, Any] = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise RecipeError(str(path), ["no such recipe file"]) from None
+    except IsADirectoryError:
+        raise RecipeError(str(path), ["is a directory, not a recipe file"]) from None
+    except UnicodeDecodeError as error:
+        raise RecipeError(str(path), [f"not UTF-8 text: {error}"]) from None
+    except OSError as error:
+        raise RecipeError(str(path), [f"cannot be read: {error.strerror}"]) from None
     except tomllib.TOMLDecodeError as error:
         raise RecipeError(str(path), [f"not valid TOML: {error}"]) from None
     raw.update(overrides or {})
@@ -266,8 +305,14 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     )
     for key in ("repeats", "epochs", "batch_size"):
         check(key, _is_int(values.get(key)) and values[key] >= 1, "an integer >= 1")
+    seed: Any = values.get("seed", 0)
+    repeats: Any = values.get("repeats")
+    last = seed + (repeats - 1 if _is_int(repeats) and repeats >= 1 else 0)
     check(
-        "seed", _is_int(values.get("seed")) and values["seed"] >= 0, "an integer >= 0"
+        "seed",
+        _is_int(seed) and seed >= 0 and last <= MAX_SEED,
+        f"an integer >= 0 with seed + repeats - 1 <= {MAX_SEED} (the seeds of the "
+        "runs are seed, seed + 1, …; numpy and TensorFlow take 32-bit seeds)",
     )
     check(
         "optimizer",
@@ -275,7 +320,7 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         f"one of {list(_OPTIMIZERS)}",
     )
     lr: Any = values.get("learning_rate")
-    check("learning_rate", _is_number(lr) and lr > 0, "a number > 0")
+    check("learning_rate", _is_number(lr) and lr > 0, "a finite number > 0")
     check(
         "momentum",
         _is_number(values.get("momentum")) and 0 <= values["momentum"] < 1,
@@ -284,7 +329,7 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     check(
         "weight_decay",
         _is_number(values.get("weight_decay")) and values["weight_decay"] >= 0,
-        "a number >= 0",
+        "a finite number >= 0",
     )
     factor: Any = values.get("decay_factor")
     check("decay_factor", _is_number(factor) and 0 < factor <= 1, "a number in (0, 1]")
@@ -320,9 +365,23 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         )
         for name in names:
             try:
-                info(name)
+                channels = info(name).input_shape[-1]
             except (ValueError, FileNotFoundError) as error:
                 problems.append(f"dataset {name!r}: {error}")
+                continue
+            if isinstance(shape, list) and len(shape) == 3 and shape[-1] != channels:
+                problems.append(
+                    f"input_shape = {shape!r}: the dataset {name!r} has {channels} "
+                    "channel(s); only the height and width can differ"
+                )
+    count = _grid_size(values)
+    if count > MAX_RUNS:
+        problems.append(
+            f"the grid has {count:,} runs (bers × repeats × subsets); a sweep plans "
+            f"at most {MAX_RUNS:,}: each run gets a folder and keras-tuner keeps "
+            "every trial in memory and in a file, so split the study into several "
+            "sweeps"
+        )
     if problems:
         raise RecipeError(str(path), problems)
     return Recipe(

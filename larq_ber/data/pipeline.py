@@ -10,6 +10,7 @@ This is the only module of `larq_ber.data` that imports TensorFlow.
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -123,6 +124,7 @@ def load(
     seed: int | None = None,
     cache: bool = True,
     download: bool = True,
+    epoch: tf.Variable | None = None,
 ) -> tf.data.Dataset:
     """Loads a dataset of the paper as batches ready for `larq_ber.models`.
 
@@ -149,6 +151,12 @@ def load(
         cache: Whether to keep the decoded, normalised examples in memory after
             the first epoch (not for ImageNet, which does not fit).
         download: Whether TFDS may download and prepare missing data.
+        epoch: Optional integer `tf.Variable` holding the 0-based epoch. With it,
+            the shuffling and augmentation of each pass over the data are a
+            function of `(seed, epoch)` alone, read when the pass starts: set it
+            before each epoch, and a run resumed at epoch $e$ sees exactly the
+            order an uninterrupted run saw (without it, each pass continues
+            tf.data's own random state).
 
     Returns:
         A `tf.data.Dataset` of `(images, labels)` batches, prefetched.
@@ -204,6 +212,7 @@ def load(
             False,
             seed,
             cache,
+            epoch=epoch,
         )
 
     if kind == "tfds" and detail != "imagenet2012":
@@ -211,7 +220,7 @@ def load(
         ds = _tfds_dataset(entry, split, data_dir, download, None)
         return _finish(
             ds, entry.info, 1 / 255, entry.augment, entry.info.splits[split],
-            batch_size, shuffle, augment, seed, cache,
+            batch_size, shuffle, augment, seed, cache, epoch=epoch,
         )  # fmt: skip
 
     # ImageNet: read the encoded JPEGs, drop the classes of other subsets, shuffle,
@@ -229,7 +238,7 @@ def load(
     meta = info(name)
     return _finish(
         ds, meta, 1 / 255, "imagenet", meta.splits[split], batch_size, shuffle,
-        augment, seed, False, decode=_decode_image,
+        augment, seed, False, decode=_decode_image, epoch=epoch,
     )  # fmt: skip
 
 
@@ -258,6 +267,7 @@ def _finish(
     seed: int | None,
     cache: bool,
     decode: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    epoch: tf.Variable | None = None,
 ) -> tf.data.Dataset:
     """Cache → shuffle → decode → augment/crop → normalise → batch → prefetch."""
     normalize = _normalizer(meta, scale)
@@ -268,19 +278,78 @@ def _finish(
             ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
             normalized = True
         ds = ds.cache()
-    if shuffle:
+    if epoch is not None:
+        # One pass per epoch, a function of (seed, epoch) read when it starts.
+        if seed is None:
+            seed = random.getrandbits(31)
+        ds = _epoch_pass(ds, size, shuffle, int(seed), epoch)
+    elif shuffle:
         ds = ds.shuffle(min(size or 10_000, 50_000), seed=seed)
     if decode is not None:
-        ds = ds.map(lambda x, y: (decode(x), y), num_parallel_calls=parallel)
+        ds = ds.map(lambda x, y, *s: (decode(x), y, *s), num_parallel_calls=parallel)
     if augmentation == "imagenet" and not augment:
-        ds = ds.map(lambda x, y: (_imagenet_eval(x), y), num_parallel_calls=parallel)
+        ds = ds.map(
+            lambda x, y, *s: (_imagenet_eval(x), y, *s), num_parallel_calls=parallel
+        )
     if augment and augmentation != "none":
         augment_fn = _crop_flip if augmentation == "crop_flip" else _imagenet_train
-        seeds = tf.data.Dataset.random(seed=seed).batch(2)
-        ds = tf.data.Dataset.zip((ds, seeds)).map(
-            lambda example, s: (augment_fn(example[0], s), example[1]),
-            num_parallel_calls=parallel,
-        )
+        if epoch is not None:  # (seed, epoch, index) of each example
+            ds = ds.map(
+                lambda x, y, s: (augment_fn(x, s), y), num_parallel_calls=parallel
+            )
+        else:
+            seeds = tf.data.Dataset.random(seed=seed).batch(2)
+            ds = tf.data.Dataset.zip((ds, seeds)).map(
+                lambda example, s: (augment_fn(example[0], s), example[1]),
+                num_parallel_calls=parallel,
+            )
+    elif epoch is not None:
+        ds = ds.map(lambda x, y, s: (x, y))
     if not normalized:
         ds = ds.map(lambda x, y: (normalize(x), y), num_parallel_calls=parallel)
     return ds.batch(batch_size).prefetch(parallel)
+
+
+#: Examples shuffled together in one block by `_epoch_pass`.
+_BLOCK = 10_000
+
+
+def _epoch_pass(
+    ds: tf.data.Dataset, size: int | None, shuffle: bool, seed: int, epoch: tf.Variable
+) -> tf.data.Dataset:
+    """One pass over `ds` as (x, y, augmentation seed), a function of the epoch.
+
+    Blocks of `_BLOCK` examples are shuffled statelessly with (seed, epoch, block),
+    and each example gets the stateless seed (seed, epoch, index); the epoch is
+    read from the variable when the pass starts.
+    """
+    start = tf.data.Dataset.from_tensors(0).map(
+        lambda _: tf.cast(epoch.read_value(), tf.int64)
+    )
+
+    def one_pass(number: tf.Tensor) -> tf.data.Dataset:
+        key = tf.stack([tf.constant(seed, tf.int64), number])
+        examples = ds
+        if shuffle:
+            blocks = ds.batch(_BLOCK).enumerate()
+
+            def mix(block: tf.Tensor, example: Any) -> Any:
+                x, y = example
+                order = tf.random.experimental.stateless_shuffle(
+                    tf.range(tf.shape(y, out_type=tf.int64)[0]),
+                    seed=tf.random.experimental.stateless_fold_in(key, block),
+                )
+                return tf.gather(x, order), tf.gather(y, order)
+
+            examples = blocks.map(mix).unbatch()
+        return examples.enumerate().map(
+            lambda i, example: (
+                *example,
+                tf.random.experimental.stateless_fold_in(key, i + 1_000_000_007),
+            )
+        )
+
+    passes = start.flat_map(one_pass)
+    if size:
+        passes = passes.apply(tf.data.experimental.assert_cardinality(size))
+    return passes

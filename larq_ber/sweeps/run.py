@@ -1,12 +1,20 @@
 """One run of a sweep: build, train and checkpoint one grid point, crash-safely.
 
-`train_run` trains the model of a recipe at one grid point and writes the run's
-folder (`larq_ber.results.RunFiles`). Crash safety: an epoch's row reaches
-`epochs.csv` only after the epoch's training state has been checkpointed by Keras's
-`BackupAndRestore` (the row waits in `pending.json` meanwhile, see `EpochJournal`),
-so a row that was ever written is never lost or rewritten, and a restart after
-`SIGKILL` continues at the first epoch without a row. A run is finished once
-`result.json` exists; it is never trained again.
+`train_run` trains the model of a recipe at one grid point, one `fit` call per
+epoch, and writes the run's folder (`larq_ber.results.RunFiles`).
+
+* Crash safety: an epoch's row reaches `epochs.csv` only after the epoch's
+  training state has been checkpointed (the row waits in `pending.json` meanwhile,
+  see `EpochJournal`), so a row that was ever written is never lost or rewritten,
+  and a restart after `SIGKILL` continues at the first epoch without a row. A run
+  is finished once `result.json` exists; it is never trained again.
+* Identical results after a crash: the checkpoint holds the weights, the
+  optimizer and the state of every random generator (bit flips, dropout); each
+  epoch's data order comes from (seed, epoch) alone; and kernels run with
+  TensorFlow's op determinism. A resumed run therefore writes the same rows, value
+  for value, as one that was never interrupted, on the same machine.
+* A run whose loss becomes NaN or infinite stops at that epoch and records
+  `{"failed": "loss became nan at epoch E"}` in `result.json`; it is not retried.
 """
 
 from __future__ import annotations
@@ -36,44 +44,26 @@ from larq_ber.results import (
 from larq_ber.sweeps.grid import GridPoint
 from larq_ber.training import compiled_model
 
-__all__ = ["EpochJournal", "train_run"]
+__all__ = ["EpochJournal", "RunFailedError", "train_run"]
 
 
-class EpochJournal(tf.keras.callbacks.Callback):
+class EpochJournal:
     """Makes a run's rows and Top1Max weights agree with its checkpoint.
 
-    Two instances bracket Keras's `BackupAndRestore` in the callback list: `stage`
-    (before it) computes the epoch's row and parks it in `pending.json`; `publish`
-    (after it, so the checkpoint of the epoch exists) appends the row to
-    `epochs.csv` and drops Top1Max weight files that are no longer the best. At the
-    first epoch of a `fit` (or at its end, if it had no epoch left) the journal
-    reconciles itself with the restored epoch: a parked row of that epoch is
-    published, later rows and weight files are dropped.
+    An epoch's row is first parked in `pending.json` (`stage`), then the epoch's
+    checkpoint is written, then the row is appended to `epochs.csv` and Top1Max
+    weight files that are no longer the best are dropped (`publish`). When a run
+    starts, `reconcile` brings the files in line with the restored checkpoint: a
+    parked row of that epoch is published, later rows and weight files are dropped.
 
     Args:
         run: The run's files.
-        logger: The run's `BerLogger` (it makes and appends the rows).
-        best: The `ModelCheckpoint` keeping the Top1Max weights.
-        stage: Whether this is the instance before the checkpoint.
+        logger: The run's `BerLogger` (it makes and appends the rows, and keeps
+            Top1Max).
     """
 
-    def __init__(
-        self,
-        run: RunFiles,
-        logger: BerLogger,
-        best: tf.keras.callbacks.ModelCheckpoint,
-        *,
-        stage: bool,
-    ) -> None:
-        super().__init__()
-        self.run, self.logger, self.best, self.stage = run, logger, best, stage
-        self.synced = False
-        self.on_resume: Any = None
-
-    def set_model(self, model: tf.keras.Model) -> None:
-        """Also gives the model to the logger (it reads the class count)."""
-        super().set_model(model)
-        self.logger.set_model(model)
+    def __init__(self, run: RunFiles, logger: BerLogger) -> None:
+        self.run, self.logger = run, logger
 
     def _drop_candidates_but(self, keep: int) -> None:
         for epoch, path in self.run.candidates().items():
@@ -102,33 +92,23 @@ class EpochJournal(tf.keras.callbacks.Callback):
         for row in rows:
             self.logger.update_top1_max(row)
         self._drop_candidates_but(self.logger.top1_max_epoch)
-        self.best.best = self.logger.top1_max if rows else -math.inf
-        self.synced = True
-        if self.on_resume is not None:
-            self.on_resume(done)
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Reconciles at the first epoch, then starts the logger's clock."""
-        if self.stage:
-            if not self.synced:
-                self.reconcile(epoch)
-            self.logger.on_epoch_begin(epoch, logs)
+    def stage(self, row: dict[str, Any]) -> bool:
+        """Parks an epoch's row; returns whether it is a new Top1Max."""
+        write_json(self.run.pending, row)
+        return float(row["test_top1"]) > self.logger.top1_max
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Parks the row (stage) or publishes it (after the checkpoint)."""
-        if self.stage:
-            write_json(self.run.pending, self.logger.make_row(epoch, logs))
-            return
+    def publish(self) -> None:
+        """Appends the parked row (its checkpoint exists) and updates Top1Max."""
         row = read_json(self.run.pending)
         self.logger.append_row(row)
         self.run.pending.unlink()
         self.logger.update_top1_max(row)
         self._drop_candidates_but(self.logger.top1_max_epoch)
 
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Reconciles if `fit` had no epoch left to train."""
-        if self.stage and not self.synced:
-            self.reconcile(self.params["epochs"])
+
+class RunFailedError(RuntimeError):
+    """A run stopped for a reason that retrying does not remove (e.g. NaN loss)."""
 
 
 def _resize(
@@ -166,6 +146,46 @@ def _run_record(recipe: Recipe, point: GridPoint, meta: Any) -> dict[str, Any]:
     }
 
 
+class _Checkpoint:
+    """The run's training state after each epoch: weights, optimizer, RNG states.
+
+    The layout is that of Keras's `BackupAndRestore` (`backup/chief`, with the
+    last finished 0-based epoch in `ckpt_saved_epoch`), so a run interrupted under
+    larq-ber 0.1 resumes too.
+    """
+
+    def __init__(self, model: tf.keras.Model, folder: Path) -> None:
+        self.saved = tf.Variable(-1, dtype=tf.int64, trainable=False)
+        self.batch = tf.Variable(-1, dtype=tf.int64, trainable=False)
+        state = tf.train.Checkpoint(
+            model=model, ckpt_saved_epoch=self.saved, ckpt_saved_batch=self.batch
+        )
+        self.manager = tf.train.CheckpointManager(
+            state, directory=str(folder / "chief"), max_to_keep=1
+        )
+
+    def restore(self) -> int:
+        """Restores the latest state, if any; returns the epochs it holds."""
+        if self.manager.latest_checkpoint:
+            self.manager.checkpoint.restore(
+                self.manager.latest_checkpoint
+            ).expect_partial()
+        return int(self.saved.numpy()) + 1
+
+    def save(self, epoch: int) -> None:
+        """Saves the state after the 0-based `epoch`."""
+        self.saved.assign(epoch)
+        self.manager.save()
+
+
+def _finished(run: RunFiles) -> RunResult:
+    """The result of a finished run; `RunFailedError` if it failed for good."""
+    record = read_json(run.result)
+    if "failed" in record:
+        raise RunFailedError(f"run {record.get('run_id')} failed: {record['failed']}")
+    return RunResult(**record)
+
+
 def train_run(
     recipe: Recipe,
     point: GridPoint,
@@ -181,9 +201,10 @@ def train_run(
     The model `recipe.model` is built with `ber=point.ber` under the recipe's
     `tf.distribute` strategy, trained with the recipe's optimizer and schedule on
     the train split, and measured after every epoch by Keras's own validation pass
-    on the test split (`training=False`, so without bit errors). Keras's
-    `BackupAndRestore` checkpoints every epoch, `ModelCheckpoint` keeps the weights
-    of the best epoch; `larq_ber.results` lists the files.
+    on the test split (`training=False`, so without bit errors). The training state
+    is checkpointed after every epoch and the weights of the best epoch are kept;
+    `larq_ber.results` lists the files. The process is switched to TensorFlow's
+    op determinism and Keras's `tf.random.Generator`-based layers for this.
 
     Args:
         recipe: The sweep's recipe.
@@ -201,6 +222,8 @@ def train_run(
     Raises:
         ValueError: If the recipe's `input_shape` has another channel count than
             the data.
+        RunFailedError: If the loss became NaN or infinite (now or in an earlier
+            attempt: then `result.json` says so).
 
     Example:
         >>> from larq_ber.recipes import load_recipe
@@ -216,16 +239,22 @@ def train_run(
     if run.result.exists():
         # Finished; a kill right after `result.json` may have left the backup.
         shutil.rmtree(run.backup, ignore_errors=True)
-        return RunResult(**read_json(run.result))
+        return _finished(run)
     dataset = point.dataset(recipe)
     meta = info(dataset)
     record = _run_record(recipe, point, meta)
     if not run.run.exists():
         write_json(run.run, record)
     seed = point.seed(recipe)
+    # Every random draw of the run is reproducible: deterministic kernels, flips
+    # and dropout from generators whose state the checkpoint holds, and each
+    # epoch's data order from (seed, epoch).
+    tf.config.experimental.enable_op_determinism()
+    tf.keras.backend.experimental.enable_tf_random_generator()
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)
     shape = tuple(record["input_shape"])
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
     train = load(
         dataset,
         split="train",
@@ -233,6 +262,7 @@ def train_run(
         data_dir=data_dir,
         shuffle=True,
         seed=seed,
+        epoch=epoch,
     )
     test = load(dataset, split="test", batch_size=recipe.batch_size, data_dir=data_dir)
     train = _resize(train, shape, meta.input_shape)
@@ -262,42 +292,46 @@ def train_run(
             seed=seed,
         ),
     )
-    best = tf.keras.callbacks.ModelCheckpoint(
-        str(run.folder / RunFiles.CANDIDATE_PATTERN),
-        monitor="val_accuracy",
-        mode="max",
-        save_best_only=True,
-        save_weights_only=True,
-    )
-    stage = EpochJournal(run, logger, best, stage=True)
-    publish = EpochJournal(run, logger, best, stage=False)
-    stage.on_resume = lambda done: append_event(
-        run, "start" if done == 0 else "resume", epoch=done
-    )
-    chain: list[tf.keras.callbacks.Callback] = [
-        stage,
-        best,
-        tf.keras.callbacks.BackupAndRestore(str(run.backup), delete_checkpoint=False),
-        publish,
-        *callbacks,
-    ]
+    logger.set_model(model)
+    checkpoint = _Checkpoint(model, run.backup)
+    done = checkpoint.restore()
+    journal = EpochJournal(run, logger)
+    journal.reconcile(done)
+    append_event(run, "start" if done == 0 else "resume", epoch=done)
+    extra: list[tf.keras.callbacks.Callback] = [*callbacks]
     if tensorboard:
-        chain.append(tf.keras.callbacks.TensorBoard(str(run.tensorboard)))
-    model.fit(
-        train,
-        epochs=recipe.epochs,
-        validation_data=test,
-        callbacks=chain,
-        verbose=verbose,
-    )
+        extra.append(tf.keras.callbacks.TensorBoard(str(run.tensorboard)))
+    for number in range(done, recipe.epochs):
+        epoch.assign(number)
+        logger.on_epoch_begin(number)
+        history = model.fit(
+            train,
+            epochs=number + 1,
+            initial_epoch=number,
+            validation_data=test,
+            callbacks=[tf.keras.callbacks.TerminateOnNaN(), *extra],
+            verbose=verbose,
+        )
+        logs = {key: values[-1] for key, values in history.history.items()}
+        loss = float(logs.get("loss", math.nan))
+        if not math.isfinite(loss) or len(history.epoch) != 1:
+            reason = f"loss became {loss} at epoch {number + 1}"
+            write_json(run.result, {"run_id": point.run_id, "failed": reason})
+            append_event(run, "failed", epoch=number + 1, reason=reason)
+            shutil.rmtree(run.backup, ignore_errors=True)
+            raise RunFailedError(f"run {point.run_id} failed: {reason}")
+        if journal.stage(logger.make_row(number, logs)):
+            model.save_weights(str(run.candidate_weights(number + 1)))
+        checkpoint.save(number)
+        journal.publish()
     # Finish: keep the Top1Max weights under a fixed name, save the final ones,
     # then mark the run done; only then drop the backup.
-    rows = read_rows(run.epochs)
     best_epoch = logger.top1_max_epoch
     candidates = run.candidates()
     if best_epoch in candidates:
         os.replace(candidates[best_epoch], run.best_weights)
     model.save_weights(str(run.final_weights))
+    rows = read_rows(run.epochs)
     result = RunResult(
         run_id=point.run_id,
         top1_max=logger.top1_max,

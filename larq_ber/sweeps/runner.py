@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from larq_ber.recipes import Recipe
 from larq_ber.results import SweepFiles, read_json, write_json
+from larq_ber.sweeps.lock import SweepLock
 from larq_ber.sweeps.tuner import SweepTuner, sweep_role
 
 __all__ = ["SweepSummary", "run_sweep"]
@@ -22,8 +24,10 @@ class SweepSummary:
         out: The output folder.
         role: `"single"`, `"chief"` or `"worker"`.
         total: Grid points of the sweep.
-        finished: Grid points with a finished run in `out`.
-        failed: Run ids whose trial failed in this process.
+        finished: Grid points with a finished run in `out` (failed ones included).
+        failed: Run ids that failed: for good (their `result.json` says why, e.g.
+            a NaN loss), or in this process (they are retried by the next call).
+        reasons: Why each of `failed` failed, where known.
     """
 
     out: str
@@ -31,6 +35,7 @@ class SweepSummary:
     total: int
     finished: int
     failed: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
 
 
 def _check_same_recipe(files: SweepFiles, recipe: Recipe) -> None:
@@ -81,6 +86,8 @@ def run_sweep(
         A `SweepSummary`.
 
     Raises:
+        SweepLockedError: If another sweep process writes to `out` (nothing is
+            touched then); workers of a distributed sweep do not take the lock.
         ValueError: If `out` holds a sweep of a different recipe (nothing is
             touched then).
         RuntimeError: If the chief cannot listen on its address, or keras-tuner
@@ -93,23 +100,32 @@ def run_sweep(
         9
     """
     files = SweepFiles(Path(out))
-    files.folder.mkdir(parents=True, exist_ok=True)
-    _check_same_recipe(files, recipe)
-    tuner = SweepTuner(
-        recipe, out, data_dir=data_dir, tensorboard=tensorboard, progress=progress
-    )
     role = sweep_role()
-    before = set(tuner.oracle.trials) if role != "worker" else set()
-    tuner.search()
-    failed = tuple(
-        tuner.grid.point_of(trial.hyperparameters.values).run_id
-        for trial_id, trial in tuner.oracle.trials.items()
-        if role != "worker" and trial_id not in before and trial.status == "FAILED"
-    )
+    with contextlib.ExitStack() as stack:
+        if role != "worker":  # the planner is the folder's one writer
+            stack.enter_context(SweepLock(files.folder))
+        _check_same_recipe(files, recipe)
+        tuner = SweepTuner(
+            recipe, out, data_dir=data_dir, tensorboard=tensorboard, progress=progress
+        )
+        before = set(tuner.oracle.trials) if role != "worker" else set()
+        tuner.search()
+    failed = {
+        path.parent.name: str(record["failed"])
+        for path in sorted(files.runs.glob("*/result.json"))
+        if "failed" in (record := read_json(path))
+    }
+    if role != "worker":
+        for trial_id, trial in tuner.oracle.trials.items():
+            run_id = tuner.grid.point_of(trial.hyperparameters.values).run_id
+            if trial_id not in before and trial.status == "FAILED":
+                reason = (trial.message or "").strip().splitlines()
+                failed.setdefault(run_id, reason[-1] if reason else "unknown error")
     return SweepSummary(
         out=str(files.folder),
         role=role,
         total=tuner.total,
         finished=tuner.finished(),
-        failed=failed,
+        failed=tuple(failed),
+        reasons=tuple(failed.values()),
     )

@@ -25,7 +25,7 @@ from larq_ber.results import SweepFiles, write_json
 from larq_ber.sweeps.grid import Grid
 from larq_ber.sweeps.kt_internals import serve
 from larq_ber.sweeps.oracle import OBJECTIVE, SweepOracle
-from larq_ber.sweeps.run import train_run
+from larq_ber.sweeps.run import RunFailedError, train_run
 
 __all__ = ["SweepTuner", "sweep_role"]
 
@@ -125,21 +125,24 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
         """
         point = self.grid.point_of(trial.hyperparameters.values)
         extra = [] if self.bar is None else [_Progress(self.bar, point.run_id)]
-        result = train_run(
-            self.recipe,
-            point,
-            self.files.run(point.run_id).folder,
-            data_dir=self.data_dir,
-            tensorboard=self.tensorboard,
-            callbacks=extra,
-        )
+        try:
+            result = train_run(
+                self.recipe,
+                point,
+                self.files.run(point.run_id).folder,
+                data_dir=self.data_dir,
+                tensorboard=self.tensorboard,
+                callbacks=extra,
+            )
+        except RunFailedError as error:  # for good: keras-tuner must not retry it
+            raise kt.errors.FailedTrialError(str(error)) from error
         return {OBJECTIVE: result.top1_max}
 
     def finished(self) -> int:
-        """Number of grid points with a finished run in the output folder.
+        """Number of grid points with a finished (or failed for good) run.
 
         Returns:
-            The count (in a shared folder: over all workers).
+            The count of `result.json` files (in a shared folder: of all workers).
         """
         return self.files.finished()
 
