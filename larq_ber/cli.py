@@ -113,9 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=__version__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error instead of one line",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",
+        parents=[common],
         help="train LeNet-4 on offline digits at several BERs",
         description=(
             "Train the binarized LeNet-4 on scikit-learn's digits (upscaled to "
@@ -144,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help: str, description: str, epilog: str) -> Any:
         return commands.add_parser(
             name,
+            parents=[common],
             help=help,
             description=description,
             epilog=epilog,
@@ -274,8 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CommandError(Exception):
+    """A command cannot run as asked; the message is printed as one line."""
+
+
 def _mtj(args: argparse.Namespace) -> int:
     import dataclasses
+
+    import numpy as np
 
     from larq_ber import mtj
 
@@ -285,110 +299,160 @@ def _mtj(args: argparse.Namespace) -> int:
         "v_c0": args.v_c0,
         "v_bd": args.v_bd,
     }
-    try:
-        device = dataclasses.replace(
-            mtj.MTJ.paper(), **{k: v for k, v in fields.items() if v is not None}
-        )
-        if args.what == "table":
-            pulse = args.pulse[0] if args.pulse else None
-            print(mtj.operating_points(device, pulse=pulse, voltage_scale=args.scale))
-        elif args.what == "figure":
-            if not args.out:
-                print("larq-ber mtj figure: --out FILE is required", file=sys.stderr)
-                return 2
-            import matplotlib
+    device = dataclasses.replace(
+        mtj.MTJ.paper(), **{k: v for k, v in fields.items() if v is not None}
+    )
+    if args.what == "table":
+        pulse = args.pulse[0] if args.pulse else None
+        print(mtj.operating_points(device, pulse=pulse, voltage_scale=args.scale))
+    elif args.what == "figure":
+        if not args.out:
+            raise CommandError("--out FILE is required")
+        if os.path.splitext(args.out)[1].lower() not in (".png", ".pdf", ".svg"):
+            raise CommandError(f"`--out` must end in .png, .pdf or .svg: {args.out!r}")
+        import matplotlib
 
-            matplotlib.use("Agg")
-            if os.path.splitext(args.out)[1].lower() not in (".png", ".pdf", ".svg"):
-                raise ValueError(
-                    f"`--out` must end in .png, .pdf or .svg: {args.out!r}"
-                )
-            mtj.plot_write_window(device).savefig(args.out, dpi=150)
-            print(f"figure written to {args.out}")
-        else:
-            if not args.voltage or not args.pulse:
-                print(
-                    "larq-ber mtj wer: --voltage and --pulse are required",
-                    file=sys.stderr,
-                )
-                return 2
-            import numpy as np
-
-            volts = np.asarray(args.voltage)[:, None]
-            pulses = np.asarray(args.pulse)[None, :]
-            wer = mtj.write_error_rate(volts, pulses, device, model=args.model)
-            print(f"{'V (V)':>8s} {'t (s)':>10s} {'WER':>11s}")
-            for (i, j), value in np.ndenumerate(wer):
-                print(f"{args.voltage[i]:8.4f} {args.pulse[j]:10.3e} {value:11.4e}")
-    except (ValueError, FileNotFoundError) as error:
-        print(f"larq-ber mtj: {error}", file=sys.stderr)
-        return 2
+        matplotlib.use("Agg")
+        mtj.plot_write_window(device).savefig(args.out, dpi=150)
+        print(f"figure written to {args.out}")
+    else:
+        if not args.voltage or not args.pulse:
+            raise CommandError("--voltage and --pulse are required")
+        too_high = [v for v in args.voltage if v > device.v_bd]
+        if too_high:
+            raise CommandError(
+                f"--voltage {too_high[0]} V is above the breakdown voltage v_bd = "
+                f"{device.v_bd} V: the barrier breaks down, no write error rate"
+            )
+        volts = np.asarray(args.voltage)[:, None]
+        pulses = np.asarray(args.pulse)[None, :]
+        wer = mtj.write_error_rate(volts, pulses, device, model=args.model)
+        print(f"{'V (V)':>8s} {'t (s)':>10s} {'WER':>11s}")
+        for (i, j), value in np.ndenumerate(wer):
+            text = f"{value:11.4e}" if value >= _RESOLVED_WER else f"{'< 1e-09':>11s}"
+            print(f"{args.voltage[i]:8.4f} {args.pulse[j]:10.3e} {text}")
     return 0
+
+
+#: WERs below this are printed as a bound: the solution does not resolve them.
+_RESOLVED_WER = 1e-9
 
 
 def _export(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from larq_ber.export import ExportError, export_run
+    from larq_ber.export import export_run
 
-    samples = None
     run = RunFiles(Path(args.run))
+    if not run.folder.exists():
+        raise CommandError(f"{args.run!r} does not exist")
+    samples = None
     if run.run.exists():
-        shape = read_json(run.run)["input_shape"]
+        shape = read_json(run.run).get("input_shape")
+        if not (isinstance(shape, list) and all(isinstance(d, int) for d in shape)):
+            raise CommandError(f"{str(run.run)!r} has no valid input_shape")
         rng = np.random.default_rng(0)
         samples = rng.standard_normal((args.samples, *shape), np.float32)
-    try:
-        report = export_run(
-            args.run,
-            args.out,
-            which=args.which,
-            target=args.target,
-            verify=not args.no_verify,
-            verify_samples=samples,
-        )
-    except (ValueError, FileNotFoundError, ExportError) as error:
-        print(f"larq-ber export: {error}", file=sys.stderr)
-        return 2
+    report = export_run(
+        args.run,
+        args.out,
+        which=args.which,
+        target=args.target,
+        verify=not args.no_verify,
+        verify_samples=samples,
+    )
     print(report.to_json() if args.json else report)
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from larq_ber.recipes import RecipeError, load_recipe, parse_overrides
+    from larq_ber.recipes import load_recipe, parse_overrides
     from larq_ber.sweeps import run_sweep
 
-    try:
-        recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
-    except RecipeError as error:
-        print(f"larq-ber sweep: {error}", file=sys.stderr)
-        return 2
-    try:
-        summary = run_sweep(
-            recipe,
-            args.out,
-            data_dir=args.data_dir,
-            tensorboard=args.tensorboard,
-            progress=not args.no_progress,
-        )
-    except (ValueError, OSError) as error:
-        print(f"larq-ber sweep: {error}", file=sys.stderr)
-        return 2
+    recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
+    summary = run_sweep(
+        recipe,
+        args.out,
+        data_dir=args.data_dir,
+        tensorboard=args.tensorboard,
+        progress=not args.no_progress,
+    )
+    done = summary.finished - len(summary.failed)
     print(
-        f"{summary.finished} of {summary.total} runs finished in {summary.out} "
+        f"{done} of {summary.total} runs finished in {summary.out} "
         f"(this process: {summary.role})."
     )
     if summary.failed:
+        for run_id, reason in zip(summary.failed, summary.reasons, strict=True):
+            print(f"run {run_id} failed: {reason}", file=sys.stderr)
         print(
-            f"{len(summary.failed)} run(s) failed: {', '.join(summary.failed)}; run "
-            "the same command again to retry them.",
+            f"{len(summary.failed)} run(s) failed; runs that failed for a reason a "
+            "retry removes are retried when the same command runs again.",
             file=sys.stderr,
         )
         return 1
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from larq_ber.demo import format_table, run_demo
+
+    print(
+        f"Training LeNet-4 on digits for {args.epochs} epochs at BER "
+        + ", ".join(f"{b:g}" for b in args.bers)
+        + " (error-free test accuracy after each epoch):",
+        flush=True,
+    )
+    curves = run_demo(
+        args.bers, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
+    )
+    print(format_table(curves))
+    return 0
+
+
+def _results(args: argparse.Namespace) -> int:
+    from larq_ber.results import write_results
+
+    count = write_results(args.out, args.csv)
+    print(f"{count} rows written to {args.csv}")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from larq_ber.plots import save_figure
+
+    path = save_figure(args.out, args.figure, kind=args.kind, style=args.style)
+    print(f"figure written to {path}")
+    return 0
+
+
+_COMMANDS = {
+    "demo": _demo,
+    "sweep": _sweep,
+    "results": _results,
+    "plot": _plot,
+    "export": _export,
+    "mtj": _mtj,
+}
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one line that names the file where there is one."""
+    if isinstance(error, OSError) and error.filename is not None:
+        reason = error.strerror or str(error)
+        return f"{os.fspath(error.filename)}: {reason}"
+    text = (
+        " ".join(str(error).split()) if not hasattr(error, "problems") else str(error)
+    )
+    return text or type(error).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the `larq-ber` command line.
+
+    Every failure is reported as one line on standard error naming the file and
+    what is wrong, with exit status 2 (1 when runs of a sweep failed); `--debug`
+    shows the traceback instead. Ctrl-C stops with status 130.
 
     Args:
         argv: Arguments without the program name; `sys.argv[1:]` if `None`.
@@ -402,40 +466,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command == "demo":
-        from larq_ber.demo import format_table, run_demo
-
-        print(
-            f"Training LeNet-4 on digits for {args.epochs} epochs at BER "
-            + ", ".join(f"{b:g}" for b in args.bers)
-            + " (error-free test accuracy after each epoch):",
-            flush=True,
-        )
-        curves = run_demo(
-            args.bers, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
-        )
-        print(format_table(curves))
-        return 0
-    if args.command == "sweep":
-        return _sweep(args)
-    if args.command == "export":
-        return _export(args)
-    if args.command == "mtj":
-        return _mtj(args)
     try:
-        if args.command == "results":
-            from larq_ber.results import write_results
-
-            count = write_results(args.out, args.csv)
-            print(f"{count} rows written to {args.csv}")
-            return 0
-        from larq_ber.plots import save_figure
-
-        path = save_figure(args.out, args.figure, kind=args.kind, style=args.style)
-        print(f"figure written to {path}")
-        return 0
-    except (FileNotFoundError, ValueError) as error:
-        print(f"larq-ber {args.command}: {error}", file=sys.stderr)
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted — run the same command to resume", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"larq-ber {args.command}: {_one_line(error)}", file=sys.stderr)
         return 2
 
 

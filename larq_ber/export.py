@@ -461,10 +461,24 @@ def export_run(
             "sweep again to finish it)."
         )
     record = read_json(run.run)
+    missing = [
+        k for k in ("model", "input_shape", "num_classes", "ber") if k not in record
+    ]
+    if missing or record.get("model") not in MODELS:
+        raise ValueError(
+            f"{str(run.run)!r} does not describe a run of larq-ber's models "
+            f"(missing {missing or ['a known model']})."
+        )
     model = MODELS[record["model"]](
         input_shape=tuple(record["input_shape"]),
         num_classes=record["num_classes"],
         ber=record["ber"],
     )
-    model.load_weights(str(weights))
+    try:
+        model.load_weights(str(weights))
+    except (OSError, ValueError) as error:
+        reason = " ".join(str(error).split())
+        raise ValueError(
+            f"{str(weights)!r} cannot be read as the run's weights ({reason})."
+        ) from None
     return to_tflite(model, path, **kwargs)

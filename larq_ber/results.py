@@ -25,18 +25,19 @@ TensorFlow takes to import.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import glob
 import json
 import os
 import socket
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from larq_ber import storage
+from larq_ber.storage import read_json, read_rows, write_json
 
 __all__ = [
     "COLUMNS",
@@ -289,59 +290,6 @@ class RunResult:
     wall_s: float
 
 
-def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """Writes JSON atomically: a temporary file in the same folder, then a rename.
-
-    The file gets the mode a plain `open` would give it (0644 under the usual
-    umask), not `tempfile`'s 0600.
-
-    Args:
-        path: The file to write (its folder is created if missing).
-        data: Anything `json.dump` takes (other objects are written as `str`).
-
-    Example:
-        >>> write_json("runs/example.json", {"a": 1})  # doctest: +SKIP
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w") as file:
-            json.dump(data, file, indent=1, default=str)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """Reads a JSON file.
-
-    Args:
-        path: The file.
-
-    Returns:
-        The decoded value.
-
-    Raises:
-        FileNotFoundError: If the file does not exist.
-        ValueError: If it is not valid JSON; the message names the file.
-    """
-    with open(path) as file:
-        try:
-            return json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(
-                f"{os.fspath(path)!r} is not valid JSON: {error}"
-            ) from None
-
-
 def append_event(run: RunFiles, event: str, **fields: Any) -> None:
     """Appends one event to a run's `events.jsonl`, synced to disk.
 
@@ -364,69 +312,50 @@ def append_event(run: RunFiles, event: str, **fields: Any) -> None:
         os.fsync(file.fileno())
 
 
-def read_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Reads the rows of a CSV table as strings (none if the file is missing).
-
-    Args:
-        path: The CSV file.
-
-    Returns:
-        One mapping per row, keyed by the header.
-    """
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as file:
-        return list(csv.DictReader(file))
-
-
 def append_row(path: str | os.PathLike[str], row: Mapping[str, Any]) -> None:
-    """Appends a row with the keys `COLUMNS`, with the header if the file is new.
-
-    The row is flushed and synced to disk before this returns.
+    """Appends a row of the per-epoch table (`COLUMNS`), synced to disk.
 
     Args:
-        path: The CSV file.
-        row: The row.
+        path: The `epochs.csv` file (created with its header if new or empty).
+        row: The row, keyed by `COLUMNS`.
     """
-    new = not os.path.exists(path) or os.path.getsize(path) == 0
-    with open(path, "a", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
-        file.flush()
-        os.fsync(file.fileno())
+    storage.append_row(path, row, COLUMNS)
 
 
 def rewrite_rows(
     path: str | os.PathLike[str], rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Replaces a table atomically with `rows` (header `COLUMNS`).
+    """Replaces a per-epoch table atomically with `rows`.
 
     Args:
-        path: The CSV file.
-        rows: The rows to keep.
+        path: The `epochs.csv` file.
+        rows: The rows to keep, keyed by `COLUMNS`.
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)
-    with os.fdopen(fd, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(tmp, path)
+    storage.rewrite_rows(path, rows, COLUMNS)
 
 
-def _parse_row(raw: Mapping[str, str]) -> dict[str, Any]:
+def _parse_row(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A row with numbers parsed; `ValueError` naming `where` if it is malformed."""
+    if (
+        list(raw) != list(COLUMNS)
+        or None in raw.values()
+        or "\0" in "".join(str(v) for v in raw.values())
+    ):
+        raise ValueError(
+            f"{where}: not a row of the per-epoch table (truncated, extra cells or "
+            "binary garbage); delete the run folder's epochs.csv line by hand or "
+            "rerun the run."
+        )
     row: dict[str, Any] = dict(raw)
-    for key in _INT_COLUMNS:
-        row[key] = int(row[key]) if row.get(key) not in ("", None) else None
-    for key in _FLOAT_COLUMNS:
-        row[key] = float(row[key]) if row.get(key) not in ("", None) else None
+    try:
+        for key in _INT_COLUMNS:
+            row[key] = int(row[key]) if row[key] != "" else None
+        for key in _FLOAT_COLUMNS:
+            row[key] = float(row[key]) if row[key] != "" else None
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if row["epoch"] is None or row["test_top1"] is None:
+        raise ValueError(f"{where}: the row has no epoch or test_top1.")
     return row
 
 
@@ -442,6 +371,8 @@ def read_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
     Raises:
         FileNotFoundError: If `out` has no run with a finished epoch.
+        ValueError: If a table holds a malformed row (the message names the file
+            and the row).
 
     Example:
         >>> rows = read_results("runs/quickstart")  # doctest: +SKIP
@@ -449,7 +380,16 @@ def read_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
         0.8611
     """
     paths = sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "epochs.csv")))
-    rows = [_parse_row(raw) for path in paths for raw in read_rows(path)]
+    rows = []
+    for path in paths:
+        try:
+            raw_rows = read_rows(path)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise ValueError(f"{path}: not a readable CSV table ({error}).") from None
+        rows += [
+            _parse_row(raw, f"{path}, row {number}")
+            for number, raw in enumerate(raw_rows, start=1)
+        ]
     if not rows:
         raise FileNotFoundError(
             f"No finished epoch under {os.fspath(out)!r} (expected runs/*/epochs.csv): "

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,29 @@ def test_bad_ber_grids_are_refused(tmp_path, bers):
     )
     with pytest.raises(RecipeError, match=r"bers = .*distinct rates in \[0, 1\]"):
         load_recipe(path)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"repeats": 10**9}, "the grid has 3,000,000,000 runs"),
+        ({"learning_rate": float("inf")}, "learning_rate = inf: expected a finite"),
+        ({"learning_rate": float("nan")}, "learning_rate = nan"),
+        ({"weight_decay": float("inf")}, "weight_decay = inf"),
+        ({"seed": 2**63 - 1}, "seed + repeats - 1 <= 4294967295"),
+        ({"seed": 2**32 - 2}, "seed + repeats - 1 <= 4294967295"),  # 3 repeats
+        ({"input_shape": [28, 28, 3]}, "'digits' has 1 channel"),
+    ],
+)
+def test_plans_are_bounded_and_validated_before_anything(root, override, message):
+    with pytest.raises(RecipeError, match=re.escape(message)):
+        load_recipe(root / "models/quickstart.toml", override)
+
+
+def test_unreadable_recipe_files_are_named(tmp_path):
+    with pytest.raises(RecipeError, match="is a directory"):
+        load_recipe(tmp_path)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('model = "lenet4" # caf\xe9\n'.encode("latin-1"))
+    with pytest.raises(RecipeError, match=r"latin\.toml(.|\n)*not UTF-8"):
+        load_recipe(latin)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from larq_ber.data.contracts import MAX_CLASSES, DataError
 from larq_ber.data.files import digits_arrays, read_idx, read_npz
 from larq_ber.data.registry import (
     MNIST_MEAN,
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
     from larq_ber.data.pipeline import load
 
 __all__ = [
+    "MAX_CLASSES",
     "MNIST_MEAN",
     "MNIST_STD",
+    "DataError",
     "DatasetInfo",
     "digits_arrays",
     "info",

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from larq_ber.data.contracts import check_pair, check_split
 from larq_ber.data.registry import MNIST_MEAN, MNIST_STD, Arrays, _check_split
 
 __all__ = ["digits_arrays", "read_idx", "read_npz"]
@@ -217,7 +218,21 @@ def read_npz(path: str | os.PathLike[str], split: str) -> tuple[np.ndarray, np.n
 
 
 def _local_arrays(kind: str, source: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """One split of an `idx:` (`kind="idx"`) or `npz:` dataset."""
-    if kind == "idx":
-        return read_idx(source, split)
-    return read_npz(source, split)
+    """One split of an `idx:` (`kind="idx"`) or `npz:` dataset, checked.
+
+    Both splits are read and checked together (`larq_ber.data.contracts`), so a
+    source with bad data fails whichever split is asked for first.
+    """
+    read = read_idx if kind == "idx" else read_npz
+    arrays = {s: read(source, s) for s in ("train", "test")}
+    for name, (images, labels) in arrays.items():
+        prefix = "t10k" if name == "test" else "train"
+        names = (
+            (f"x_{name}", f"y_{name}")
+            if kind == "npz"
+            else (f"{prefix}-images", f"{prefix}-labels")
+        )
+        check_split(source, images, labels, names)
+    pair = ("x_train", "x_test") if kind == "npz" else ("train-images", "t10k-images")
+    check_pair(source, arrays["train"][0], arrays["test"][0], pair)
+    return arrays[split]
