@@ -129,3 +129,145 @@ def test_mtj_figure(tmp_path):
     assert cli.main(["mtj", "figure", "--out", str(tmp_path / "fig5.svg")]) == 0
     assert (tmp_path / "fig5.svg").read_bytes().startswith(b"<?xml")
     assert cli.main(["mtj", "figure", "--out", str(tmp_path / "f.gif")]) == 2
+
+
+def _listing(folder):
+    """Every file with its size, except the sweep lock's record of who held it."""
+    return sorted(
+        (str(p), p.stat().st_size)
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".lock"
+    )
+
+
+def _one_line_error(capsys, command):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith(f"larq-ber {command}: ")
+    return err[0]
+
+
+def _sweep_folder(tmp_path, rows):
+    from larq_ber.results import SweepFiles, append_row
+
+    run = SweepFiles(tmp_path / "out").run("ber0_rep0")
+    run.folder.mkdir(parents=True)
+    for epoch, top1 in rows:
+        append_row(run.epochs, {
+            "run_id": "ber0_rep0", "recipe": "t", "model": "lenet4",
+            "dataset": "digits", "subset": "", "ber": 0.0, "ber_neg": 0.0,
+            "ber_pos": 0.0, "seed": 0, "epoch": epoch, "test_top1": top1,
+            "test_top5": "", "train_loss": 1.0, "wall_s": 1.0,
+        })  # fmt: skip
+    return tmp_path / "out", run
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["nul", "garbage", "truncated"],
+)
+def test_results_and_plot_name_a_damaged_table_in_one_line(tmp_path, capsys, damage):
+    out, run = _sweep_folder(tmp_path, [(1, 0.5), (2, 0.6)])
+    text = run.epochs.read_text()
+    run.epochs.write_text(
+        {
+            "nul": text + "\0\0\0\n",
+            "garbage": text + "x,y\n",
+            "truncated": text[: len(text) - 20],
+        }[damage]
+    )
+    before = _listing(tmp_path)
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 2
+    assert "epochs.csv, row " in _one_line_error(capsys, "results")
+    assert cli.main(["plot", str(out), "--out", str(tmp_path / "f.png")]) == 2
+    assert "epochs.csv, row " in _one_line_error(capsys, "plot")
+    assert _listing(tmp_path) == before
+
+
+def test_results_into_a_directory_or_read_only_place(tmp_path, capsys):
+    out, _ = _sweep_folder(tmp_path, [(1, 0.5)])
+    (tmp_path / "dir.csv").mkdir()
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "dir.csv")]) == 2
+    assert "dir.csv: Is a directory" in _one_line_error(capsys, "results")
+    assert cli.main(["results", str(out), "--csv", "/proc/larq.csv"]) == 2
+    assert "/proc/larq.csv" in _one_line_error(capsys, "results")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        cli.main(["results", str(tmp_path), "--csv", "r.csv", "--debug"])
+
+
+@pytest.mark.parametrize("broken", ["sweep.json", "tuner/oracle.json"])
+def test_sweep_names_damaged_state_files(tmp_path, tiny_recipe_file, capsys, broken):
+    recipe = tiny_recipe_file()
+    out = tmp_path / "out"
+    path = out / broken
+    path.parent.mkdir(parents=True)
+    path.write_text('{"ongoing_trials": {"a": \x01}')
+    if broken == "tuner/oracle.json":  # keras-tuner reloads when a tuner file exists
+        import dataclasses
+
+        from larq_ber.recipes import load_recipe
+        from larq_ber.results import write_json
+
+        (out / "tuner" / "tuner0.json").write_text("{}")
+        write_json(out / "sweep.json", dataclasses.asdict(load_recipe(recipe)))
+    before = _listing(out)
+    assert cli.main(["sweep", str(recipe), "--out", str(out), "--no-progress"]) == 2
+    line = _one_line_error(capsys, "sweep")
+    assert broken.split("/")[-1] in line and "not valid JSON" in line
+    assert _listing(out) == before
+
+
+def test_export_errors_name_the_run_and_its_files(tmp_path, capsys):
+    assert cli.main(["export", str(tmp_path / "nope"), "--out", "m.tflite"]) == 2
+    assert "does not exist" in _one_line_error(capsys, "export")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text("{not json")
+    assert cli.main(["export", str(run), "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "run.json" in _one_line_error(capsys, "export")
+    (run / "run.json").write_text('{"model": "lenet4", "ber": 0.0}')
+    assert cli.main(["export", str(run), "--out", str(tmp_path / "m.tflite")]) == 2
+    assert "no valid input_shape" in _one_line_error(capsys, "export")
+    (run / "run.json").write_text(
+        '{"model": "lenet4", "ber": 0.0, "input_shape": [28, 28, 1], "num_classes": 10}'
+    )
+    for content in (b"\x89HDF\r\n\x1a\n" + b"\0" * 64, b"garbage"):
+        (run / "top1max.weights.h5").write_bytes(content)
+        assert cli.main(["export", str(run), "--out", str(tmp_path / "m.tflite")]) == 2
+        line = _one_line_error(capsys, "export")
+        assert "top1max.weights.h5" in line and "cannot be read" in line
+    assert not (tmp_path / "m.tflite").exists()
+
+
+def test_mtj_refuses_voltages_above_breakdown_and_bounds_small_wers(capsys):
+    assert cli.main(["mtj", "wer", "--voltage", "2.0", "--pulse", "10e-9"]) == 2
+    assert "above the breakdown voltage" in _one_line_error(capsys, "mtj")
+    assert cli.main(["mtj", "wer", "--voltage", "1.2", "--pulse", "40e-9"]) == 0
+    assert "< 1e-09" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ctrl_c_says_how_to_resume(tmp_path, tiny_recipe_file):
+    import signal
+    import time
+
+    recipe = tiny_recipe_file()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "larq_ber.cli", "sweep", str(recipe), "--out",
+         str(tmp_path / "out"), "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "out").glob("runs/*/run.json")):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == (
+        "interrupted — run the same command to resume"
+    )
+    assert "Traceback" not in err

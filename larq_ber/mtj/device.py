@@ -74,7 +74,10 @@ class MTJ:
         }
         for name, value in positive.items():
             if not (
-                isinstance(value, int | float) and math.isfinite(value) and value > 0
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value > 0
             ):
                 raise ValueError(
                     f"MTJ `{name}` must be a finite number > 0, got {value!r}."
@@ -83,8 +86,12 @@ class MTJ:
             raise ValueError(
                 f"MTJ `v_bd` ({self.v_bd} V) must be above `v_c0` ({self.v_c0} V)."
             )
-        if not -1 < self.h < 1:
-            raise ValueError(f"MTJ `h` must be in (-1, 1), got {self.h!r}.")
+        if (
+            isinstance(self.h, bool)
+            or not isinstance(self.h, int | float)
+            or not -1 < self.h < 1
+        ):
+            raise ValueError(f"MTJ `h` must be a number in (-1, 1), got {self.h!r}.")
 
     @classmethod
     def paper(cls) -> MTJ:

@@ -38,6 +38,40 @@ __all__ = [
 MODELS = ("fpe", "finite_volume", "approx")
 
 
+#: Largest Legendre order (and finite-volume cell count) accepted: an order N
+#: needs N x N matrices (16 N^2 bytes complex) and an O(N^3) eigensystem per
+#: voltage; 2048 is 64 MiB and a few seconds, and covers Delta up to ~10,000.
+MAX_ORDER = 2048
+
+
+def check_order(order: Any, what: str = "order") -> int:
+    """An order (or cell count) as an int in [1, `MAX_ORDER`], or a ValueError.
+
+    Args:
+        order: The value to check.
+        what: What it is, for the message.
+
+    Returns:
+        `int(order)`.
+
+    Raises:
+        ValueError: If it is not an integer in [1, `MAX_ORDER`].
+
+    Example:
+        >>> check_order(127)
+        127
+    """
+    if isinstance(order, bool) or not isinstance(order, int | np.integer):
+        raise ValueError(f"`{what}` must be an integer >= 1, got {order!r}.")
+    if not 1 <= order <= MAX_ORDER:
+        raise ValueError(
+            f"`{what}` must be an integer in [1, {MAX_ORDER}], got {order!r}: the "
+            f"solution needs {what}² matrix entries (a larger thermal stability "
+            "delta asks for a larger order, ceil(20 sqrt(delta)))."
+        )
+    return int(order)
+
+
 def default_order(delta: float) -> int:
     r"""The Legendre truncation order used by default, $\lceil 20\sqrt{\Delta}\rceil$.
 
@@ -134,10 +168,8 @@ def legendre_operator(
     """
     device = device or MTJ.paper()
     v = float(_positive_array(voltage, "voltage", "V"))
-    n = default_order(device.delta) if order is None else order
-    if not (isinstance(n, int | np.integer) and n >= 1):
-        raise ValueError(f"`order` must be an integer >= 1, got {order!r}.")
-    return _operator(v / device.v_c0, device.h, device.delta, int(n))
+    n = check_order(default_order(device.delta) if order is None else order)
+    return _operator(v / device.v_c0, device.h, device.delta, n)
 
 
 @functools.lru_cache(maxsize=16)
@@ -302,7 +334,9 @@ def write_error_rate(
         The WER, an array of the broadcast shape, in [0, 1].
 
     Raises:
-        ValueError: If a voltage or pulse is not > 0, or `model` is unknown.
+        ValueError: If a voltage or pulse is not > 0, `model` is unknown, or the
+            order (given, or the default for the device's delta) is outside
+            [1, `MAX_ORDER`].
 
     Example:
         >>> wer = write_error_rate([0.6, 0.9], 10e-9)  # 2 and 3 V_c0, 5 tau_D
@@ -317,6 +351,8 @@ def write_error_rate(
     v, t = np.broadcast_arrays(v, t)
     i = v / device.v_c0
     tau = t / device.tau_d
+    if order is not None:
+        check_order(order, "order" if model == "fpe" else "cells")
     if model == "approx":
         out = _approx(i, tau, device.delta)
     elif model == "finite_volume":
@@ -328,7 +364,7 @@ def write_error_rate(
             ]
         ).reshape(i.shape)
     else:
-        n = order or default_order(device.delta)
+        n = check_order(order or default_order(device.delta))
         out = _fpe(i.ravel(), tau.ravel(), device.h, device.delta, n).reshape(i.shape)
     return np.clip(out, 0.0, 1.0)
 

@@ -16,13 +16,15 @@ from numpy.typing import ArrayLike
 from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
 from larq_ber.mtj.fpe import _expand, _modes, default_order, write_error_rate
 
-__all__ = ["pulse_for_wer", "voltage_for_wer"]
+__all__ = ["RESOLVED_WER", "pulse_for_wer", "voltage_for_wer"]
 
 
 #: Voltages (V_c0 / 2 … V_bd) on which `voltage_for_wer` interpolates.
 _GRID_POINTS = 64
-#: −log WER beyond which the eigen-expansion is not trusted (WER < 1e-9).
-_DEPTH_FLOOR = -math.log(1e-9)
+#: The smallest write error rate the inverses answer for: below it the Legendre
+#: solution's absolute accuracy (~1e-9 around 3 tau_D) is larger than the value.
+RESOLVED_WER = 1e-9
+_DEPTH_FLOOR = -math.log(RESOLVED_WER)
 
 
 def voltage_for_wer(
@@ -47,31 +49,48 @@ def voltage_for_wer(
         The voltage(s) (V), of the broadcast shape.
 
     Raises:
-        ValueError: If `wer` is outside (0, 1), a pulse is not > 0, or a target
-            cannot be reached below the breakdown voltage $V_{bd}$ (the message
-            gives the WER at $V_{bd}$).
+        ValueError: If `wer` is outside (0, 1) or below `RESOLVED_WER`, a pulse is
+            not > 0, or a target cannot be reached between $V_{c0}/2$ and the
+            breakdown voltage $V_{bd}$ (the message gives the reachable range).
 
     Example:
         >>> round(float(voltage_for_wer(1e-6, 10e-9)), 4)
         0.8348
     """
     device = device or MTJ.paper()
-    volts, at_bd = _voltage_for_wer(wer, pulse, device)
+    _check_resolved(wer)
+    volts, at_bd, at_low = _voltage_for_wer(wer, pulse, device)
     if np.any(np.isnan(volts)):
         target, t = np.broadcast_arrays(_check_wer(wer), np.asarray(pulse, float))
         k = int(np.argmax(np.isnan(volts).ravel()))
+        goal, length = target.ravel()[k], t.ravel()[k]
+        low, high = max(at_bd.ravel()[k], RESOLVED_WER), at_low.ravel()[k]
         raise ValueError(
-            f"`wer` {target.ravel()[k]:g} cannot be reached with a {t.ravel()[k]:g} s "
-            f"pulse below the breakdown voltage v_bd = {device.v_bd} V (WER there is "
-            f"{at_bd.ravel()[k]:.3g}); use a longer pulse or a larger target."
+            f"`wer` {goal:g} cannot be reached with a {length:g} s pulse between "
+            f"v_c0 / 2 = {device.v_c0 / 2:g} V and the breakdown voltage v_bd = "
+            f"{device.v_bd} V: the reachable write error rates are {low:.3g} … "
+            f"{high:.3g}; use another pulse length or target."
         )
     return volts
 
 
+def _check_resolved(wer: ArrayLike) -> None:
+    target = _check_wer(wer)
+    if np.any(target < RESOLVED_WER):
+        raise ValueError(
+            f"`wer` {float(np.min(target)):g} is below {RESOLVED_WER:g}, the smallest "
+            "write error rate the Fokker-Planck solution resolves."
+        )
+
+
 def _voltage_for_wer(
     wer: ArrayLike, pulse: ArrayLike, device: MTJ
-) -> tuple[np.ndarray, np.ndarray]:
-    """`voltage_for_wer` with NaN where unreachable, and the WER at V_bd."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`voltage_for_wer` with NaN where unreachable.
+
+    Also returns the WER at V_bd and the largest WER the interpolation covers
+    (at its lowest voltage).
+    """
     from scipy.interpolate import PchipInterpolator
 
     target = _check_wer(wer)
@@ -85,6 +104,7 @@ def _voltage_for_wer(
     wer_grid = write_error_rate(grid[:, None], unique_t[None, :], device)
     depth = -np.log(np.maximum(wer_grid, 1e-300))  # grows with the voltage
     result = np.full(flat_t.shape, np.nan)
+    largest = np.ones(len(unique_t))
     for column in range(len(unique_t)):
         rows = np.nonzero(inverse == column)[0]
         x = depth[:, column]
@@ -93,17 +113,19 @@ def _voltage_for_wer(
         # Below WER ~1e-9 it is below the expansion's absolute accuracy.
         keep = (x > 1e-3) & (x < _DEPTH_FLOOR)
         keep &= x > np.maximum.accumulate(np.concatenate([[-np.inf], x[:-1]]))
-        reachable = goal[rows] <= x[-1]
-        if keep.sum() >= 2:
-            spline = PchipInterpolator(x[keep], grid[keep], extrapolate=True)
-            values = spline(goal[rows])
-        else:  # pragma: no cover - a target within 1e-3 of WER = 1
-            values = np.full(rows.shape, grid[0])
-        result[rows] = np.where(
-            reachable, np.clip(values, grid[0], device.v_bd), np.nan
-        )
+        last = np.nonzero(keep)[0]
+        # The first voltage past the floor closes the bracket up to RESOLVED_WER.
+        if last.size and last[-1] + 1 < len(x) and x[last[-1] + 1] > x[last[-1]]:
+            keep[last[-1] + 1] = True
+        if keep.sum() < 2:  # nothing between the plateau and the floor
+            continue
+        inside = (goal[rows] >= x[keep][0]) & (goal[rows] <= x[keep][-1])
+        largest[column] = math.exp(-x[keep][0])
+        spline = PchipInterpolator(x[keep], grid[keep], extrapolate=False)
+        result[rows] = np.where(inside, spline(goal[rows]), np.nan)
     at_bd = wer_grid[-1, inverse]
-    return result.reshape(t.shape), at_bd.reshape(t.shape)
+    at_low = largest[inverse]
+    return result.reshape(t.shape), at_bd.reshape(t.shape), at_low.reshape(t.shape)
 
 
 def pulse_for_wer(
@@ -125,8 +147,9 @@ def pulse_for_wer(
         The pulse length(s) (s).
 
     Raises:
-        ValueError: If `wer` is outside (0, 1), a voltage is not in
-            $(0, V_{bd}]$, or a target needs a pulse longer than $10^4 \tau_D$.
+        ValueError: If `wer` is outside (0, 1) or below `RESOLVED_WER`, a voltage
+            is not in $(0, V_{bd}]$, or a target needs a pulse longer than
+            $10^4 \tau_D$ or shorter than $10^{-3} \tau_D$.
 
     Example:
         >>> round(float(pulse_for_wer(1e-6, 0.8348)) * 1e9, 2)  # ns
@@ -135,6 +158,7 @@ def pulse_for_wer(
     from scipy.optimize import brentq
 
     device = device or MTJ.paper()
+    _check_resolved(wer)
     target = _check_wer(wer)
     v = _positive_array(voltage, "voltage", "V")
     if np.any(v > device.v_bd):
@@ -161,8 +185,12 @@ def pulse_for_wer(
             )
         j = below[0]
         if j == 0:
-            result[k] = taus[0] * device.tau_d
-            continue
+            raise ValueError(
+                f"`wer` {goal:g} at {volt} V is reached by any pulse shorter than "
+                f"{taus[0]:g} tau_D = {taus[0] * device.tau_d:g} s (WER there is "
+                f"{math.exp(values[0] + math.log(goal)):.3g}); ask for a smaller "
+                "target."
+            )
         result[k] = brentq(log_wer, taus[j - 1], taus[j], xtol=1e-12, rtol=1e-10)
         result[k] *= device.tau_d
     return result.reshape(v.shape)

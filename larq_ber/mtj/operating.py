@@ -10,6 +10,7 @@ lowest-energy write (`OperatingPoint`).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -189,7 +190,7 @@ class OperatingPoint:
 def _min_energy_point(wer: float, device: MTJ) -> tuple[float, float]:
     """(V, t) minimising V²t along WER(V, t) = wer, for V in (V_c0, V_bd]."""
     taus = np.geomspace(0.25, 200, 60) * device.tau_d
-    volts, _ = _voltage_for_wer(wer, taus, device)
+    volts, _, _ = _voltage_for_wer(wer, taus, device)
     energy = np.where(np.isnan(volts), np.inf, volts**2 * taus)
     k = int(np.argmin(energy))
     return float(volts[k]), float(taus[k])
@@ -235,12 +236,22 @@ def cheapest_operating_point(
         curve = {float(b): float(a) for b, a in accuracy_by_ber.items()}
     else:
         curve = {float(r["ber"]): float(r["mean"]) for r in accuracy_by_ber}
-    if not tolerance >= 0:
-        raise ValueError(f"`tolerance` must be >= 0, got {tolerance!r}.")
+    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance)) or (
+        tolerance < 0
+    ):
+        raise ValueError(
+            f"`tolerance` must be a finite number >= 0, got {tolerance!r}."
+        )
     if 0.0 not in curve:
         raise ValueError(
             "`accuracy_by_ber` must include BER 0 (the error-free baseline); got BERs "
             f"{sorted(curve)}."
+        )
+    not_finite = [b for b, a in curve.items() if not math.isfinite(a)]
+    if not_finite:
+        raise ValueError(
+            f"`accuracy_by_ber` must map each BER to a finite accuracy; the BERs "
+            f"{not_finite} have {[curve[b] for b in not_finite]}."
         )
     bad = [b for b in curve if not 0 <= b < 1]
     if bad:

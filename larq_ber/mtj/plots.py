@@ -54,7 +54,7 @@ def plot_write_window(
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4))
     targets = np.asarray(list(wer_targets), dtype=float)
-    volts, _ = _voltage_for_wer(targets[:, None], t[None, :], device)
+    volts, _, _ = _voltage_for_wer(targets[:, None], t[None, :], device)
     for target, line in zip(targets, volts, strict=True):
         ax.plot(t * 1e9, line, label=f"WER = {target:g}")
     ax.axhline(device.v_c0, color="grey", ls="--", lw=1, label=r"$V_{c0}$")

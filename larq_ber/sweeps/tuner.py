@@ -21,7 +21,7 @@ import keras_tuner as kt
 import tensorflow as tf
 
 from larq_ber.recipes import Recipe
-from larq_ber.results import SweepFiles, write_json
+from larq_ber.results import SweepFiles, read_json, write_json
 from larq_ber.sweeps.grid import Grid
 from larq_ber.sweeps.kt_internals import serve
 from larq_ber.sweeps.oracle import OBJECTIVE, SweepOracle
@@ -50,6 +50,20 @@ def sweep_role() -> str:
     if _IP not in os.environ or _PORT not in os.environ:
         return "single"
     return "chief" if os.environ.get(_ID) == "chief" else "worker"
+
+
+def _corrupt_state(folder: Path, error: BaseException) -> Exception:
+    """A clear error for keras-tuner state that fails to load: names the file."""
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            read_json(path)
+        except ValueError as bad:
+            return ValueError(
+                f"{bad} The sweep's keras-tuner state is damaged; the runs are "
+                f"intact: delete {str(folder)!r} and run the same command again to "
+                "rebuild it from the run folders."
+            )
+    return error if isinstance(error, RuntimeError) else RuntimeError(str(error))
 
 
 class _Progress(tf.keras.callbacks.Callback):
@@ -98,12 +112,15 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
         self.role = sweep_role()
         self.grid = Grid(recipe)
         self.bar: Any = None
-        super().__init__(
-            SweepOracle(recipe),
-            directory=str(self.files.folder),
-            project_name=self.files.tuner.name,
-            overwrite=overwrite,
-        )
+        try:
+            super().__init__(
+                SweepOracle(recipe),
+                directory=str(self.files.folder),
+                project_name=self.files.tuner.name,
+                overwrite=overwrite,
+            )
+        except (ValueError, KeyError, RuntimeError) as error:
+            raise _corrupt_state(self.files.tuner, error) from error
         self.total = len(self.grid)
         if self.role != "worker":
             self.oracle.verbose = 0  # the progress bar replaces keras-tuner's display

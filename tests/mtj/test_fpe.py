@@ -112,5 +112,5 @@ def test_bad_inputs_get_clear_errors():
         write_error_rate(0.5, 1e-8, model="llg")
     with pytest.raises(ValueError, match=r"`voltage` must be finite and > 0 \(V\)"):
         legendre_operator(0.0)
-    with pytest.raises(ValueError, match="`order` must be an integer >= 1"):
+    with pytest.raises(ValueError, match="`order` must be an integer"):
         legendre_operator(0.6, order=0)
