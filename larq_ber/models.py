@@ -235,7 +235,14 @@ def _build(
     outputs = factory.build(inputs, include_top)
     model = tf.keras.Model(inputs, outputs, name=name)
     if weights is not None:
-        model.load_weights(weights)
+        try:
+            model.load_weights(weights)
+        except (OSError, ValueError) as error:
+            reason = " ".join(str(error).split())
+            raise ValueError(
+                f"`weights` {os.fspath(weights)!r} cannot be loaded into {name} "
+                f"({reason})."
+            ) from None
     return model
 
 

@@ -32,6 +32,7 @@ or with the string alias and `set_ber` after the model is built.
 
 from __future__ import annotations
 
+import math
 import numbers
 import random
 from collections.abc import Iterable, Sequence
@@ -153,6 +154,15 @@ class BerSteSign(lq.quantizers.SteSign):
         self._rates: tf.Variable | None = None
         self._generator: tf.random.Generator | None = None
         self._bit_error_rate: tf.keras.metrics.Mean | None = None
+        if clip_value is not None and not (
+            isinstance(clip_value, int | float)
+            and not isinstance(clip_value, bool)
+            and math.isfinite(clip_value)
+            and clip_value > 0
+        ):
+            raise ValueError(
+                f"`clip_value` must be None or a finite number > 0, got {clip_value!r}."
+            )
         super().__init__(clip_value=clip_value, metrics=metrics, **kwargs)
 
     def build(self, input_shape: tf.TensorShape) -> None:
@@ -328,8 +338,16 @@ def set_ber(
         >>> set_ber(layer, 0.02)
         1
     """
-    quantizers = ber_quantizers(model) if isinstance(model, tf.Module) else list(model)
-    if not quantizers:
+    if isinstance(model, tf.Module):
+        quantizers = ber_quantizers(model)
+    elif isinstance(model, Iterable) and not isinstance(model, str | bytes):
+        quantizers = list(model)
+    else:
+        raise ValueError(
+            "`model` must be a Keras model or layer, or an iterable of BerSteSign "
+            f"quantizers, got {model!r}."
+        )
+    if not quantizers or not all(isinstance(q, BerSteSign) for q in quantizers):
         raise ValueError("`model` contains no BerSteSign quantizer to set.")
     for quantizer in quantizers:
         quantizer.set_ber(ber, ber_neg=ber_neg, ber_pos=ber_pos)

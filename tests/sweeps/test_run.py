@@ -126,3 +126,24 @@ def test_input_shape_with_other_channels_is_refused(tiny_recipe, tmp_path):
     recipe = dataclasses.replace(tiny_recipe(), input_shape=(28, 28, 3))
     with pytest.raises(ValueError, match="3 channels but the dataset has 1"):
         train_run(recipe, GridPoint(0.0, 0), tmp_path / "run")
+
+
+@pytest.mark.slow
+def test_a_run_whose_loss_diverges_fails_for_good_with_the_reason(
+    tiny_recipe, tmp_path, read_events
+):
+    from larq_ber.sweeps.run import RunFailedError
+
+    recipe = tiny_recipe(epochs=3, optimizer="sgd", learning_rate=1e30, momentum=0.9)
+    run_dir = tmp_path / "run"
+    with pytest.raises(RunFailedError, match=r"loss became (nan|inf) at epoch 1"):
+        train_run(recipe, GridPoint(0.0, 0), run_dir)
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["failed"].startswith("loss became")
+    assert [e["event"] for e in read_events(run_dir)] == ["start", "failed"]
+    assert read_rows(run_dir / "epochs.csv") == []  # no row that looks like a result
+    assert not (run_dir / "backup").exists()
+    # Not trained again: the same failure is reported at once.
+    with pytest.raises(RunFailedError, match="loss became"):
+        train_run(recipe, GridPoint(0.0, 0), run_dir)
+    assert [e["event"] for e in read_events(run_dir)] == ["start", "failed"]

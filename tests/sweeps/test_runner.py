@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from larq_ber.recipes import load_recipe
 from larq_ber.results import COLUMNS, read_results, write_results
 from larq_ber.sweeps import run_sweep
 
@@ -206,3 +207,23 @@ def test_chief_and_two_workers_run_every_point_exactly_once(
     assert set(trained_by.values()) == {"worker0", "worker1"}  # the chief trains none
     trials = [json.loads(p.read_text()) for p in out.glob("tuner/trial_*/trial.json")]
     assert sorted(t["status"] for t in trials) == ["COMPLETED"] * 6
+
+
+@pytest.mark.slow
+def test_diverged_runs_are_reported_in_the_summary_and_exit_status(
+    tmp_path, tiny_recipe_file, capsys
+):
+    from larq_ber import cli
+
+    recipe = tiny_recipe_file(
+        epochs=1, repeats=1, optimizer="sgd", learning_rate=1e30, momentum=0.9
+    )
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(recipe), "--out", str(out), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "0 of 2 runs finished" in captured.out
+    assert "run ber0_rep0 failed: loss became" in captured.err
+    assert "2 run(s) failed" in captured.err
+    summary = run_sweep(load_recipe(recipe), out, progress=False)  # not retried
+    assert set(summary.failed) == {"ber0_rep0", "ber0.5_rep0"}
+    assert all(r.startswith("loss became") for r in summary.reasons)
