@@ -1,6 +1,6 @@
 """Checks that need a fresh TensorFlow process (global determinism, logical devices).
 
-Run by test_quantizer_process.py as `python tests/subprocess_checks.py MODE ARGS`;
+Run by test_quantizers.py as `python tests/subprocess_checks.py MODE ARGS`;
 prints one JSON line starting with RESULT.
 """
 

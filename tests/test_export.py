@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from larq_ber import export
+from larq_ber import export, flatbuffer
 from larq_ber.export import (
     RANDOM_OPS,
     ExportError,
@@ -15,27 +15,28 @@ from larq_ber.export import (
     to_float_tflite,
     to_tflite,
 )
-from larq_ber.models import LeNet4
-from tests.test_models import BINARIZED, SMALL, _tiny_batch
+from larq_ber.models import MODELS, LeNet4
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(SMALL))
-def test_every_model_exports_with_one_bconv_per_binarized_layer(name, tmp_path):
-    function, shape = SMALL[name]
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_exports_with_one_bconv_per_binarized_layer(
+    name, tmp_path, small_models, binarized, tiny_batch
+):
+    function, shape = small_models[name]
     model = function(input_shape=shape, num_classes=10, ber=0.08)
-    x, y = _tiny_batch(shape, n=32)
+    x, y = tiny_batch(shape, n=32)
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # BN statistics, BER 8 %
     path = tmp_path / f"{name}.tflite"
     report = to_tflite(model, path, verify_samples=x)
     assert path.stat().st_size == report.size_bytes
     census = report.census
-    assert census["LceBconv2d"] == len(BINARIZED[name]), census
+    assert census["LceBconv2d"] == len(binarized[name]), census
     assert not RANDOM_OPS & set(census)
     assert census["CONV_2D"] + census["FULLY_CONNECTED"] <= 2  # first and last layers
     binary = [layer.name for layer in report.layers if layer.binary]
-    assert binary == BINARIZED[name]
+    assert binary == binarized[name]
     float_layers = [layer for layer in report.layers if not layer.binary]
     assert len(float_layers) == 2 and all(layer.reason for layer in float_layers)
     assert report.verified and report.samples == 32
@@ -43,12 +44,15 @@ def test_every_model_exports_with_one_bconv_per_binarized_layer(name, tmp_path):
     assert report.max_abs_diff <= report.atol
     assert report.float_size_bytes > 8 * report.size_bytes  # 1-bit vs 32-bit weights
     data = json.loads(report.to_json())
-    assert data["census"]["LceBconv2d"] == len(BINARIZED[name])
+    assert data["census"]["LceBconv2d"] == len(binarized[name])
     assert "LceBconv2d" in str(report)
 
 
-def test_trained_with_errors_exports_to_the_ops_of_an_untrained_model(tmp_path):
-    x, y = _tiny_batch((28, 28, 1), n=48)
+@pytest.mark.slow  # six conversions of LeNet-4: about a minute
+def test_trained_with_errors_exports_to_the_ops_of_an_untrained_model(
+    tmp_path, tiny_batch
+):
+    x, y = tiny_batch((28, 28, 1), n=48)
     trained = LeNet4(ber=0.08)
     trained.compile("adam", "sparse_categorical_crossentropy")
     trained.fit(x, y, batch_size=16, epochs=1, verbose=0)  # 3 steps with flips
@@ -90,7 +94,7 @@ def test_to_float_tflite_matches_keras(tmp_path):
     path = tmp_path / "float.tflite"
     size = to_float_tflite(model, path)
     assert size == path.stat().st_size
-    census = export.op_census(path.read_bytes())
+    census = flatbuffer.op_census(path.read_bytes())
     assert census["SIGN"] >= 2 and "LceBconv2d" not in census
     interpreter = tf.lite.Interpreter(model_path=str(path))
     interpreter.allocate_tensors()
@@ -131,31 +135,84 @@ def test_random_op_raises_and_writes_nothing(tmp_path):
     assert not (tmp_path / "r.tflite").exists()
 
 
-def test_parity_failure_raises_and_writes_nothing(tmp_path, monkeypatch):
-    real = export._interpreter_outputs
+def test_census_and_layer_ops_are_those_of_the_flatbuffer_module():
+    assert export.op_census is flatbuffer.op_census
+    assert export.layer_ops is flatbuffer.layer_ops
 
-    def off_by_some(flatbuffer, inputs):
-        outputs = real(flatbuffer, inputs)
-        outputs[::10] += 0.01  # 7 of 64 inputs disagree: 89.1 % agree < 97 %
-        return outputs
 
-    monkeypatch.setattr(export, "_interpreter_outputs", off_by_some)
-    with pytest.raises(ExportError, match=r"within_tolerance 89\.1 %"):
-        to_tflite(LeNet4(), tmp_path / "m.tflite")
-    assert not (tmp_path / "m.tflite").exists()
-    # 2 of 64 off (96.9 %) still fails the default, passes a looser bar.
-    monkeypatch.setattr(
-        export, "_interpreter_outputs", lambda f, i: _off(real(f, i), [0, 1])
+def _sign_after_batchnorm(channels=32):
+    """A model that takes the sign of a BatchNorm's output, and a function
+    `(n, edge) -> inputs` of which the first `edge` lie within 3 float32 ulps of
+    each channel's BatchNorm threshold and the others far from it.
+
+    Keras computes BatchNorm as (x - mean) / sqrt(var + eps) * gamma + beta; the
+    converter folds it into x * a + b. The two round differently, so for inputs at
+    the threshold some signs differ: a genuine disagreement between the
+    interpreter and Keras, in about 100 of the 128 outputs of each such input."""
+    inputs = tf.keras.Input((4, 4, channels))
+    norm = tf.keras.layers.BatchNormalization()
+    x = lq.layers.QuantConv2D(
+        8, 1, input_quantizer="ste_sign", kernel_quantizer="ste_sign", use_bias=False
+    )(norm(inputs))
+    model = tf.keras.Model(inputs, tf.keras.layers.Flatten()(x))
+    rng = np.random.default_rng(0)
+    gamma, beta, mean, var = (
+        rng.uniform(0.5, 2.0, channels),
+        rng.uniform(-1.0, 1.0, channels),
+        rng.uniform(-1.0, 1.0, channels),
+        rng.uniform(0.5, 2.0, channels),
     )
-    with pytest.raises(ExportError):
-        to_tflite(LeNet4(), tmp_path / "m.tflite")
-    report = to_tflite(LeNet4(), tmp_path / "m.tflite", min_agreement=0.95)
-    assert report.within_tolerance == pytest.approx(62 / 64)
+    norm.set_weights([a.astype("float32") for a in (gamma, beta, mean, var)])
+    threshold = mean - beta * np.sqrt(var + norm.epsilon) / gamma
+
+    def samples(n, edge):
+        shape = (n, 4, 4, channels)
+        x = np.broadcast_to(threshold, shape).astype("float32")
+        ulps = rng.integers(-3, 4, shape).astype("int32")
+        x[:edge] = (x[:edge].view("int32") + ulps[:edge]).view("float32")
+        away = rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, 1.0, shape)
+        x[edge:] += away[edge:].astype("float32")
+        return x
+
+    return model, samples
 
 
-def _off(outputs, rows):
-    outputs[rows] += 0.01
-    return outputs
+def test_parity_failure_raises_and_writes_nothing(tmp_path):
+    model, samples = _sign_after_batchnorm()
+    path = tmp_path / "m.tflite"
+    with pytest.raises(ExportError) as error:
+        to_tflite(model, path, verify_samples=samples(32, edge=32))
+    message = str(error.value)
+    assert message.startswith(
+        "LCE's interpreter disagrees with Keras: within_tolerance 0.0 %, "
+        "top1_agreement "
+    )
+    assert "of 32 inputs (need 97 %; atol 0.0001" in message
+    assert message.endswith("Nothing was written.")
+    assert not path.exists() and not list(tmp_path.iterdir())
+
+
+def test_inputs_away_from_the_threshold_agree_exactly(tmp_path):
+    model, samples = _sign_after_batchnorm()
+    report = to_tflite(model, tmp_path / "m.tflite", verify_samples=samples(32, 0))
+    assert report.verified and report.max_abs_diff == 0.0
+    assert report.within_tolerance == report.top1_agreement == 1.0
+
+
+def test_min_agreement_sets_how_many_inputs_may_disagree(tmp_path):
+    model, samples = _sign_after_batchnorm()
+    x = samples(64, edge=2)  # 62 of 64 = 96.9 % agree
+    path = tmp_path / "m.tflite"
+    with pytest.raises(ExportError, match=r"within_tolerance 96\.9 %.* of 64 inputs"):
+        to_tflite(model, path, verify_samples=x)
+    assert not path.exists()
+    report = to_tflite(model, path, verify_samples=x, min_agreement=0.95)
+    assert report.within_tolerance == 62 / 64 and report.max_abs_diff >= 2
+    assert path.stat().st_size == report.size_bytes
+    with pytest.raises(ValueError, match=r"`min_agreement` must be in \(0, 1\]"):
+        to_tflite(model, path, verify_samples=x, min_agreement=0.0)
+    with pytest.raises(ValueError, match="`atol` must be > 0"):
+        to_tflite(model, path, verify_samples=x, atol=0.0)
 
 
 @pytest.mark.slow
