@@ -12,6 +12,7 @@ still sees sign → convolution and converts the layer to a binary convolution.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import larq as lq
@@ -20,6 +21,15 @@ import tensorflow as tf
 import larq_ber.quantizers  # noqa: F401  (registers the "ber_ste_sign" alias)
 
 __all__ = ["DropoutAfterQuantizer", "InputDropoutQuantConv2D", "input_quantizer_of"]
+
+
+def _check_fraction(name: str, value: Any) -> float:
+    """`value` as a float in [0, 1), or a ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"`{name}` must be a number in [0, 1), got {value!r}.")
+    if not 0.0 <= float(value) < 1.0:  # NaN fails too
+        raise ValueError(f"`{name}` must be in the range [0, 1), got {value!r}.")
+    return float(value)
 
 
 @tf.keras.saving.register_keras_serializable(package="larq_ber")
@@ -50,20 +60,13 @@ class DropoutAfterQuantizer(tf.keras.layers.Layer):
     """
 
     def __init__(self, quantizer: Any, rate: float = 0.0, **kwargs: Any) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float):
-            raise ValueError(
-                f"`input_dropout` must be a number in [0, 1), got {rate!r}."
-            )
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(
-                f"`input_dropout` must be in the range [0, 1), got {rate!r}."
-            )
+        rate = _check_fraction("rate", rate)
         resolved = lq.quantizers.get(quantizer)
         if resolved is None:
             raise ValueError("`quantizer` must be a larq quantizer, got None.")
         super().__init__(**kwargs)
         self.quantizer = resolved
-        self.rate = float(rate)
+        self.rate = rate
         self.dropout = tf.keras.layers.Dropout(self.rate)
 
     @property
@@ -115,9 +118,14 @@ class InputDropoutQuantConv2D(lq.layers.QuantConv2D):
     """
 
     def __init__(self, *args: Any, input_dropout: float = 0.0, **kwargs: Any) -> None:
+        input_dropout = _check_fraction("input_dropout", input_dropout)
         quantizer = kwargs.pop("input_quantizer", None)
         if isinstance(quantizer, DropoutAfterQuantizer):
             quantizer = quantizer.quantizer
+        if quantizer is None:
+            raise ValueError(
+                "`input_quantizer` is required: the dropout acts on quantized inputs."
+            )
         wrapped = DropoutAfterQuantizer(quantizer, input_dropout)
         super().__init__(*args, input_quantizer=wrapped, **kwargs)
 

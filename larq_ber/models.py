@@ -37,7 +37,8 @@ from typing import Any
 import larq as lq
 import tensorflow as tf
 
-from larq_ber.layers import InputDropoutQuantConv2D, input_quantizer_of
+from larq_ber import layers as _layers
+from larq_ber.layers import input_quantizer_of
 from larq_ber.quantizers import BerSteSign
 from larq_ber.rates import Rates, per_layer
 
@@ -92,7 +93,7 @@ class _Factory:
             "name": name,
         }
         if dropout:
-            layer = InputDropoutQuantConv2D(
+            layer = _layers.InputDropoutQuantConv2D(
                 filters, kernel, input_dropout=dropout, **options
             )
         else:

@@ -89,7 +89,7 @@ def per_layer(argument: str, value: Rates, names: Sequence[str]) -> list[Any]:
                 f"are, in order: {listing}."
             )
         return [value.get(name, None if argument != "ber" else 0.0) for name in names]
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if len(value) != len(names):
             raise ValueError(
                 f"`{argument}` has {len(value)} rates but the model has {len(names)} "

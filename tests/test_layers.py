@@ -142,8 +142,13 @@ def test_bad_input_dropout_raises_naming_it(rate):
 
 
 def test_a_quantizer_is_required():
-    with pytest.raises(ValueError, match="must be a larq quantizer, got None"):
+    with pytest.raises(ValueError, match="`input_quantizer` is required"):
         InputDropoutQuantConv2D(8, 3, input_dropout=0.5)
+    with pytest.raises(ValueError, match="`quantizer` must be a larq quantizer"):
+        DropoutAfterQuantizer(None, 0.5)
+    with pytest.raises(ValueError, match=r"`rate` must be in the range \[0, 1\)"):
+        DropoutAfterQuantizer("ste_sign", 1.0)
+    assert DropoutAfterQuantizer("ste_sign", np.float32(0.25)).rate == 0.25
 
 
 def test_dropout_after_quantizer_keeps_the_quantizer_precision():

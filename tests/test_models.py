@@ -150,15 +150,7 @@ def test_binarized_layers_lists_only_ber_quantized_layers_in_order(
 
 
 MOVED = [
-    pytest.param(
-        "InputDropoutQuantConv2D",
-        "larq_ber.layers",
-        # larq_ber/models.py imports the class by name (line 40) for its own use,
-        # so the module attribute exists and its __getattr__ never warns.
-        marks=pytest.mark.xfail(
-            strict=True, reason="models.py imports it by name: no warning"
-        ),
-    ),
+    ("InputDropoutQuantConv2D", "larq_ber.layers"),
     ("TrainingDefaults", "larq_ber.defaults"),
     ("training_defaults", "larq_ber.defaults"),
     ("ModelStats", "larq_ber.profile"),
@@ -200,3 +192,10 @@ def test_overfits_a_tiny_batch_and_learns_with_errors(name, small_models, tiny_b
         results[ber] = model.evaluate(x, y, verbose=0)[1]
     assert results[0.0] >= 0.95, results
     assert results[0.04] >= 0.5, results  # chance is 10 %
+
+
+def test_a_weights_file_that_is_not_one_is_named(tmp_path):
+    garbage = tmp_path / "garbage.h5"
+    garbage.write_bytes(b"not an HDF5 file")
+    with pytest.raises(ValueError, match=r"`weights` .*garbage\.h5.* cannot be loaded"):
+        LeNet4(weights=garbage)

@@ -416,3 +416,19 @@ def test_version_and_public_api():
     for module in (larq_ber, larq_ber.quantizers):
         for name in module.__all__:
             assert hasattr(module, name), name
+
+
+@pytest.mark.parametrize(
+    "clip_value", [-1.0, 0.0, float("nan"), float("inf"), "1", True]
+)
+def test_bad_clip_value_is_refused_naming_it(clip_value):
+    with pytest.raises(ValueError, match="`clip_value` must be None or a finite"):
+        BerSteSign(0.1, clip_value=clip_value)
+
+
+@pytest.mark.parametrize("model", ["model", None, 3, b"x"])
+def test_set_ber_on_something_that_is_no_model_says_what_it_takes(model):
+    with pytest.raises(ValueError, match="`model` must be a Keras model or layer"):
+        set_ber(model, 0.1)
+    with pytest.raises(ValueError, match="no BerSteSign"):
+        set_ber([lq.quantizers.SteSign()], 0.1)
