@@ -45,7 +45,10 @@ def main() -> None:
     volts = np.linspace(0.35, 1.2, 100)[:, None]
     grid_pulses = np.geomspace(1e-9, 100e-9, 100)[None, :]
     rows = [
-        ("Figure 5 (3 x 200)", lambda: inverse._voltage_for_wer(targets, pulses, device)),
+        (
+            "Figure 5 (3 x 200)",
+            lambda: inverse._voltage_for_wer(targets, pulses, device),
+        ),
         ("WER grid 100 x 100", lambda: mtj.write_error_rate(volts, grid_pulses)),
         (
             "same grid, approx",
