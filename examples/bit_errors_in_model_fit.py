@@ -52,9 +52,23 @@ def small_bnn(ber: float) -> tf.keras.Model:
 def main() -> None:
     """Runs the example with the command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bers", type=float, nargs=2, default=[0.0, 0.1])
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--bers",
+        type=float,
+        nargs=2,
+        default=[0.0, 0.1],
+        metavar="BER",
+        help="the two bit error rates to compare, in [0, 1] (default: 0 0.1)",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=5, help="training epochs (default: 5)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of data split and weights (default: 0)",
+    )
     args = parser.parse_args()
 
     (x_train, y_train), (x_test, y_test) = digits_arrays(seed=args.seed)

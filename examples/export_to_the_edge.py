@@ -36,9 +36,20 @@ def median_ms(run, repeats: int = 50) -> float:
 def main() -> None:
     """Runs the example with the command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ber", type=float, default=0.04)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--out", default="lenet4.tflite")
+    parser.add_argument(
+        "--ber",
+        type=float,
+        default=0.04,
+        help="training bit error rate (default: 0.04)",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="training epochs (default: 3)"
+    )
+    parser.add_argument(
+        "--out",
+        default="lenet4.tflite",
+        help="the .tflite file to write (default: lenet4.tflite)",
+    )
     args = parser.parse_args()
     (x_train, y_train), (x_test, y_test) = digits_arrays(seed=0)
     tf.keras.utils.set_random_seed(0)

@@ -26,8 +26,15 @@ def main() -> None:
     """Runs the example with the command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", help="sweep folder to take <Top1Max> from")
-    parser.add_argument("--tolerance", type=float, default=0.005)
-    parser.add_argument("--figure", default="fig5.png", help="Figure 5 file")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.005,
+        help="accuracy loss accepted, as a fraction (default: 0.005)",
+    )
+    parser.add_argument(
+        "--figure", default="fig5.png", help="Figure 5 file (default: fig5.png)"
+    )
     args = parser.parse_args()
     device = mtj.MTJ.paper()
     print(f"device: {device}")

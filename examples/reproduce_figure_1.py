@@ -44,7 +44,9 @@ def mnist_is_here() -> bool:
 def main() -> None:
     """Runs the example with the command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="runs/figure1", help="sweep folder")
+    parser.add_argument(
+        "--out", default="runs/figure1", help="sweep folder (default: runs/figure1)"
+    )
     parser.add_argument("--full", action="store_true", help="the paper's setting")
     args = parser.parse_args()
     recipe_file = ROOT / "models" / "fig1_lenet4_mnist.toml"

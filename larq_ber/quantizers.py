@@ -153,6 +153,9 @@ class BerSteSign(lq.quantizers.SteSign):
                 )
         self._rates: tf.Variable | None = None
         self._generator: tf.random.Generator | None = None
+        # `(rates, generator)` while `larq_ber.errors.activation_errors` is active;
+        # set past Keras's attribute tracking (it is not part of the layer's state).
+        object.__setattr__(self, "_inference_errors", None)
         self._bit_error_rate: tf.keras.metrics.Mean | None = None
         if clip_value is not None and not (
             isinstance(clip_value, int | float)
@@ -224,6 +227,27 @@ class BerSteSign(lq.quantizers.SteSign):
         if self._rates is not None:
             self._rates.assign([neg, pos])
 
+    def set_inference_errors(
+        self, rates: tuple[float, float] | None, generator: Any = None
+    ) -> None:
+        """Makes the quantizer flip at inference too (or stop, with `None`).
+
+        `larq_ber.errors.activation_errors` is the way to use this: it also
+        retraces the model's inference functions.
+
+        Args:
+            rates: `(ber_neg, ber_pos)` at inference, each in $[0, 1]$, or `None`
+                for error-free inference (the default).
+            generator: The `tf.random.Generator` to draw the flips from.
+        """
+        value = None
+        if rates is not None:
+            value = (
+                (check_rate("ber_neg", rates[0]), check_rate("ber_pos", rates[1])),
+                generator,
+            )
+        object.__setattr__(self, "_inference_errors", value)
+
     def call(self, inputs: tf.Tensor, training: Any = None) -> tf.Tensor:
         """Quantizes `inputs`; flips signs only if `training` is true."""
         if training is None:
@@ -252,6 +276,24 @@ class BerSteSign(lq.quantizers.SteSign):
         def without_errors() -> Any:
             outputs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
             return (outputs, tf.constant(0.0)) if measure else outputs
+
+        # Under `larq_ber.errors.activation_errors` inference flips too, with the
+        # rates and generator it set (a Python attribute read when tracing: the
+        # context manager retraces Keras's predict/test functions on entry/exit).
+        deployed = self._inference_errors
+        if deployed is not None:
+            rates, generator = deployed
+
+            def without_errors() -> Any:
+                outputs = ber_ste_sign(
+                    inputs,
+                    rates[0],
+                    rates[1],
+                    clip_value=self.clip_value,
+                    flip_gradient=self.flip_gradient,
+                    generator=generator,
+                )
+                return (outputs, tf.constant(0.0)) if measure else outputs
 
         static = tf.get_static_value(training)
         if static is not None:  # a Python bool or constant: trace one branch only

@@ -69,7 +69,14 @@ def test_example_help(path):
         timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "usage:" in result.stdout
+    # every option is explained: argparse puts its help on the option's line or
+    # on the next, indented one
+    lines = result.stdout.split("options:", 1)[1].splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("  -") and "-h, --help" not in line:
+            text = line.strip().split("  ", 1)
+            following = lines[number + 1] if number + 1 < len(lines) else ""
+            assert len(text) == 2 or following.startswith(" " * 10), line
 
 
 @pytest.mark.notebook

@@ -19,11 +19,12 @@ epoch, and writes the run's folder (`larq_ber.results.RunFiles`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -203,8 +204,9 @@ def train_run(
     the train split, and measured after every epoch by Keras's own validation pass
     on the test split (`training=False`, so without bit errors). The training state
     is checkpointed after every epoch and the weights of the best epoch are kept;
-    `larq_ber.results` lists the files. The process is switched to TensorFlow's
-    op determinism and Keras's `tf.random.Generator`-based layers for this.
+    `larq_ber.results` lists the files. While it trains, the process runs with
+    TensorFlow's op determinism and Keras's `tf.random.Generator`-based layers
+    (both switched back afterwards).
 
     Args:
         recipe: The sweep's recipe.
@@ -232,25 +234,59 @@ def train_run(
         >>> train_run(recipe, grid(recipe)[0], "runs/one")  # doctest: +SKIP
         RunResult(run_id='ber0_rep0', top1_max=0.84, ...)
     """
-    from larq_ber.data import info, load
-
     run = RunFiles(Path(run_dir))
     run.folder.mkdir(parents=True, exist_ok=True)
     if run.result.exists():
         # Finished; a kill right after `result.json` may have left the backup.
         shutil.rmtree(run.backup, ignore_errors=True)
         return _finished(run)
+    with _reproducible():
+        return _train(recipe, point, run, data_dir, tensorboard, callbacks, verbose)
+
+
+@contextlib.contextmanager
+def _reproducible() -> Iterator[None]:
+    """TensorFlow's op determinism and Keras's generator-based random layers.
+
+    Both are process-wide switches; the previous settings come back afterwards.
+    """
+    # internal: TF 2.15 exports only the enable function; config holds both.
+    from tensorflow.python.framework import config as tf_config
+
+    determinism = tf_config.is_op_determinism_enabled()
+    generators = tf.keras.backend.experimental.is_tf_random_generator_enabled()
+    tf.config.experimental.enable_op_determinism()
+    tf.keras.backend.experimental.enable_tf_random_generator()
+    try:
+        yield
+    finally:
+        if not determinism:
+            tf_config.disable_op_determinism()
+        if not generators:
+            tf.keras.backend.experimental.disable_tf_random_generator()
+
+
+def _train(
+    recipe: Recipe,
+    point: GridPoint,
+    run: RunFiles,
+    data_dir: str | None,
+    tensorboard: bool,
+    callbacks: Sequence[tf.keras.callbacks.Callback],
+    verbose: int,
+) -> RunResult:
+    """`train_run` past the check for a finished run."""
+    from larq_ber.data import info, load
+
     dataset = point.dataset(recipe)
     meta = info(dataset)
     record = _run_record(recipe, point, meta)
     if not run.run.exists():
         write_json(run.run, record)
     seed = point.seed(recipe)
-    # Every random draw of the run is reproducible: deterministic kernels, flips
-    # and dropout from generators whose state the checkpoint holds, and each
-    # epoch's data order from (seed, epoch).
-    tf.config.experimental.enable_op_determinism()
-    tf.keras.backend.experimental.enable_tf_random_generator()
+    # Every random draw of the run is reproducible: deterministic kernels
+    # (`_reproducible`), flips and dropout from generators whose state the
+    # checkpoint holds, and each epoch's data order from (seed, epoch).
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(seed)
     shape = tuple(record["input_shape"])
