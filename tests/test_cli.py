@@ -259,6 +259,9 @@ def test_ctrl_c_says_how_to_resume(tmp_path, tiny_recipe_file):
         [sys.executable, "-m", "larq_ber.cli", "sweep", str(recipe), "--out",
          str(tmp_path / "out"), "--no-progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell's background jobs inherit SIGINT ignored; a terminal's Ctrl-C
+        # reaches a process with the default handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while not list((tmp_path / "out").glob("runs/*/run.json")):
