@@ -14,7 +14,8 @@ deployed network meets errors too:
   weights come back on leaving the context, also after an exception.
 
 Both work on any Larq model whose binary layers use `BerSteSign` (the paper's
-models, or any model after `with_bit_errors`).
+models, or any larq model after `with_bit_errors`, which swaps its sign input
+quantizers for `BerSteSign` without changing what it computes).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import tensorflow as tf
 from larq_ber.quantizers import BerSteSign, ber_quantizers
 from larq_ber.rates import check_rate
 
-__all__ = ["activation_errors", "binarized_kernels", "weight_errors"]
+__all__ = ["activation_errors", "binarized_kernels", "weight_errors", "with_bit_errors"]
 
 
 def _retrace(model: tf.keras.Model) -> None:
@@ -180,3 +181,79 @@ def weight_errors(
     finally:
         for (_, variable), value in zip(kernels, saved, strict=True):
             variable.assign(value)
+
+
+def with_bit_errors(
+    model: tf.keras.Model,
+    ber: float = 0.0,
+    *,
+    ber_neg: float | None = None,
+    ber_pos: float | None = None,
+) -> tf.keras.Model:
+    """A copy of a larq model whose sign input quantizers can flip bits.
+
+    Every 1-bit sign input quantizer (`"ste_sign"`/`SteSign` with its
+    `clip_value`, `"approx_sign"`, `"swish_sign"`/`SwishSign`) becomes a
+    `BerSteSign` with the same forward pass and, at rate 0, the same gradient (the
+    original becomes its `surrogate`, or its `clip_value` is kept), so the copy
+    infers and trains exactly like the original until a rate is set; the weights
+    are copied. Use it to fine-tune any larq model (e.g. from larq-zoo) with errors
+    or to evaluate it under `activation_errors`. The original is not changed.
+
+    Args:
+        model: A functional or sequential Keras model built from larq layers.
+        ber: Training bit error rate of the new quantizers, in [0, 1].
+        ber_neg: Rate of −1 → +1 flips; defaults to `ber`.
+        ber_pos: Rate of +1 → −1 flips; defaults to `ber`.
+
+    Returns:
+        The converted copy.
+
+    Raises:
+        ValueError: If a layer's input quantizer is 1-bit but not a sign quantizer
+            this function knows (the message names the layer), or a rate is not in
+            [0, 1].
+
+    Example:
+        >>> import larq as lq
+        >>> inputs = tf.keras.Input((8,))
+        >>> outputs = lq.layers.QuantDense(4, input_quantizer="approx_sign",
+        ...                                kernel_quantizer="ste_sign")(inputs)
+        >>> copy = with_bit_errors(tf.keras.Model(inputs, outputs), 0.01)
+        >>> type(copy.layers[1].input_quantizer).__name__
+        'BerSteSign'
+    """
+    import larq as lq
+
+    check_rate("ber", ber)
+
+    def convert(layer: tf.keras.layers.Layer) -> tf.keras.layers.Layer:
+        config = layer.get_config()
+        quantizer = getattr(layer, "input_quantizer", None)
+        if quantizer is None or isinstance(quantizer, BerSteSign):
+            return layer.__class__.from_config(config)
+        if getattr(quantizer, "precision", None) != 1:  # not a binary activation
+            return layer.__class__.from_config(config)
+        if type(quantizer) is lq.quantizers.SteSign:
+            new = BerSteSign(
+                ber, ber_neg=ber_neg, ber_pos=ber_pos, clip_value=quantizer.clip_value
+            )
+        elif type(quantizer) in (lq.quantizers.ApproxSign, lq.quantizers.SwishSign):
+            new = BerSteSign(
+                ber,
+                ber_neg=ber_neg,
+                ber_pos=ber_pos,
+                surrogate=lq.quantizers.serialize(quantizer),
+            )
+        else:
+            raise ValueError(
+                f"layer {layer.name!r}: its input quantizer "
+                f"{type(quantizer).__name__} is 1-bit but not a sign quantizer "
+                "with_bit_errors can convert (SteSign, ApproxSign, SwishSign)."
+            )
+        config["input_quantizer"] = lq.quantizers.serialize(new)
+        return layer.__class__.from_config(config)
+
+    copy = tf.keras.models.clone_model(model, clone_function=convert)
+    copy.set_weights(model.get_weights())
+    return copy

@@ -154,6 +154,7 @@ def ber_ste_sign(
     flip_gradient: bool = False,
     seed: int | None = None,
     generator: tf.random.Generator | None = None,
+    surrogate: Any = None,
 ) -> tf.Tensor:
     r"""Sign function with bit errors and a straight-through gradient.
 
@@ -175,6 +176,9 @@ def ber_ste_sign(
         flip_gradient: Whether the gradient is negated where the sign flipped.
         seed: Optional op-level seed of the random draws.
         generator: Optional `tf.random.Generator` to draw from instead.
+        surrogate: Optional function (e.g. larq's `approx_sign`) whose gradient of
+            the un-flipped input replaces the clipped straight-through one
+            (`clip_value` is then ignored).
 
     Returns:
         A tensor of $\pm 1$ values of the shape and dtype of `x`.
@@ -193,7 +197,12 @@ def ber_ste_sign(
         outputs = ber_sign(x, ber_neg, ber_pos, seed, generator)
 
         def grad(dy: tf.Tensor) -> tf.Tensor:
-            if clip_value is not None:
+            if surrogate is not None:
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    smooth = surrogate(x)
+                dy = tape.gradient(smooth, x, output_gradients=dy)
+            elif clip_value is not None:
                 dy = tf.where(tf.abs(x) <= clip_value, dy, tf.zeros_like(dy))
             if flip_gradient:
                 # outputs * sign(x) is the mask m: -1 where the sign flipped.

@@ -102,6 +102,10 @@ class BerSteSign(lq.quantizers.SteSign):
             of flipped elements, logged as `bit_error_rate/<name>`; 0 at
             inference) and/or larq's `"flip_ratio"` (which counts sign changes
             between steps, not bit errors).
+        surrogate: Optional 1-bit larq sign quantizer (`"approx_sign"`,
+            `SwishSign(beta)`, …) whose gradient of the un-flipped input is used
+            instead of the clipped straight-through one, so a model converted by
+            `larq_ber.errors.with_bit_errors` trains exactly as before at rate 0.
         **kwargs: Keyword arguments of `tf.keras.layers.Layer` (`name`, ...).
 
     Call arguments:
@@ -134,6 +138,7 @@ class BerSteSign(lq.quantizers.SteSign):
         flip_gradient: bool = False,
         seed: int | None = None,
         metrics: Sequence[str] | None = None,
+        surrogate: Any = None,
         **kwargs: Any,
     ) -> None:
         self.ber = check_rate("ber", ber)
@@ -166,7 +171,18 @@ class BerSteSign(lq.quantizers.SteSign):
             raise ValueError(
                 f"`clip_value` must be None or a finite number > 0, got {clip_value!r}."
             )
+        resolved = None if surrogate is None else lq.quantizers.get(surrogate)
+        if resolved is not None and (
+            getattr(resolved, "precision", None) != 1
+            or isinstance(resolved, BerSteSign)
+        ):
+            raise ValueError(
+                "`surrogate` must be a 1-bit larq sign quantizer (e.g. 'approx_sign', "
+                f"SwishSign(beta=5)), got {surrogate!r}."
+            )
         super().__init__(clip_value=clip_value, metrics=metrics, **kwargs)
+        #: The larq sign quantizer whose gradient replaces the clipped STE, if any.
+        self.surrogate = resolved
 
     def build(self, input_shape: tf.TensorShape) -> None:
         """Creates the rate variable and the optional metric."""
@@ -267,6 +283,7 @@ class BerSteSign(lq.quantizers.SteSign):
                 clip_value=self.clip_value,
                 flip_gradient=self.flip_gradient,
                 generator=self._generator,
+                surrogate=None if self.surrogate is None else self.surrogate.call,
             )
             if measure:
                 flipped = tf.not_equal(outputs, lq.math.sign(inputs))
@@ -274,7 +291,10 @@ class BerSteSign(lq.quantizers.SteSign):
             return outputs
 
         def without_errors() -> Any:
-            outputs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
+            if self.surrogate is not None:
+                outputs = self.surrogate.call(inputs)
+            else:
+                outputs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
             return (outputs, tf.constant(0.0)) if measure else outputs
 
         # Under `larq_ber.errors.activation_errors` inference flips too, with the
@@ -292,6 +312,7 @@ class BerSteSign(lq.quantizers.SteSign):
                     clip_value=self.clip_value,
                     flip_gradient=self.flip_gradient,
                     generator=generator,
+                    surrogate=None if self.surrogate is None else self.surrogate.call,
                 )
                 return (outputs, tf.constant(0.0)) if measure else outputs
 
@@ -324,6 +345,9 @@ class BerSteSign(lq.quantizers.SteSign):
             "flip_gradient": self.flip_gradient,
             "seed": self.seed,
             "metrics": self._custom_metrics,
+            "surrogate": None
+            if self.surrogate is None
+            else lq.quantizers.serialize(self.surrogate),
         }
 
 

@@ -432,3 +432,21 @@ def test_set_ber_on_something_that_is_no_model_says_what_it_takes(model):
         set_ber(model, 0.1)
     with pytest.raises(ValueError, match="no BerSteSign"):
         set_ber([lq.quantizers.SteSign()], 0.1)
+
+
+def test_surrogate_gradient_round_trips_and_must_be_a_sign_quantizer():
+    q = BerSteSign(0.1, surrogate=lq.quantizers.SwishSign(beta=3.0))
+    again = BerSteSign.from_config(q.get_config())
+    assert type(again.surrogate).__name__ == "SwishSign"
+    assert again.surrogate.beta == 3.0
+    x = tf.constant(np.linspace(-2, 2, 101, dtype="float32"))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        ours = BerSteSign(0.0, surrogate="approx_sign")(x, training=True)
+        theirs = lq.quantizers.ApproxSign()(x)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(
+        tape.gradient(ours, x).numpy(), tape.gradient(theirs, x).numpy()
+    )
+    with pytest.raises(ValueError, match="`surrogate` must be a 1-bit larq sign"):
+        BerSteSign(0.1, surrogate="dorefa_quantizer")
