@@ -48,3 +48,13 @@ def idx_dir(tmp_path):
     _write_idx(tmp_path, "train", *_mnist_like(300, 0), gz=True)
     _write_idx(tmp_path, "t10k", *_mnist_like(100, 1))
     return tmp_path
+
+
+@pytest.fixture(
+    params=["mnst", "idx:", "imagenet", "imagenet2012:classes=0,subset_seed=1",
+            "imagenet2012:classes=1001,subset_seed=1", "imagenet2012:classes=5",
+            "imagenet2012:classes=5,subset_seed=-1", 42],
+)  # fmt: skip
+def bad_name(request):
+    """A dataset name that `load` and `info` must refuse (one per test run)."""
+    return request.param
