@@ -4,17 +4,21 @@ A rate is a probability in $[0, 1]$. `check_rate` is the check every entry point
 uses (quantizers, recipes, schedules, the command line), so a bad value gets the same
 message everywhere, naming the argument and the accepted range. `per_layer` expands
 the forms the model functions accept — one rate, one per binarized layer, or a
-mapping from layer name to rate — into one value per layer. Nothing here imports
-TensorFlow.
+mapping from layer name to rate — into one value per layer. `ErrorRates` carries
+the rates of one deployment condition (the two write directions of the activations
+and the weight error rate), as `larq_ber.mtj.error_rates` computes them from the
+device physics; the quantizer and the context managers of `larq_ber.errors`
+accept it wherever they take a rate. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["Rates", "check_rate", "per_layer"]
+__all__ = ["ErrorRates", "Rates", "check_rate", "per_layer"]
 
 #: A rate for every binarized layer, one per layer in order, or by layer name.
 Rates = float | Sequence[float] | Mapping[str, float] | None
@@ -51,6 +55,53 @@ def check_rate(name: str, value: Any) -> float:
     if not 0.0 <= rate <= 1.0:  # NaN fails both comparisons
         raise ValueError(f"`{name}` must be in the range [0, 1], got {value!r}.")
     return rate
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorRates:
+    r"""The bit error rates of one deployment condition.
+
+    Binary values map to MTJ states as $-1 \leftrightarrow$ parallel (P) and
+    $+1 \leftrightarrow$ antiparallel (AP); a write of $-1$ is an AP→P switch and a
+    write of $+1$ a P→AP switch, so the two directions can fail at different rates.
+
+    Attributes:
+        ber_neg: Probability in $[0, 1]$ that a written $-1$ is stored as $+1$.
+        ber_pos: Probability in $[0, 1]$ that a written $+1$ is stored as $-1$.
+        weight_ber: Probability in $[0, 1]$ that a stored binary weight reads as
+            the opposite sign (retention and read disturb).
+
+    Raises:
+        ValueError: If a rate is not a number in $[0, 1]$ (the message names it).
+
+    Example:
+        >>> rates = ErrorRates(0.01, 0.03, weight_ber=1e-4)
+        >>> rates.ber
+        0.02
+    """
+
+    ber_neg: float
+    ber_pos: float
+    weight_ber: float = 0.0
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            object.__setattr__(
+                self, field.name, check_rate(field.name, getattr(self, field.name))
+            )
+
+    @property
+    def ber(self) -> float:
+        """The mean of the two write directions (equal numbers of ±1 written)."""
+        return (self.ber_neg + self.ber_pos) / 2
+
+    def as_dict(self) -> dict[str, float]:
+        """The three rates by name (e.g. for a CSV row or a JSON file).
+
+        Returns:
+            `{"ber_neg": …, "ber_pos": …, "weight_ber": …}`.
+        """
+        return dataclasses.asdict(self)
 
 
 def per_layer(argument: str, value: Rates, names: Sequence[str]) -> list[Any]:
