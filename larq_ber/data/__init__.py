@@ -6,6 +6,7 @@ float32 normalised with the reference statistics, ready for `larq_ber.models`. N
 | name | source | train / test |
 |---|---|---|
 | `mnist`, `cifar10`, `cifar100` | TFDS | train / test |
+| `fashion_mnist` | local IDX files (Debian package), else TFDS | train / test |
 | `svhn_extra` | TFDS `svhn_cropped` | extra / test (the paper's "extended SVHN") |
 | `svhn_train_extra` | TFDS `svhn_cropped` | train+extra / test |
 | `imagenet2012` | TFDS, manual download | train / validation |
@@ -18,6 +19,13 @@ TFDS datasets are downloaded into `data_dir` on first use where the machine can 
 the internet (`download=True`); ImageNet must be downloaded by hand into
 `<data_dir>/downloads/manual` (TFDS's rule). Missing data gives an error that says
 what to prepare where.
+
+`fashion_mnist` needs no network where Debian's `dataset-fashion-mnist` package is
+installed (`apt-get install dataset-fashion-mnist`): its IDX files in
+`/usr/share/datasets/fashion-mnist` (`registry.FASHION_MNIST_DIR`), or those of the
+folder named by the environment variable `LARQ_BER_FASHION_MNIST_DIR`, are read
+instead of TFDS's copy, with the same 60,000/10,000 split, labels and normalisation.
+Label `i` is the garment `FASHION_MNIST_CLASSES[i]`.
 
 The package: `registry` (names and their facts, `info`) and `files` (IDX, `.npz`,
 digits) need no TensorFlow and are imported with the package; `pipeline` (`load`)
@@ -33,6 +41,9 @@ from typing import TYPE_CHECKING, Any
 from larq_ber.data.contracts import MAX_CLASSES, DataError
 from larq_ber.data.files import digits_arrays, read_idx, read_npz
 from larq_ber.data.registry import (
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_MEAN,
+    FASHION_MNIST_STD,
     MNIST_MEAN,
     MNIST_STD,
     DatasetInfo,
@@ -44,6 +55,9 @@ if TYPE_CHECKING:
     from larq_ber.data.pipeline import load
 
 __all__ = [
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_MEAN",
+    "FASHION_MNIST_STD",
     "MAX_CLASSES",
     "MNIST_MEAN",
     "MNIST_STD",

@@ -16,8 +16,14 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from larq_ber.data.contracts import check_pair, check_split
-from larq_ber.data.registry import MNIST_MEAN, MNIST_STD, Arrays, _check_split
+from larq_ber.data.contracts import DataError, check_pair, check_split
+from larq_ber.data.registry import (
+    MNIST_MEAN,
+    MNIST_STD,
+    Arrays,
+    DatasetInfo,
+    _check_split,
+)
 
 __all__ = ["digits_arrays", "read_idx", "read_npz"]
 
@@ -217,12 +223,8 @@ def read_npz(path: str | os.PathLike[str], split: str) -> tuple[np.ndarray, np.n
     return images, labels
 
 
-def _local_arrays(kind: str, source: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """One split of an `idx:` (`kind="idx"`) or `npz:` dataset, checked.
-
-    Both splits are read and checked together (`larq_ber.data.contracts`), so a
-    source with bad data fails whichever split is asked for first.
-    """
+def _local_splits(kind: str, source: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Both splits of an `idx:` (`kind="idx"`) or `npz:` dataset, checked together."""
     read = read_idx if kind == "idx" else read_npz
     arrays = {s: read(source, s) for s in ("train", "test")}
     for name, (images, labels) in arrays.items():
@@ -235,4 +237,39 @@ def _local_arrays(kind: str, source: str, split: str) -> tuple[np.ndarray, np.nd
         check_split(source, images, labels, names)
     pair = ("x_train", "x_test") if kind == "npz" else ("train-images", "t10k-images")
     check_pair(source, arrays["train"][0], arrays["test"][0], pair)
+    return arrays
+
+
+def _local_arrays(kind: str, source: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """One split of an `idx:` (`kind="idx"`) or `npz:` dataset, checked.
+
+    Both splits are read and checked together, so a source with bad data fails
+    whichever split is asked for first.
+    """
+    return _local_splits(kind, source)[split]
+
+
+def _local_copy_arrays(
+    meta: DatasetInfo, directory: Path, split: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """One split of a named dataset's local IDX copy (`fashion_mnist`), checked.
+
+    Besides the checks of every `idx:` folder, both splits must have the named
+    dataset's image shape and classes, since models are built from `info(name)`,
+    which does not read the files.
+    """
+    arrays = _local_splits("idx", str(directory))
+    for name, (images, labels) in arrays.items():
+        prefix = "t10k" if name == "test" else "train"
+        if images.shape[1:] != meta.input_shape:
+            raise DataError(
+                f"{directory}: {prefix}-images are {images.shape[1:]}, but "
+                f"{meta.name!r} images are {meta.input_shape}."
+            )
+        if labels.max() >= meta.num_classes:
+            index = int(np.argmax(labels >= meta.num_classes))
+            raise DataError(
+                f"{directory}: {prefix}-labels[{index}] = {labels[index]} is not one "
+                f"of the {meta.num_classes} classes of {meta.name!r}."
+            )
     return arrays[split]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.data.files import _local_arrays, digits_arrays
+from larq_ber.data.files import _local_arrays, _local_copy_arrays, digits_arrays
 from larq_ber.data.registry import (
     _IMAGENET_SIZE,
     _TFDS,
@@ -25,6 +25,7 @@ from larq_ber.data.registry import (
     _array_info,
     _check_split,
     _digits_info,
+    _local_copy,
     _parse_name,
     _subset_indices,
     _Tfds,
@@ -135,16 +136,23 @@ def load(
     Augmentation follows the reference code: ImageNet trains on random-resized
     224×224 crops with horizontal flips and evaluates on the central 224×224 crop
     of the image resized to 256; CIFAR trains on random crops of the image padded
-    by 4 with horizontal flips; MNIST, digits, SVHN (digits must not be mirrored)
-    and local files are not augmented. ImageNet subsets drop the other classes
-    before any image is decoded.
+    by 4 with horizontal flips; MNIST, Fashion-MNIST, digits, SVHN (digits must
+    not be mirrored) and local files are not augmented. ImageNet subsets drop the
+    other classes before any image is decoded.
+
+    `fashion_mnist` is read offline from the IDX files of Debian's
+    `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist`) when
+    that folder exists, or from the folder named by the environment variable
+    `LARQ_BER_FASHION_MNIST_DIR`, and otherwise from TFDS; either way with the
+    same splits, labels and normalisation (`data_dir` and `download` only
+    concern TFDS).
 
     Args:
         name: A dataset name (see the documentation of `larq_ber.data`).
         split: `"train"` or `"test"` (ImageNet's `"validation"`).
         batch_size: Examples per batch (>= 1).
         data_dir: TFDS data directory; TFDS's default when `None`. Ignored for
-            local files and `digits`.
+            local files, `digits` and a local copy of `fashion_mnist`.
         shuffle: Whether to shuffle each epoch; default: only the train split.
         augment: Whether to augment; default: only the train split.
         seed: Seed of shuffling and augmentation (`None`: different each run).
@@ -214,6 +222,16 @@ def load(
             cache,
             epoch=epoch,
         )
+
+    local = _local_copy(detail) if kind == "tfds" else None
+    if local is not None:  # a local copy of a TFDS dataset: offline, same meaning
+        entry = _TFDS[detail]
+        images, labels = _local_copy_arrays(entry.info, local, split)
+        ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64)))
+        return _finish(
+            ds, entry.info, 1 / 255, entry.augment, len(images), batch_size,
+            shuffle, augment, seed, cache, epoch=epoch,
+        )  # fmt: skip
 
     if kind == "tfds" and detail != "imagenet2012":
         entry = _TFDS[detail]

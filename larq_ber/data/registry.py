@@ -9,18 +9,54 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MNIST_MEAN", "MNIST_STD", "DatasetInfo", "info", "subset_classes"]
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_DIR",
+    "FASHION_MNIST_DIR_VARIABLE",
+    "FASHION_MNIST_MEAN",
+    "FASHION_MNIST_STD",
+    "MNIST_MEAN",
+    "MNIST_STD",
+    "DatasetInfo",
+    "info",
+    "subset_classes",
+]
 
 #: Mean of MNIST training pixels scaled to [0, 1] (the reference normalisation).
 MNIST_MEAN = 0.1307
 #: Standard deviation of MNIST training pixels scaled to [0, 1].
 MNIST_STD = 0.3081
+
+# Fashion-MNIST's statistics are those of its 60,000 training images scaled to
+# [0, 1], as installed by Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1
+# (the IDX files TFDS downloads too). Measured (0.28604060, 0.35302424) with
+#   python -c "from larq_ber.data import read_idx; x = read_idx('/usr/share/\
+#   datasets/fashion-mnist', 'train')[0] / 255; print(x.mean(), x.std())"
+#: Mean of Fashion-MNIST training pixels scaled to [0, 1].
+FASHION_MNIST_MEAN = 0.2860
+#: Standard deviation of Fashion-MNIST training pixels scaled to [0, 1].
+FASHION_MNIST_STD = 0.3530
+#: Fashion-MNIST's class names; label `i` is `FASHION_MNIST_CLASSES[i]` (both the
+#: IDX files and TFDS's `fashion_mnist` use this order).
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+#: Where Debian's `dataset-fashion-mnist` package puts the IDX files (gzipped):
+#: `fashion_mnist` reads them from here when the folder exists, offline, and
+#: otherwise from TFDS.
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: Environment variable naming another folder of Fashion-MNIST IDX files; when set,
+#: `fashion_mnist` reads that folder (and fails if it lacks a file) instead of
+#: `FASHION_MNIST_DIR` or TFDS.
+FASHION_MNIST_DIR_VARIABLE = "LARQ_BER_FASHION_MNIST_DIR"
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -91,6 +127,10 @@ _TFDS = {
         "mnist", "mnist", ("train", "test"), (60_000, 10_000), 10, (28, 28, 1),
         (MNIST_MEAN,), (MNIST_STD,), "none",
     ),
+    "fashion_mnist": _tfds_entry(
+        "fashion_mnist", "fashion_mnist", ("train", "test"), (60_000, 10_000), 10,
+        (28, 28, 1), (FASHION_MNIST_MEAN,), (FASHION_MNIST_STD,), "none",
+    ),
     "cifar10": _tfds_entry(
         "cifar10", "cifar10", ("train", "test"), (50_000, 10_000), 10, (32, 32, 3),
         *_CIFAR10, "crop_flip",
@@ -121,6 +161,20 @@ _VALID_NAMES = (
     "'imagenet2012:classes=K,subset_seed=S' (1 <= K <= 1000), "
     "'idx:<directory of MNIST-format IDX files>', 'npz:<file saved by numpy.savez>'"
 )
+
+
+def _local_copy(name: str) -> Path | None:
+    """The folder of IDX files a TFDS name is read from instead of TFDS, if any.
+
+    Only `fashion_mnist` has one: the folder named by `FASHION_MNIST_DIR_VARIABLE`
+    when that is set, else `FASHION_MNIST_DIR` when it exists, else `None` (TFDS).
+    """
+    if name != "fashion_mnist":
+        return None
+    override = os.environ.get(FASHION_MNIST_DIR_VARIABLE)
+    if override:
+        return Path(override)
+    return FASHION_MNIST_DIR if FASHION_MNIST_DIR.is_dir() else None
 
 
 def _check_split(split: str) -> str:
@@ -267,6 +321,8 @@ def info(name: str) -> DatasetInfo:
     Example:
         >>> info("cifar100").num_classes
         100
+        >>> info("fashion_mnist").mean, info("fashion_mnist").splits["train"]
+        ((0.286,), 60000)
         >>> info("imagenet2012:classes=10,subset_seed=3").splits["train"] is None
         True
     """

@@ -6,6 +6,8 @@ import struct
 import numpy as np
 import pytest
 
+from larq_ber.data import registry
+
 
 def _write_idx(directory, prefix, images, labels, gz=False, magic=None):
     directory.mkdir(parents=True, exist_ok=True)
@@ -58,3 +60,11 @@ def idx_dir(tmp_path):
 def bad_name(request):
     """A dataset name that `load` and `info` must refuse (one per test run)."""
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _fashion_mnist_from_tfds(tmp_path, monkeypatch):
+    """`fashion_mnist` comes from TFDS unless a test points it at a folder: no test
+    reads this machine's Debian copy, nor a folder named in the environment."""
+    monkeypatch.delenv(registry.FASHION_MNIST_DIR_VARIABLE, raising=False)
+    monkeypatch.setattr(registry, "FASHION_MNIST_DIR", tmp_path / "no-fashion-mnist")

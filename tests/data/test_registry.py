@@ -5,7 +5,14 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from larq_ber.data import info, subset_classes
+from larq_ber.data import (
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_MEAN,
+    FASHION_MNIST_STD,
+    info,
+    registry,
+    subset_classes,
+)
 
 
 def _tfds_synsets():
@@ -19,6 +26,7 @@ def _tfds_synsets():
 def test_info_of_every_tfds_name():
     expected = {
         "mnist": (10, (28, 28, 1), 60_000, 10_000),
+        "fashion_mnist": (10, (28, 28, 1), 60_000, 10_000),
         "cifar10": (10, (32, 32, 3), 50_000, 10_000),
         "cifar100": (100, (32, 32, 3), 50_000, 10_000),
         "svhn_extra": (10, (32, 32, 3), 531_131, 26_032),
@@ -41,6 +49,31 @@ def test_bad_names_in_info(bad_name):
     assert "classes=K,subset_seed=S" in message
     if not str(bad_name).startswith("imagenet2012:"):
         assert "idx:<" in message and "npz:<" in message and "cifar100" in message
+        assert "fashion_mnist" in message
+
+
+def test_fashion_mnist_info_is_the_same_for_both_sources(tmp_path, monkeypatch):
+    meta = info("fashion_mnist")
+    assert meta.mean == (FASHION_MNIST_MEAN,) and meta.std == (FASHION_MNIST_STD,)
+    assert (FASHION_MNIST_MEAN, FASHION_MNIST_STD) == (0.2860, 0.3530)
+    assert len(FASHION_MNIST_CLASSES) == meta.num_classes == 10
+    assert FASHION_MNIST_CLASSES[0] == "T-shirt/top"
+    assert FASHION_MNIST_CLASSES[9] == "Ankle boot"
+    # a local copy changes where the images come from, not what `info` says (and
+    # `info` reads no file: this folder is empty)
+    monkeypatch.setattr(registry, "FASHION_MNIST_DIR", tmp_path)
+    assert info("fashion_mnist") == meta
+
+
+def test_fashion_mnist_source(tmp_path, monkeypatch):
+    assert registry._local_copy("fashion_mnist") is None  # folder absent: TFDS
+    assert registry._local_copy("mnist") is None
+    monkeypatch.setattr(registry, "FASHION_MNIST_DIR", tmp_path)
+    assert registry._local_copy("fashion_mnist") == tmp_path
+    # the environment variable wins, even over an existing folder
+    monkeypatch.setenv(registry.FASHION_MNIST_DIR_VARIABLE, str(tmp_path / "other"))
+    assert registry._local_copy("fashion_mnist") == tmp_path / "other"
+    assert registry._local_copy("mnist") is None
 
 
 def test_subset_classes_are_fixed_by_the_seed():
@@ -65,8 +98,9 @@ def test_info_imports_no_tensorflow(idx_dir, tmp_path):
     code = (
         "import sys\n"
         "from larq_ber.data import info, subset_classes\n"
-        "for name in ('mnist', 'cifar10', 'cifar100', 'svhn_extra', "
-        "'svhn_train_extra', 'imagenet2012', 'imagenet2012:classes=10,subset_seed=3', "
+        "for name in ('mnist', 'fashion_mnist', 'cifar10', 'cifar100', "
+        "'svhn_extra', 'svhn_train_extra', 'imagenet2012', "
+        "'imagenet2012:classes=10,subset_seed=3', "
         f"'digits', {f'idx:{idx_dir}'!r}, {f'npz:{npz}'!r}):\n"
         "    info(name)\n"
         "assert len(subset_classes(10, 3)) == 10\n"
