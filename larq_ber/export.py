@@ -317,9 +317,10 @@ def to_tflite(
         ValueError: If `target` or `inference_input_type` is unknown, the model
             has no binarized layer, or `verify_samples` has the wrong shape.
         FileNotFoundError: If the folder of `path` does not exist.
-        ExportError: If a random operator survived, or the interpreter disagrees
-            with Keras beyond the tolerance (the message says which; no file is
-            written).
+        ExportError: If a random operator survived, the interpreter disagrees
+            with Keras beyond the tolerance, or an error model of
+            `larq_ber.errors` is active on the model (the message says which; no
+            file is written).
 
     Example:
         >>> from larq_ber.models import LeNet4
@@ -341,6 +342,15 @@ def to_tflite(
     if not 0 < min_agreement <= 1:
         raise ValueError(f"`min_agreement` must be in (0, 1], got {min_agreement!r}.")
     path = _check_path(path)
+    from larq_ber.errors import active_errors
+
+    active = active_errors(model)
+    if active:
+        raise ExportError(
+            f"{', '.join(active)} active on the model: leave the `with` block (or "
+            "call `remove()` on the stuck-at faults) before exporting; deployment "
+            "errors are for evaluation, not part of the model."
+        )
     binarized = [
         layer.name
         for layer in model.layers

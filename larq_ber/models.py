@@ -39,8 +39,8 @@ import tensorflow as tf
 
 from larq_ber import layers as _layers
 from larq_ber.layers import input_quantizer_of
-from larq_ber.quantizers import BerSteSign
-from larq_ber.rates import Rates, per_layer
+from larq_ber.quantizers import BerMagnitudeAwareSign, BerSteSign
+from larq_ber.rates import Rates, check_rate, per_layer
 
 __all__ = ["MODELS", "BinaryAlexNet", "LeNet4", "NiN", "binarized_layers"]
 
@@ -53,9 +53,21 @@ class _Factory:
     #: Binarized layers that belong to the classifier (dropped by include_top=False).
     top_binarized: tuple[str, ...] = ()
 
-    def __init__(self, num_classes: int, rates: dict[str, tuple[Any, Any, Any]]):
+    def __init__(
+        self,
+        num_classes: int,
+        rates: dict[str, tuple[Any, Any, Any]],
+        weight_ber: float | None = None,
+    ):
         self.num_classes = num_classes
         self.rates = rates
+        self.weight_ber = weight_ber
+
+    def kernel_quantizer(self, name: str) -> Any:
+        """Larq's `magnitude_aware_sign`, or its weight-error version."""
+        if self.weight_ber is None:
+            return "magnitude_aware_sign"
+        return BerMagnitudeAwareSign(self.weight_ber, name=f"{name}_weight_sign")
 
     def quantizer(self, name: str) -> BerSteSign:
         ber, ber_neg, ber_pos = self.rates[name]
@@ -86,7 +98,7 @@ class _Factory:
         x = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
         options: dict[str, Any] = {
             "input_quantizer": self.quantizer(name),
-            "kernel_quantizer": "magnitude_aware_sign",
+            "kernel_quantizer": self.kernel_quantizer(name),
             "kernel_constraint": "weight_clip",
             "padding": padding,
             "pad_values": 1.0 if padding == "same" else 0.0,
@@ -203,7 +215,10 @@ def _build(
     ber: Rates,
     ber_neg: Rates,
     ber_pos: Rates,
+    weight_ber: float | None,
 ) -> tf.keras.Model:
+    if weight_ber is not None:
+        weight_ber = check_rate("weight_ber", weight_ber)
     if not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"`num_classes` must be an integer >= 1, got {num_classes!r}.")
     if weights is not None and not os.path.exists(weights):
@@ -232,7 +247,7 @@ def _build(
                 f"`input_shape` must be (height, width, channels), got {input_shape!r}."
             )
         inputs = tf.keras.Input(shape)
-    factory = factory_class(num_classes, rates)
+    factory = factory_class(num_classes, rates, weight_ber)
     outputs = factory.build(inputs, include_top)
     model = tf.keras.Model(inputs, outputs, name=name)
     if weights is not None:
@@ -267,6 +282,10 @@ _COMMON_DOC = """
             `None` means `ber`.
         ber_pos: Like `ber`, the probability that a $+1$ is stored as $-1$;
             `None` means `ber`.
+        weight_ber: `None` (larq's `magnitude_aware_sign` kernels, the paper's
+            models) or a probability in $[0, 1]$ that each binary weight's sign
+            flips afresh in every training step (`BerMagnitudeAwareSign`), for
+            weight-error-aware training; inference and export are unchanged.
 
     Returns:
         A `tf.keras.Model` (softmax outputs with `include_top`).
@@ -289,6 +308,7 @@ def LeNet4(  # noqa: N802 - keras.applications naming
     ber: Rates = 0.0,
     ber_neg: Rates = None,
     ber_pos: Rates = None,
+    weight_ber: float | None = None,
 ) -> tf.keras.Model:
     """Binarized LeNet-4 for MNIST, four weight layers.
 
@@ -323,6 +343,7 @@ def LeNet4(  # noqa: N802 - keras.applications naming
         ber=ber,
         ber_neg=ber_neg,
         ber_pos=ber_pos,
+        weight_ber=weight_ber,
     )
 
 
@@ -336,6 +357,7 @@ def NiN(  # noqa: N802 - keras.applications naming
     ber: Rates = 0.0,
     ber_neg: Rates = None,
     ber_pos: Rates = None,
+    weight_ber: float | None = None,
 ) -> tf.keras.Model:
     """Binarized Network-in-Network for CIFAR-10/100 and SVHN.
 
@@ -376,6 +398,7 @@ def NiN(  # noqa: N802 - keras.applications naming
         ber=ber,
         ber_neg=ber_neg,
         ber_pos=ber_pos,
+        weight_ber=weight_ber,
     )
 
 
@@ -389,6 +412,7 @@ def BinaryAlexNet(  # noqa: N802 - keras.applications naming
     ber: Rates = 0.0,
     ber_neg: Rates = None,
     ber_pos: Rates = None,
+    weight_ber: float | None = None,
 ) -> tf.keras.Model:
     """The paper's binary AlexNet (XNOR-Net style) for ImageNet.
 
@@ -429,6 +453,7 @@ def BinaryAlexNet(  # noqa: N802 - keras.applications naming
         ber=ber,
         ber_neg=ber_neg,
         ber_pos=ber_pos,
+        weight_ber=weight_ber,
     )
 
 

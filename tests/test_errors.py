@@ -4,9 +4,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from larq_ber.errors import activation_errors, binarized_kernels, weight_errors
+from larq_ber.errors import (
+    StuckAtFaults,
+    activation_errors,
+    active_errors,
+    binarized_kernels,
+    stuck_at,
+    weight_errors,
+)
 from larq_ber.models import LeNet4
-from larq_ber.quantizers import BerSteSign
+from larq_ber.quantizers import BerMagnitudeAwareSign, BerSteSign
+from larq_ber.rates import ErrorRates
 
 N = 200_000
 
@@ -177,3 +185,223 @@ def test_with_bit_errors_refuses_what_it_cannot_convert():
     model = tf.keras.Model(inputs, layer(inputs))
     with pytest.raises(ValueError, match=r"layer .odd_layer.*NoOp is 1-bit"):
         with_bit_errors(model)
+
+
+def test_error_rates_set_the_directions_of_quantizers_and_context_managers():
+    rates = ErrorRates(0.01, 0.2, weight_ber=0.05)
+    quantizer = BerSteSign(rates)
+    assert (quantizer.ber_neg, quantizer.ber_pos) == (0.01, 0.2)
+    assert quantizer.ber == pytest.approx(0.105)
+    quantizer.set_ber(ErrorRates(0.3, 0.0))
+    assert (quantizer.ber_neg, quantizer.ber_pos) == (0.3, 0.0)
+    assert BerMagnitudeAwareSign(rates).ber == 0.05
+
+    model = _probe()
+    x = np.concatenate([-np.ones((1, N // 2)), np.ones((1, N // 2))], axis=1)
+    with activation_errors(model, rates, seed=0):
+        flipped = model.predict(x, verbose=0) != np.sign(x)
+    assert abs(flipped[:, : N // 2].mean() - 0.01) <= _sigma(0.01, N // 2)
+    assert abs(flipped[:, N // 2 :].mean() - 0.2) <= _sigma(0.2, N // 2)
+
+    lenet = LeNet4()
+    total = sum(int(np.prod(v.shape)) for _, v in binarized_kernels(lenet))
+    with weight_errors(lenet, rates, seed=0) as count:
+        assert abs(count / total - 0.05) <= _sigma(0.05, total)
+
+
+def test_ber_magnitude_aware_sign_flips_weights_in_training_steps_only():
+    import larq as lq
+
+    quantizer = BerMagnitudeAwareSign(0.1, seed=3)
+    w = tf.random.stateless_normal([3, 3, 32, 64], seed=[1, 2])
+    reference = lq.quantizers.MagnitudeAwareSign()(w).numpy()
+    np.testing.assert_array_equal(quantizer(w, training=False).numpy(), reference)
+    np.testing.assert_array_equal(quantizer(w).numpy(), reference)
+    first = quantizer(w, training=True).numpy()
+    second = quantizer(w, training=tf.constant(True)).numpy()
+    n = w.shape.num_elements()
+    for out in (first, second):
+        np.testing.assert_allclose(np.abs(out), np.abs(reference))  # scale kept
+        rate = np.mean(np.sign(out) != np.sign(reference))
+        assert abs(rate - 0.1) <= _sigma(0.1, n)
+    assert (first != second).any()  # a fresh draw per step
+    # the straight-through gradient of the un-flipped sign
+    with tf.GradientTape() as tape:
+        tape.watch(w)
+        out = quantizer(w, training=True)
+    grad = tape.gradient(out, w).numpy()
+    scale = np.abs(reference).reshape(-1, 64)[0]
+    expected = np.where(np.abs(w.numpy()) <= 1.0, 1.0, 0.0) * scale
+    np.testing.assert_allclose(grad, expected, rtol=1e-6)
+    quantizer.set_ber(0.0)
+    np.testing.assert_array_equal(quantizer(w, training=True).numpy(), reference)
+    with pytest.raises(ValueError, match="`ber` must be in the range"):
+        BerMagnitudeAwareSign(1.5)
+
+
+def test_ber_magnitude_aware_sign_alias_config_and_training(tiny_batch):
+    import larq as lq
+
+    layer = lq.layers.QuantDense(
+        4, kernel_quantizer="ber_magnitude_aware_sign", kernel_constraint="weight_clip"
+    )
+    assert isinstance(layer.kernel_quantizer, BerMagnitudeAwareSign)
+    config = BerMagnitudeAwareSign(0.02, seed=5, clip_value=0.5).get_config()
+    again = BerMagnitudeAwareSign.from_config(config)
+    assert (again.ber, again.seed, again.clip_value) == (0.02, 5, 0.5)
+    model = LeNet4(weight_ber=0.05)
+    quantizers = [model.get_layer(name).kernel_quantizer
+                  for name, _ in binarized_kernels(model)]  # fmt: skip
+    assert len(quantizers) == 2
+    assert all(isinstance(q, BerMagnitudeAwareSign) and q.ber == 0.05
+               for q in quantizers)  # fmt: skip
+    x, y = tiny_batch((28, 28, 1), n=32)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    clean = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(clean, model.predict(x, verbose=0))
+
+
+def _fraction_within(faults, fraction):
+    total = sum(mask.size for mask, _ in faults.faults.values())
+    assert abs(faults.stuck / total - fraction) <= _sigma(fraction, total)
+
+
+def test_stuck_at_positions_read_stuck_at_every_call_and_training_step(tiny_batch):
+    x, y = tiny_batch((28, 28, 1), n=32)
+    model = LeNet4(ber=0.1)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    clean = model.predict(x, verbose=0)
+    faults = stuck_at(model, 0.2, value=-1, seed=4)
+    assert sorted(faults.faults) == [
+        "binary_conv_2/input", "binary_conv_2/kernel",
+        "binary_dense_3/input", "binary_dense_3/kernel",
+    ]  # fmt: skip
+    _fraction_within(faults, 0.2)
+    assert all((values == -1).all() for _, values in faults.faults.values())
+    stuck = model.predict(x, verbose=0)
+    assert not np.array_equal(stuck, clean)
+    np.testing.assert_array_equal(stuck, model.predict(x, verbose=0))
+    np.testing.assert_array_equal(stuck, model(x).numpy())
+
+    # The stuck positions are what the layer sees, in training steps too (after
+    # the random flips): record what reaches the quantized kernel and input.
+    conv = model.get_layer("binary_conv_2")
+    mask_k = faults.faults["binary_conv_2/kernel"][0]
+    mask_a = faults.faults["binary_conv_2/input"][0]
+    seen = {}
+    original = type(conv).convolution_op
+
+    def spy(self, inputs, kernel):
+        if self is conv:  # the kernel as quantized inside the layer
+            seen["inputs"], seen["kernel"] = inputs, tf.identity(kernel)
+        return original(self, inputs, kernel)
+
+    type(conv).convolution_op = spy
+    try:
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        with tf.GradientTape():  # an eager training step's forward pass
+            model(x, training=True)
+    finally:
+        type(conv).convolution_op = original
+    kernel, inputs = seen["kernel"].numpy(), seen["inputs"].numpy()
+    assert (kernel[mask_k] < 0).all()
+    assert (inputs[:, mask_a] == -1).all()
+    assert (kernel[~mask_k] > 0).any() and (inputs[:, ~mask_a] == 1).any()
+
+    trained = model.predict(x, verbose=0)
+    faults.remove()
+    assert not faults.applied
+    assert not np.array_equal(model.predict(x, verbose=0), trained)
+    faults.apply(model)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), trained)
+    faults.remove()
+
+
+def test_stuck_at_map_survives_save_and_load_and_is_seeded(tmp_path, tiny_batch):
+    x, _ = tiny_batch((28, 28, 1), n=16)
+    model = LeNet4()
+    clean = model.predict(x, verbose=0)
+    with stuck_at(model, 0.1, seed=7) as faults:
+        values = np.concatenate([v[m] for m, v in faults.faults.values()])
+        # random signs: about half of each
+        assert abs((values > 0).mean() - 0.5) <= _sigma(0.5, values.size)
+        stuck = model.predict(x, verbose=0)
+        faults.save(tmp_path / "faults.npz")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), clean)
+
+    loaded = StuckAtFaults.load(tmp_path / "faults.npz")
+    assert (loaded.fraction, loaded.value, loaded.seed) == (0.1, None, 7)
+    for key, (mask, values) in faults.faults.items():
+        np.testing.assert_array_equal(loaded.faults[key][0], mask)
+        np.testing.assert_array_equal(loaded.faults[key][1], values)
+    copy = LeNet4()
+    copy.set_weights(model.get_weights())
+    with loaded.apply(copy):
+        np.testing.assert_array_equal(copy.predict(x, verbose=0), stuck)
+    again = stuck_at(LeNet4(), 0.1, seed=7)
+    assert all(
+        np.array_equal(again.faults[k][0], m) for k, (m, _) in faults.faults.items()
+    )
+    again.remove()
+    other = stuck_at(model, 0.1, seed=8, targets=["weights"])
+    assert sorted(other.faults) == ["binary_conv_2/kernel", "binary_dense_3/kernel"]
+    other.remove()
+
+
+def test_stuck_at_checks_its_inputs(tmp_path):
+    model = LeNet4()
+    with pytest.raises(ValueError, match="`fraction` must be in the range"):
+        stuck_at(model, 2.0)
+    with pytest.raises(ValueError, match="`value` must be"):
+        stuck_at(model, 0.1, value=0)
+    with pytest.raises(ValueError, match="`targets` must be"):
+        stuck_at(model, 0.1, targets=["bias"])
+    with pytest.raises(ValueError, match="`seed` must be"):
+        stuck_at(model, 0.1, seed=-1)
+    with pytest.raises(ValueError, match="no weights with a 1-bit"):
+        stuck_at(tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))]),
+                 0.1, targets=["weights"])  # fmt: skip
+    faults = stuck_at(model, 0.1, seed=0)
+    with pytest.raises(ValueError, match="applied already"):
+        faults.apply(model)
+    faults.remove()
+    from larq_ber.models import NiN
+
+    with pytest.raises(ValueError, match="'binary_conv_2': the fault map's kernel"):
+        faults.apply(NiN(input_shape=(32, 32, 3)))
+    with pytest.raises(ValueError, match="names layer 'binary_dense_3'"):
+        faults.apply(LeNet4(include_top=False))
+    assert not faults.applied
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match="not a saved fault map"):
+        StuckAtFaults.load(tmp_path / "other.npz")
+
+
+@pytest.mark.slow  # three LeNet-4 conversions: about half a minute
+def test_exported_models_contain_no_error_ops(tmp_path, tiny_batch):
+    from larq_ber.export import RANDOM_OPS, ExportError, to_tflite
+
+    x, y = tiny_batch((28, 28, 1), n=32)
+    model = LeNet4(ber=0.1, weight_ber=0.05)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    with activation_errors(model, 0.1, seed=0), weight_errors(model, 0.01, seed=0):
+        model.evaluate(x, y, verbose=0)
+        assert active_errors(model) == ["activation_errors", "weight_errors"]
+        with pytest.raises(ExportError, match="activation_errors, weight_errors"):
+            to_tflite(model, tmp_path / "inside.tflite", verify=False)
+    with stuck_at(model, 0.05, seed=0):
+        model.predict(x, verbose=0)
+        with pytest.raises(ExportError, match="stuck_at active"):
+            to_tflite(model, tmp_path / "stuck.tflite", verify=False)
+    assert active_errors(model) == []
+    assert not list(tmp_path.iterdir())
+    report = to_tflite(model, tmp_path / "after.tflite", verify_samples=x)
+    assert not RANDOM_OPS & set(report.census)
+    assert report.census["LceBconv2d"] == 2 and report.verified
+    plain = LeNet4()
+    plain.set_weights(model.get_weights())
+    reference = to_tflite(plain, tmp_path / "plain.tflite", verify=False)
+    assert report.census == reference.census
