@@ -36,7 +36,8 @@ $$\mathrm{WER} \approx 1 - \exp\left[-\frac{\pi^2\Delta}{4}
 valid only well above threshold ($i > 1$).
 
 The package has one module per concept, each importing only those above it in this
-list (the public names below are also available from `larq_ber.mtj` itself):
+list and, outside the package, only the TensorFlow-free `larq_ber.rates` (the
+public names below are also available from `larq_ber.mtj` itself):
 
 - `larq_ber.mtj.device`: the `MTJ` parameters (`MTJ.paper()` is the paper's
   device) and `SECONDS_PER_YEAR`;
@@ -47,15 +48,27 @@ list (the public names below are also available from `larq_ber.mtj` itself):
 - `larq_ber.mtj.reliability`: retention (Néel–Arrhenius, `retention_failure`),
   read disturb (thermally activated switching at the read voltage,
   `read_disturb_rate`) and a parameterised endurance model (`endurance_cycles`);
+- `larq_ber.mtj.deployment`: the error rates of a deployed network
+  (`error_rates`: the two write directions, which differ through the field
+  $h$ and the spin-transfer asymmetry `MTJ.stt_asymmetry`, and the stored
+  weights' error rate from retention and read disturb, `weight_error_rate`, with
+  its inverse `storage_time_for_weight_ber`);
 - `larq_ber.mtj.operating`: the paper's Table I (`operating_points`) and
   the bridge to training, `ber_from_operating_point` and
-  `cheapest_operating_point`;
+  `cheapest_operating_point` (from an accuracy-vs-BER curve or a robustness
+  table to the cheapest write, and the storage time the weights tolerate);
 - `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`).
 
 Importing this package does not import TensorFlow.
 """
 
 # Re-exports. `X as X` marks the public names that are not in `__all__`.
+from larq_ber.mtj.deployment import DEFAULT_READ_PULSE as DEFAULT_READ_PULSE
+from larq_ber.mtj.deployment import (
+    error_rates,
+    storage_time_for_weight_ber,
+    weight_error_rate,
+)
 from larq_ber.mtj.device import MTJ
 from larq_ber.mtj.device import SECONDS_PER_YEAR as SECONDS_PER_YEAR
 from larq_ber.mtj.fpe import MODELS as MODELS
@@ -77,8 +90,9 @@ from larq_ber.mtj.reliability import (
     retention_failure,
 )
 
-# The same list as before the split into modules; `SECONDS_PER_YEAR`, `MODELS`,
-# `ENDURANCE_MODELS` and `default_order` are public too, but were never in it.
+# `SECONDS_PER_YEAR`, `MODELS`, `ENDURANCE_MODELS`, `DEFAULT_READ_PULSE` and
+# `default_order` are public too, but not in the list (as before the split into
+# modules).
 __all__ = [
     "MTJ",
     "OperatingPoint",
@@ -86,12 +100,15 @@ __all__ = [
     "ber_from_operating_point",
     "cheapest_operating_point",
     "endurance_cycles",
+    "error_rates",
     "operating_points",
     "plot_write_window",
     "pulse_for_wer",
     "read_disturb_rate",
     "retention_failure",
+    "storage_time_for_weight_ber",
     "switching_probability",
     "voltage_for_wer",
+    "weight_error_rate",
     "write_error_rate",
 ]

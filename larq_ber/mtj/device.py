@@ -33,7 +33,16 @@ class MTJ:
         v_c0: Critical switching voltage $V_{c0}$ at zero temperature (V).
         v_bd: Breakdown voltage $V_{bd}$ of the tunnel barrier (V), > `v_c0`.
         tau_0: Attempt time $\tau_0$ of thermal switching (s).
-        h: Reduced external field $h = H / H_K$, in (−1, 1).
+        h: Reduced external field $h = H / H_K$, in (−1, 1). Its sign: $h > 0$ is a
+            field along the reference layer's magnetisation, which favours the
+            parallel (P) state (e.g. the residual stray field of the reference
+            layer). The single-switch functions (`write_error_rate` and those built
+            on it) put it into the Fokker–Planck drift $(i - h - z)$ as given, i.e.
+            along the *initial* magnetisation, where $h > 0$ stabilises the initial
+            state and raises the switching threshold to $i = 1 + h$: they describe
+            the P→AP switch. `larq_ber.mtj.error_rates` uses $+h$ for P→AP and
+            $-h$ for AP→P; at rest the state along the field has the barrier
+            $\Delta(1 + h)^2$ and the other one $\Delta(1 - h)^2$.
         cycles_at_vbd: Endurance: write cycles to breakdown when writing at
             $V_{bd}$.
         endurance_exponent: Power-law endurance exponent $n$ in
@@ -42,6 +51,22 @@ class MTJ:
         endurance_slope: Exponential (E-model) slope $\gamma$ in
             $N = N_{bd}\,e^{\gamma (V_{bd} - V)}$ (1/V); 57.6 /V gives
             $10^6\times$ at 20 % below 1.2 V.
+        stt_asymmetry: Spin-transfer-torque efficiency asymmetry, the ratio
+            $r = V_{c0}(\mathrm{P \to AP}) / V_{c0}(\mathrm{AP \to P})$ of the
+            critical voltages of the two switching directions (dimensionless,
+            > 0; 1 = symmetric, the default). `v_c0` is their geometric mean:
+            $V_{c0}(\mathrm{P \to AP}) = \sqrt{r}\,V_{c0}$ and
+            $V_{c0}(\mathrm{AP \to P}) = V_{c0}/\sqrt{r}$. Only
+            `larq_ber.mtj.error_rates` uses it; the single-switch functions
+            take `v_c0` as the critical voltage. Slonczewski's spin-transfer
+            efficiency depends on the angle between free and reference layer
+            (J. C. Slonczewski, J. Magn. Magn. Mater. 159, L1 (1996)), so leaving
+            the parallel state takes more current: measured critical *currents*
+            $I_{c0}(\mathrm{P \to AP}) / I_{c0}(\mathrm{AP \to P})$ are commonly
+            1.2–2. A critical *voltage* is the current times the resistance of
+            the initial state, so a measured current ratio converts as
+            $r = [I_{c0}(\mathrm{P \to AP})\,R_P] / [I_{c0}(\mathrm{AP \to P})
+            \,R_{AP}]$.
 
     Raises:
         ValueError: If a parameter is out of range (the message names it).
@@ -60,6 +85,7 @@ class MTJ:
     cycles_at_vbd: float = 1.0
     endurance_exponent: float = 62.0
     endurance_slope: float = 57.6
+    stt_asymmetry: float = 1.0
 
     def __post_init__(self) -> None:
         positive = {
@@ -71,6 +97,7 @@ class MTJ:
             "cycles_at_vbd": self.cycles_at_vbd,
             "endurance_exponent": self.endurance_exponent,
             "endurance_slope": self.endurance_slope,
+            "stt_asymmetry": self.stt_asymmetry,
         }
         for name, value in positive.items():
             if not (

@@ -20,3 +20,11 @@ def test_bad_parameters_get_clear_errors():
         MTJ(tau_d=float("nan"))
     with pytest.raises(ValueError, match="MTJ `h`"):
         MTJ(h=1.0)
+    for bad in (0.0, -1.2, float("inf"), True):
+        with pytest.raises(ValueError, match="MTJ `stt_asymmetry`"):
+            MTJ(stt_asymmetry=bad)
+
+
+def test_stt_asymmetry_defaults_to_symmetric():
+    assert MTJ.paper().stt_asymmetry == 1.0
+    assert MTJ(stt_asymmetry=1.5).stt_asymmetry == 1.5

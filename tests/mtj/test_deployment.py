@@ -1,0 +1,189 @@
+"""larq_ber.mtj.deployment: per-direction write errors and the weights' errors."""
+
+import dataclasses
+import itertools
+import math
+
+import pytest
+
+from larq_ber.mtj.deployment import (
+    DEFAULT_READ_PULSE,
+    error_rates,
+    storage_time_for_weight_ber,
+    weight_error_rate,
+)
+from larq_ber.mtj.device import MTJ, SECONDS_PER_YEAR
+from larq_ber.mtj.fpe import write_error_rate
+from larq_ber.mtj.reliability import read_disturb_rate, retention_failure
+from larq_ber.rates import ErrorRates
+
+DAY = 24 * 3600.0
+
+
+def _wer(voltage, pulse, device):
+    return float(write_error_rate(voltage, pulse, device))
+
+
+@pytest.mark.parametrize("voltage, pulse", [(0.6, 10e-9), (0.45, 20e-9)])
+def test_symmetric_device_gives_equal_directions(paper, voltage, pulse):
+    rates = error_rates(voltage, pulse, paper)
+    assert isinstance(rates, ErrorRates)
+    assert rates.ber_neg == rates.ber_pos == _wer(voltage, pulse, paper)
+    assert rates.weight_ber == 0.0
+    assert error_rates(voltage, pulse) == rates  # MTJ.paper() by default
+
+
+def test_field_gives_each_direction_its_signed_field(paper):
+    for h in (0.1, -0.05):
+        device = dataclasses.replace(paper, h=h)
+        rates = error_rates(0.6, 10e-9, device)
+        # P->AP (+1) sees +h, AP->P (-1) sees -h.
+        assert rates.ber_pos == _wer(0.6, 10e-9, dataclasses.replace(paper, h=h))
+        assert rates.ber_neg == _wer(0.6, 10e-9, dataclasses.replace(paper, h=-h))
+        # h > 0 favours P: writing +1 (leaving P) is the harder switch.
+        assert (rates.ber_pos > rates.ber_neg) == (h > 0)
+    # The two signs swap the directions.
+    plus = error_rates(0.6, 10e-9, dataclasses.replace(paper, h=0.1))
+    minus = error_rates(0.6, 10e-9, dataclasses.replace(paper, h=-0.1))
+    assert (plus.ber_neg, plus.ber_pos) == (minus.ber_pos, minus.ber_neg)
+
+
+def test_stt_asymmetry_rescales_the_critical_voltage(paper):
+    device = dataclasses.replace(paper, stt_asymmetry=1.2)
+    rates = error_rates(0.6, 10e-9, device)
+    root = math.sqrt(1.2)
+    # V_c0(P->AP) = sqrt(r) v_c0, V_c0(AP->P) = v_c0 / sqrt(r).
+    assert rates.ber_pos == _wer(0.6 / root, 10e-9, paper)
+    assert rates.ber_neg == _wer(0.6 * root, 10e-9, paper)
+    assert rates.ber_pos > _wer(0.6, 10e-9, paper) > rates.ber_neg
+    # The same as a device whose v_c0 is the direction's critical voltage.
+    harder = dataclasses.replace(paper, v_c0=paper.v_c0 * root)
+    assert rates.ber_pos == pytest.approx(_wer(0.6, 10e-9, harder), rel=1e-9)
+    # Field and asymmetry together.
+    both = dataclasses.replace(device, h=0.05)
+    rates = error_rates(0.6, 10e-9, both)
+    assert rates.ber_pos == _wer(0.6 / root, 10e-9, both)
+    assert rates.ber_neg == _wer(0.6 * root, 10e-9, dataclasses.replace(both, h=-0.05))
+
+
+def test_weight_errors_start_at_zero_and_follow_retention(paper):
+    assert weight_error_rate(0.0) == 0.0
+    assert error_rates(0.6, 10e-9, storage_time=0.0, reads=0).weight_ber == 0.0
+    for duration in (1.0, DAY, SECONDS_PER_YEAR, 10 * SECONDS_PER_YEAR):
+        expected = float(retention_failure(duration, paper))
+        assert weight_error_rate(duration, paper) == expected
+        assert error_rates(0.6, 10e-9, storage_time=duration).weight_ber == expected
+
+
+def test_weight_errors_grow_with_time_and_reads(paper):
+    times = [0.0, 1.0, 3600.0, DAY, SECONDS_PER_YEAR, 100 * SECONDS_PER_YEAR]
+    rates = [weight_error_rate(t, paper) for t in times]
+    assert all(a < b for a, b in itertools.pairwise(rates))
+    counts = [0, 1, 10, 10**3, 10**6, 10**9]
+    rates = [weight_error_rate(DAY, paper, reads=n) for n in counts]
+    assert all(a < b for a, b in itertools.pairwise(rates))
+    # Reads alone: 1 - (1 - p)^n, p from read_disturb_rate at V_c0 / 3 and 10 ns.
+    p = float(read_disturb_rate(paper.v_c0 / 3, DEFAULT_READ_PULSE, paper))
+    for n in (1, 1000, 10**7):
+        assert weight_error_rate(0.0, reads=n) == pytest.approx(
+            1 - (1 - p) ** n, rel=1e-9
+        )
+    # Retention and reads are independent: survivals multiply.
+    both = weight_error_rate(DAY, reads=10**4)
+    survival = (1 - weight_error_rate(DAY)) * (1 - weight_error_rate(0.0, reads=10**4))
+    assert both == pytest.approx(1 - survival, rel=1e-12)
+    # A higher read voltage or a longer read pulse disturbs more; 1e6 as a float.
+    assert weight_error_rate(0.0, reads=1e6, read_voltage=0.15) > weight_error_rate(
+        0.0, reads=10**6
+    )
+    assert weight_error_rate(0.0, reads=100, read_pulse=1e-6) > weight_error_rate(
+        0.0, reads=100
+    )
+    # Tiny rates are not lost to rounding.
+    assert weight_error_rate(1e-6) == pytest.approx(1e-6 / 1e-9 * math.exp(-40))
+
+
+def test_field_averages_the_two_barriers(paper):
+    device = dataclasses.replace(paper, h=0.1)
+    along = float(retention_failure(DAY, dataclasses.replace(paper, delta=40 * 1.21)))
+    against = float(retention_failure(DAY, dataclasses.replace(paper, delta=40 * 0.81)))
+    assert weight_error_rate(DAY, device) == pytest.approx(
+        (along + against) / 2, rel=1e-12
+    )
+    # The less stable state dominates: a field shortens retention either way.
+    assert weight_error_rate(DAY, device) > weight_error_rate(DAY, paper)
+    assert weight_error_rate(DAY, dataclasses.replace(paper, h=-0.1)) == (
+        weight_error_rate(DAY, device)
+    )
+
+
+@pytest.mark.parametrize("h", [0.0, 0.1])
+@pytest.mark.parametrize("reads", [0, 1000])
+@pytest.mark.parametrize("target", [1e-6, 1e-3, 0.3])
+def test_storage_time_inverts_the_weight_error_rate(paper, h, reads, target):
+    device = dataclasses.replace(paper, h=h)
+    if reads and weight_error_rate(0.0, device, reads=reads) > target:
+        with pytest.raises(ValueError, match="`reads`"):
+            storage_time_for_weight_ber(target, device, reads=reads)
+        return
+    time = storage_time_for_weight_ber(target, device, reads=reads)
+    rate = weight_error_rate(time, device, reads=reads)
+    assert rate <= target and rate == pytest.approx(target, rel=1e-8)
+
+
+def test_storage_time_edges(paper):
+    assert storage_time_for_weight_ber(0.0) == 0.0
+    assert storage_time_for_weight_ber(1.0) == math.inf
+    assert storage_time_for_weight_ber(1.0, reads=10) == math.inf
+    # h = 0: tau_0 e^Delta (-ln(1 - w)).
+    assert storage_time_for_weight_ber(1e-3) == pytest.approx(
+        paper.tau_0 * math.exp(paper.delta) * -math.log1p(-1e-3), rel=1e-9
+    )
+    # More reads leave less time.
+    assert storage_time_for_weight_ber(1e-3, reads=1000) < (
+        storage_time_for_weight_ber(1e-3)
+    )
+
+
+def test_bad_inputs_name_the_argument():
+    cases = [
+        ({"voltage": 0.0}, "`voltage`"),
+        ({"voltage": -0.6}, "`voltage`"),
+        ({"voltage": float("nan")}, "`voltage`"),
+        ({"voltage": "0.6"}, "`voltage`"),
+        ({"voltage": [0.6, 0.9]}, "`voltage`"),
+        ({"pulse": 0.0}, "`pulse`"),
+        ({"pulse": True}, "`pulse`"),
+        ({"storage_time": -1.0}, "`storage_time`"),
+        ({"storage_time": math.inf}, "`storage_time`"),
+        ({"reads": -1}, "`reads`"),
+        ({"reads": 1.5}, "`reads`"),
+        ({"reads": True}, "`reads`"),
+        ({"reads": "3"}, "`reads`"),
+        ({"read_voltage": -0.1}, "`read_voltage`"),
+        ({"read_pulse": 0.0}, "`read_pulse`"),
+    ]
+    for change, name in cases:
+        arguments = {"voltage": 0.6, "pulse": 10e-9, **change}
+        voltage, pulse = arguments.pop("voltage"), arguments.pop("pulse")
+        with pytest.raises(ValueError, match=name):
+            error_rates(voltage, pulse, **arguments)
+    with pytest.raises(ValueError, match=r"`weight_ber` must be in \[0, 1\]"):
+        storage_time_for_weight_ber(1.5)
+    with pytest.raises(ValueError, match="`weight_ber`"):
+        storage_time_for_weight_ber(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`reads` = 100 alone"):
+        storage_time_for_weight_ber(1e-9, reads=100)
+    with pytest.raises(ValueError, match="`storage_time`"):
+        weight_error_rate(-1.0)
+
+
+def test_paper_device_numbers(paper):
+    # The example values of the module's documentation.
+    rates = error_rates(0.6, 10e-9, dataclasses.replace(paper, h=0.1))
+    assert (rates.ber_neg, rates.ber_pos) == pytest.approx((5.49e-4, 3.16e-3), rel=3e-3)
+    rates = error_rates(0.6, 10e-9, dataclasses.replace(paper, stt_asymmetry=1.2))
+    assert (rates.ber_neg, rates.ber_pos) == pytest.approx((2.43e-4, 5.92e-3), rel=3e-3)
+    assert weight_error_rate(DAY) == pytest.approx(3.67e-4, rel=3e-3)
+    assert weight_error_rate(SECONDS_PER_YEAR) == pytest.approx(0.1255, rel=3e-3)
+    assert MTJ.paper().stt_asymmetry == 1.0
