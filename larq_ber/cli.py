@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from larq_ber.results import COLUMNS, RunFiles, read_json
+from larq_ber.results import COLUMNS, ROBUSTNESS_COLUMNS, RunFiles, read_json
 
 __all__ = ["main"]
 
@@ -46,6 +46,15 @@ examples:
 _RESULTS_EXAMPLES = """\
 examples:
   larq-ber results runs/quickstart --csv quickstart.csv
+  larq-ber results runs/robust --csv robust.csv   # + robust.robustness.csv
+"""
+
+_ROBUSTNESS_EXAMPLES = """\
+examples:
+  larq-ber robustness runs/quickstart --test-bers 0 0.01 0.04 0.16 \\
+      --weight-bers 0 0.001 0.01 --repeats 10
+  larq-ber robustness runs/quickstart/runs/ber0.04_rep0 --test-bers 0 0.04
+  # extend the grid later, or resume after a crash: only missing rows are run
 """
 
 _EXPORT_EXAMPLES = """\
@@ -60,6 +69,7 @@ examples:
   larq-ber plot runs/quickstart --out fig1.png                 # mean + every run
   larq-ber plot runs/fig2a --out fig2a.pdf --style std         # mean +- std
   larq-ber plot runs/fig4b --out fig4b.svg --kind top1max      # <Top1Max> vs BER
+  larq-ber plot runs/robust --out robust.png --kind robustness # errors at inference
 """
 
 
@@ -194,20 +204,74 @@ def build_parser() -> argparse.ArgumentParser:
     )
     results.add_argument("out", metavar="DIR", help="the sweep's output folder")
     results.add_argument("--csv", required=True, help="the CSV file to write")
+    results.add_argument(
+        "--robustness-csv",
+        help="where to write the robustness table, if the sweep has one "
+        "(default: next to --csv, as <name>.robustness.csv)",
+    )
+
+    robustness = command(
+        "robustness",
+        "evaluate trained runs under errors at deployment",
+        "Evaluate every finished run of a sweep folder (or one run folder) with "
+        "bit errors in the activations at inference (--test-bers) and in the "
+        "binary weights (--weight-bers), --repeats independent draws per pair, "
+        "into each run's robustness.csv (columns: "
+        + ", ".join(ROBUSTNESS_COLUMNS)
+        + "). Rows that exist are kept, so a rerun resumes or extends the grid.",
+        _ROBUSTNESS_EXAMPLES,
+    )
+    robustness.add_argument(
+        "out", metavar="RUN_OR_SWEEP_DIR", help="a sweep folder or one run folder"
+    )
+    robustness.add_argument(
+        "--test-bers",
+        type=_rate,
+        nargs="+",
+        default=[0.0],
+        help="activation BERs at inference (default: 0)",
+    )
+    robustness.add_argument(
+        "--weight-bers",
+        type=_rate,
+        nargs="+",
+        default=[0.0],
+        help="weight BERs at inference (default: 0)",
+    )
+    robustness.add_argument(
+        "--repeats",
+        type=_positive_int,
+        default=10,
+        help="independent draws per pair (default: 10)",
+    )
+    robustness.add_argument(
+        "--which",
+        choices=("best", "final"),
+        default="best",
+        help="evaluate the Top1Max (best) or the final weights (default: best)",
+    )
+    robustness.add_argument("--data-dir", help="TFDS data directory (default: TFDS's)")
+    robustness.add_argument(
+        "--no-progress", action="store_true", help="no progress bar"
+    )
 
     plot = command(
         "plot",
         "draw the paper's figures from a sweep",
         "Draw accuracy vs epoch per BER (--kind epochs: mean and every run, or "
-        "mean +- std with --style std) or <Top1Max> vs BER, one line per class "
-        "subset (--kind top1max). The format follows the extension: .png, .pdf, "
-        ".svg.",
+        "mean +- std with --style std), <Top1Max> vs BER, one line per class "
+        "subset (--kind top1max), or the robustness table (--kind robustness: "
+        "heat map of training BER x test BER and accuracy vs test BER per "
+        "training BER). The format follows the extension: .png, .pdf, .svg.",
         _PLOT_EXAMPLES,
     )
     plot.add_argument("out", metavar="DIR", help="the sweep's output folder")
     plot.add_argument("--out", dest="figure", required=True, help="figure file")
     plot.add_argument(
-        "--kind", choices=("epochs", "top1max"), default="epochs", help="figure kind"
+        "--kind",
+        choices=("epochs", "top1max", "robustness"),
+        default="epochs",
+        help="figure kind",
     )
     plot.add_argument(
         "--style",
@@ -411,10 +475,33 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _results(args: argparse.Namespace) -> int:
-    from larq_ber.results import write_results
+    from larq_ber.results import write_results, write_robustness
 
     count = write_results(args.out, args.csv)
     print(f"{count} rows written to {args.csv}")
+    csv_path = Path(args.csv)
+    target = args.robustness_csv or csv_path.with_name(
+        f"{csv_path.stem}.robustness.csv"
+    )
+    rows = write_robustness(args.out, target)
+    if rows:
+        print(f"{rows} robustness rows written to {target}")
+    return 0
+
+
+def _robustness(args: argparse.Namespace) -> int:
+    from larq_ber.sweeps.robustness import evaluate_sweep
+
+    runs, rows = evaluate_sweep(
+        args.out,
+        test_bers=args.test_bers,
+        weight_bers=args.weight_bers,
+        repeats=args.repeats,
+        weights=args.which,
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+    )
+    print(f"{rows} new robustness rows for {runs} run(s) under {args.out}")
     return 0
 
 
@@ -430,6 +517,7 @@ _COMMANDS = {
     "demo": _demo,
     "sweep": _sweep,
     "results": _results,
+    "robustness": _robustness,
     "plot": _plot,
     "export": _export,
     "mtj": _mtj,

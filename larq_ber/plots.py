@@ -7,7 +7,12 @@
 * `plot_top1max` — ⟨Top1Max⟩ (the mean over repeats of each run's best epoch)
   vs BER, with ± one standard deviation, one line per class subset (Fig. 4b).
 
-`save_figure` draws either from a sweep folder and writes PNG, PDF or SVG, chosen
+* `plot_robustness` — accuracy under errors at deployment (`robustness_table`):
+  per weight BER, a heat map of the mean top-1 over training BER × test BER and
+  the accuracy vs test BER, one line per training BER, with ± one standard
+  deviation over every draw of every repeat.
+
+`save_figure` draws any of them from a sweep folder and writes PNG, PDF or SVG, chosen
 by the file extension.
 """
 
@@ -20,13 +25,24 @@ from typing import Any
 
 import numpy as np
 
-from larq_ber.results import read_results
+from larq_ber.results import read_results, read_robustness
 
-__all__ = ["FORMATS", "plot_epochs", "plot_top1max", "save_figure", "top1max_table"]
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "plot_epochs",
+    "plot_robustness",
+    "plot_top1max",
+    "robustness_table",
+    "save_figure",
+    "top1max_table",
+]
 
 #: File extensions `save_figure` writes.
 FORMATS = (".png", ".pdf", ".svg")
 _STYLES = ("traces", "std")
+#: Figure kinds of `save_figure`.
+KINDS = ("epochs", "top1max", "robustness")
 
 
 def _runs(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, float], dict[str, dict]]:
@@ -205,6 +221,150 @@ def plot_top1max(rows: Sequence[dict[str, Any]], *, ax: Any = None) -> Any:
     return ax.figure
 
 
+def robustness_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean top-1 per (training BER, test BER, weight BER) over runs and draws.
+
+    Args:
+        rows: Rows of `larq_ber.results.read_robustness`.
+
+    Returns:
+        One record per cell, sorted, with `ber`, `test_ber`, `weight_ber`, `runs`
+        (distinct runs), `n` (rows), `mean` and `std` (fractions; `std` is the
+        sample standard deviation over every draw of every run, ddof = 1, and 0
+        for one row).
+
+    Example:
+        >>> rows = [{"ber": 0.0, "test_ber": 0.1, "weight_ber": 0.0, "run_id": "a",
+        ...          "test_top1": v} for v in (0.8, 0.9)]
+        >>> robustness_table(rows)[0]["mean"]
+        0.85
+    """
+    cells: dict[tuple[float, float, float], list[tuple[str, float]]] = (
+        collections.defaultdict(list)
+    )
+    for row in rows:
+        key = (float(row["ber"]), float(row["test_ber"]), float(row["weight_ber"]))
+        cells[key].append((str(row["run_id"]), float(row["test_top1"])))
+    table = []
+    for (ber, test_ber, weight_ber), values in sorted(cells.items()):
+        top1 = np.array([v for _, v in values])
+        table.append(
+            {
+                "ber": ber,
+                "test_ber": test_ber,
+                "weight_ber": weight_ber,
+                "runs": len({r for r, _ in values}),
+                "n": len(top1),
+                "mean": round(float(top1.mean()), 12),
+                "std": round(float(top1.std(ddof=1)) if len(top1) > 1 else 0.0, 12),
+            }
+        )
+    return table
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:g}"
+
+
+def plot_robustness(rows: Sequence[dict[str, Any]]) -> Any:
+    """Draws accuracy under errors at deployment, one column per weight BER.
+
+    Top: heat map of the mean top-1 accuracy (%), training BER (rows) × test BER
+    (columns), each cell annotated. Bottom: top-1 vs test BER, one line per
+    training BER, with ± one standard deviation over every draw of every run.
+
+    Args:
+        rows: Rows of `larq_ber.results.read_robustness`.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: If `rows` is empty.
+
+    Example:
+        >>> rows = [{"ber": b, "test_ber": t, "weight_ber": 0.0, "run_id": f"r{b}",
+        ...          "draw": 0, "test_top1": 0.9 - t * (1 - b), "model": "lenet4",
+        ...          "dataset": "mnist"}
+        ...         for b in (0.0, 0.1) for t in (0.0, 0.1, 0.2)]
+        >>> fig = plot_robustness(rows)
+        >>> len(fig.axes)  # heat map, curves, the colour bar
+        3
+    """
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("`rows` is empty: there is nothing to plot.")
+    table = robustness_table(rows)
+    trains = sorted({r["ber"] for r in table})
+    tests = sorted({r["test_ber"] for r in table})
+    weights = sorted({r["weight_ber"] for r in table})
+    cell = {(r["ber"], r["test_ber"], r["weight_ber"]): r for r in table}
+    # One colour scale for every heat map, so the panels compare.
+    low, high = (100 * f(r["mean"] for r in table) for f in (min, max))
+    fig, axes = plt.subplots(
+        2,
+        len(weights),
+        figsize=(4.8 * len(weights), 8),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [1, 1.1]},
+    )
+    # Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+    colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+               "#F0E442", "#000000"]  # fmt: skip
+    for column, weight_ber in enumerate(weights):
+        heat, curves = axes[0, column], axes[1, column]
+        grid = np.full((len(trains), len(tests)), np.nan)
+        for i, ber in enumerate(trains):
+            for j, test_ber in enumerate(tests):
+                found = cell.get((ber, test_ber, weight_ber))
+                if found is not None:
+                    grid[i, j] = 100 * found["mean"]
+        image = heat.imshow(grid, cmap="viridis", aspect="auto", origin="lower",
+                            vmin=low, vmax=high)  # fmt: skip
+        for i in range(len(trains)):
+            for j in range(len(tests)):
+                if np.isfinite(grid[i, j]):
+                    dark = grid[i, j] < (low + high) / 2
+                    colour = "white" if dark else "black"
+                    heat.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center",
+                              color=colour, fontsize=8)  # fmt: skip
+        heat.set_xticks(range(len(tests)), [_percent(t) for t in tests])
+        heat.set_yticks(range(len(trains)), [_percent(b) for b in trains])
+        heat.set_xlabel("bit error rate at inference (%)")
+        heat.set_ylabel("bit error rate during training (%)")
+        heat.set_title(f"mean top-1 (%), weight BER {_percent(weight_ber)} %")
+        fig.colorbar(image, ax=heat, fraction=0.046, pad=0.04)
+        for k, ber in enumerate(trains):
+            points = [
+                cell[(ber, t, weight_ber)]
+                for t in tests
+                if (ber, t, weight_ber) in cell
+            ]
+            n = max(p["n"] for p in points)
+            curves.errorbar(
+                [100 * p["test_ber"] for p in points],
+                [100 * p["mean"] for p in points],
+                yerr=[100 * p["std"] for p in points],
+                marker="o",
+                capsize=3,
+                color=colours[k % len(colours)],
+                label=f"trained at {_percent(ber)} % (n={n})",
+            )
+        curves.set_xlabel("bit error rate at inference (%)")
+        curves.set_ylabel("top-1 test accuracy (%)")
+        curves.set_title(f"weight BER {_percent(weight_ber)} %")
+        curves.grid(alpha=0.3)
+        curves.legend(fontsize="small")
+    first = rows[0]
+    fig.suptitle(
+        f"{first.get('model', '')} on {first.get('dataset', '')}: accuracy under "
+        "errors at deployment (mean ± std over runs × draws)"
+    )
+    fig.tight_layout()
+    return fig
+
+
 def save_figure(
     out: str | Path, path: str | Path, *, kind: str = "epochs", style: str = "traces"
 ) -> Path:
@@ -213,7 +373,8 @@ def save_figure(
     Args:
         out: The sweep's output folder.
         path: The file to write; its extension picks the format (`FORMATS`).
-        kind: `"epochs"` (`plot_epochs`) or `"top1max"` (`plot_top1max`).
+        kind: `"epochs"` (`plot_epochs`), `"top1max"` (`plot_top1max`) or
+            `"robustness"` (`plot_robustness`).
         style: For `kind="epochs"`: `"traces"` or `"std"`.
 
     Returns:
@@ -238,16 +399,25 @@ def save_figure(
         raise ValueError(
             f"`--out` must end in one of {list(FORMATS)}, got {str(path)!r}."
         )
-    if kind not in ("epochs", "top1max"):
-        raise ValueError(f"`kind` must be 'epochs' or 'top1max', got {kind!r}.")
+    if kind not in KINDS:
+        raise ValueError(f"`kind` must be one of {list(KINDS)}, got {kind!r}.")
     if style not in _STYLES:
         raise ValueError(f"`style` must be one of {list(_STYLES)}, got {style!r}.")
     if not path.resolve().parent.is_dir():
         raise FileNotFoundError(
             f"`--out`: the folder {str(path.resolve().parent)!r} does not exist."
         )
-    rows = read_results(out)
-    fig = plot_epochs(rows, style=style) if kind == "epochs" else plot_top1max(rows)
+    if kind == "robustness":
+        table = read_robustness(out)
+        if not table:
+            raise FileNotFoundError(
+                f"No robustness rows under {str(out)!r} (expected "
+                "runs/*/robustness.csv): run `larq-ber robustness` first."
+            )
+        fig = plot_robustness(table)
+    else:
+        rows = read_results(out)
+        fig = plot_epochs(rows, style=style) if kind == "epochs" else plot_top1max(rows)
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path

@@ -276,6 +276,26 @@ class BerSteSign(lq.quantizers.SteSign):
             )
         object.__setattr__(self, "_inference_errors", value)
 
+    def reseed_inference_errors(self, seed: int) -> None:
+        r"""Restarts the draws of the errors at inference from `seed`.
+
+        Lets a caller make draw number $k$ of an evaluation under
+        `larq_ber.errors.activation_errors` reproducible without retracing.
+
+        Args:
+            seed: An integer $\ge 0$.
+
+        Raises:
+            ValueError: If no errors at inference are set or `seed` is invalid.
+        """
+        checked = _check_seed(seed)
+        if self._inference_errors is None or checked is None:
+            raise ValueError(
+                "No errors at inference to reseed: use larq_ber.errors."
+                "activation_errors and give an integer seed >= 0."
+            )
+        self._inference_errors[1].reset_from_seed(checked)
+
     def call(self, inputs: tf.Tensor, training: Any = None) -> tf.Tensor:
         """Quantizes `inputs`; flips signs only if `training` is true."""
         if training is None:

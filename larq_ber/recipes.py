@@ -98,6 +98,12 @@ class Recipe:
             images are resized to it.
         strategy: `tf.distribute` strategy of each run: `"default"` (one device)
             or `"mirrored"` (all local GPUs, e.g. for ImageNet AlexNet).
+        test_bers: Activation bit error rates at inference for the robustness
+            table (`larq_ber.sweeps.robustness`); empty: none unless
+            `weight_bers` is given, then `(0.0,)`.
+        weight_bers: Weight bit error rates at inference for the robustness
+            table; empty: none unless `test_bers` is given, then `(0.0,)`.
+        test_repeats: Independent draws per (test BER, weight BER) pair (>= 1).
     """
 
     name: str
@@ -117,6 +123,14 @@ class Recipe:
     subsets: tuple[str, ...] = ()
     input_shape: tuple[int, int, int] | None = None
     strategy: str = "default"
+    test_bers: tuple[float, ...] = ()
+    weight_bers: tuple[float, ...] = ()
+    test_repeats: int = 10
+
+    @property
+    def robustness(self) -> bool:
+        """Whether each run is also evaluated under deployment errors."""
+        return bool(self.test_bers or self.weight_bers)
 
     def settings(self) -> TrainingDefaults:
         """The optimizer, schedule, epochs and batch size of each run.
@@ -298,6 +312,20 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         and len(set(bers)) == len(bers),
         "a non-empty list of distinct rates in [0, 1]",
     )
+    for key in ("test_bers", "weight_bers"):
+        rates: Any = values.get(key, [])
+        check(
+            key,
+            isinstance(rates, list)
+            and all(_is_rate(b) for b in rates)
+            and len(set(rates)) == len(rates),
+            "a list of distinct rates in [0, 1]",
+        )
+    check(
+        "test_repeats",
+        _is_int(values.get("test_repeats", 10)) and values.get("test_repeats", 10) >= 1,
+        "an integer >= 1",
+    )
     check(
         "strategy",
         values.get("strategy", "default") in STRATEGIES,
@@ -402,4 +430,18 @@ def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         subsets=tuple(subsets),
         input_shape=None if shape is None else tuple(shape),
         strategy=values.get("strategy", "default"),
+        **_robustness_grid(values),
     )
+
+
+def _robustness_grid(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`test_bers`, `weight_bers` (each `(0.0,)` when only the other is given)."""
+    test = tuple(float(b) for b in values.get("test_bers", []))
+    weight = tuple(float(b) for b in values.get("weight_bers", []))
+    if test or weight:
+        test, weight = test or (0.0,), weight or (0.0,)
+    return {
+        "test_bers": test,
+        "weight_bers": weight,
+        "test_repeats": values.get("test_repeats", 10),
+    }

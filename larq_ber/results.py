@@ -11,12 +11,15 @@ OUT/runs/<run_id>/events.jsonl   start / resume / finish events, one JSON per li
 OUT/runs/<run_id>/top1max.weights.h5   weights at the epoch of Top1Max
 OUT/runs/<run_id>/final.weights.h5     weights after the last epoch
 OUT/runs/<run_id>/result.json    Top1Max, its epoch, wall time (the run is done)
+OUT/runs/<run_id>/robustness.csv accuracy under deployment errors, one row per draw
 OUT/runs/<run_id>/backup/        Keras `BackupAndRestore` state while it runs
 OUT/runs/<run_id>/tensorboard/   TensorBoard logs, when asked for
 ```
 
 `RunFiles` names the files of one run, `SweepFiles` those of a sweep folder;
-`read_results` / `write_results` give the tidy table of every epoch of every run.
+`read_results` / `write_results` give the tidy table of every epoch of every run,
+`read_robustness` / `write_robustness` that of every evaluation under deployment
+errors (`ROBUSTNESS_COLUMNS`).
 JSON files are replaced atomically (`write_json`), CSV rows are appended and synced
 (`append_row`), so a crash never leaves half a file. Nothing here imports
 TensorFlow: `larq-ber results` and `larq-ber plot` start in a fraction of the time
@@ -41,18 +44,23 @@ from larq_ber.storage import read_json, read_rows, write_json
 
 __all__ = [
     "COLUMNS",
+    "ROBUSTNESS_COLUMNS",
     "RunFiles",
     "RunInfo",
     "RunResult",
     "SweepFiles",
     "append_event",
+    "append_robustness_row",
     "append_row",
+    "parse_robustness_row",
     "read_json",
     "read_results",
+    "read_robustness",
     "read_rows",
     "rewrite_rows",
     "write_json",
     "write_results",
+    "write_robustness",
 ]
 
 #: Columns of the per-epoch table (`epochs.csv`, `larq-ber results`), in order.
@@ -76,6 +84,30 @@ COLUMNS = (
 _INT_COLUMNS = frozenset({"epoch", "seed"})
 _FLOAT_COLUMNS = frozenset(
     {"ber", "ber_neg", "ber_pos", "test_top1", "test_top5", "train_loss", "wall_s"}
+)
+
+#: Columns of the robustness table (`robustness.csv`): one row per draw of errors
+#: at inference. `ber` is the run's training BER, `test_ber` the activation BER and
+#: `weight_ber` the weight BER at inference, `weights` which weights were evaluated
+#: (`"best"`: Top1Max, or `"final"`).
+ROBUSTNESS_COLUMNS = (
+    "run_id",
+    "recipe",
+    "model",
+    "dataset",
+    "subset",
+    "ber",
+    "seed",
+    "weights",
+    "test_ber",
+    "weight_ber",
+    "draw",
+    "test_top1",
+    "test_top5",
+)
+_ROBUSTNESS_INT = frozenset({"seed", "draw"})
+_ROBUSTNESS_FLOAT = frozenset(
+    {"ber", "test_ber", "weight_ber", "test_top1", "test_top5"}
 )
 
 #: Environment variable naming this process in a distributed sweep (keras-tuner's).
@@ -130,6 +162,11 @@ class RunFiles:
     def result(self) -> Path:
         """`result.json`: written when the run is finished."""
         return self.folder / "result.json"
+
+    @property
+    def robustness(self) -> Path:
+        """Accuracy under deployment errors, one row per draw."""
+        return self.folder / "robustness.csv"
 
     @property
     def backup(self) -> Path:
@@ -425,6 +462,124 @@ def write_results(out: str | os.PathLike[str], path: str | os.PathLike[str]) -> 
         raise FileNotFoundError(f"`--csv`: the folder {str(folder)!r} does not exist.")
     with open(path, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return len(rows)
+
+
+def append_robustness_row(path: str | os.PathLike[str], row: Mapping[str, Any]) -> None:
+    """Appends a row of the robustness table (`ROBUSTNESS_COLUMNS`), synced to disk.
+
+    Args:
+        path: The run's `robustness.csv` (created with its header if new).
+        row: The row, keyed by `ROBUSTNESS_COLUMNS`.
+    """
+    storage.append_row(path, row, ROBUSTNESS_COLUMNS)
+
+
+def parse_robustness_row(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A robustness row with numbers parsed.
+
+    Args:
+        raw: The row as read from the CSV file (strings).
+        where: The file and row, for the message.
+
+    Returns:
+        The row, numbers parsed (`test_top5` is `None` where empty).
+
+    Raises:
+        ValueError: If the row is truncated or a number does not parse (the message
+            names `where`).
+    """
+    if list(raw) != list(ROBUSTNESS_COLUMNS) or None in raw.values():
+        raise ValueError(f"{where}: not a row of the robustness table.")
+    row: dict[str, Any] = dict(raw)
+    try:
+        for key in _ROBUSTNESS_INT:
+            row[key] = int(row[key])
+        for key in _ROBUSTNESS_FLOAT:
+            row[key] = float(row[key]) if row[key] != "" else None
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if row["test_top1"] is None:
+        raise ValueError(f"{where}: the row has no test_top1.")
+    return row
+
+
+def read_robustness(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Reads every robustness row of a sweep folder or of one run folder.
+
+    Args:
+        out: A sweep's output folder (its `runs/*/robustness.csv`) or a run folder
+            (its `robustness.csv`).
+
+    Returns:
+        Rows keyed by `ROBUSTNESS_COLUMNS`, numbers parsed, sorted by subset, training
+        BER, seed, test BER, weight BER and draw; empty if nothing was evaluated.
+
+    Raises:
+        ValueError: If a table holds a malformed row (the message names the file
+            and the row).
+
+    Example:
+        >>> rows = read_robustness("runs/robust")  # doctest: +SKIP
+        >>> rows[0]["test_ber"], rows[0]["weight_ber"]  # doctest: +SKIP
+        (0.0, 0.0)
+    """
+    own = Path(out) / "robustness.csv"
+    paths = [str(own)] if own.exists() else []
+    paths += sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "robustness.csv")))
+    rows = []
+    for path in paths:
+        try:
+            raw_rows = read_rows(path)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise ValueError(f"{path}: not a readable CSV table ({error}).") from None
+        rows += [
+            parse_robustness_row(raw, f"{path}, row {number}")
+            for number, raw in enumerate(raw_rows, start=1)
+        ]
+    rows.sort(
+        key=lambda r: (
+            r["subset"],
+            r["ber"],
+            r["seed"],
+            r["run_id"],
+            r["weights"],
+            r["test_ber"],
+            r["weight_ber"],
+            r["draw"],
+        )
+    )
+    return rows
+
+
+def write_robustness(out: str | os.PathLike[str], path: str | os.PathLike[str]) -> int:
+    """Writes the robustness table of a sweep (`read_robustness`) to one CSV file.
+
+    Args:
+        out: The sweep's output folder (or a run folder).
+        path: The CSV file to write (its folder must exist).
+
+    Returns:
+        The number of rows written (0 writes nothing).
+
+    Raises:
+        FileNotFoundError: If the folder of `path` does not exist.
+
+    Example:
+        >>> write_robustness("runs/robust", "robustness.csv")  # doctest: +SKIP
+        450
+    """
+    rows = read_robustness(out)
+    if not rows:
+        return 0
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {str(folder)!r} does not exist.")
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=ROBUSTNESS_COLUMNS)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})

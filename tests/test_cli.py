@@ -10,7 +10,7 @@ import pytest
 from larq_ber import cli
 from larq_ber.results import COLUMNS
 
-COMMANDS = ["demo", "sweep", "results", "plot", "export", "mtj"]
+COMMANDS = ["demo", "sweep", "results", "robustness", "plot", "export", "mtj"]
 
 
 def _help(command, capsys):
@@ -274,3 +274,38 @@ def test_ctrl_c_says_how_to_resume(tmp_path, tiny_recipe_file):
         "interrupted — run the same command to resume"
     )
     assert "Traceback" not in err
+
+
+def test_robustness_checks_its_arguments_and_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["robustness", str(tmp_path), "--test-bers", "1.5"])
+    assert exit_info.value.code == 2
+    assert "a BER must be a number in [0, 1], got '1.5'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["robustness", str(tmp_path), "--repeats", "0"])
+    assert "expected an integer >= 1" in capsys.readouterr().err
+    assert cli.main(["robustness", str(tmp_path), "--no-progress"]) == 2
+    assert "No finished run under" in _one_line_error(capsys, "robustness")
+    assert cli.main(["plot", str(tmp_path), "--kind", "robustness",
+                     "--out", str(tmp_path / "r.png")]) == 2  # fmt: skip
+    assert "run `larq-ber robustness` first" in _one_line_error(capsys, "plot")
+
+
+def test_results_also_writes_the_robustness_table(tmp_path, capsys):
+    from larq_ber.results import ROBUSTNESS_COLUMNS, append_robustness_row
+
+    out, run = _sweep_folder(tmp_path, [(1, 0.5)])
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
+    assert "robustness" not in capsys.readouterr().out  # none yet
+    assert not (tmp_path / "r.robustness.csv").exists()
+    row = dict.fromkeys(ROBUSTNESS_COLUMNS, "")
+    row.update(run_id="ber0_rep0", ber=0.0, seed=0, weights="best", test_ber=0.1,
+               weight_ber=0.0, draw=0, test_top1=0.4)  # fmt: skip
+    append_robustness_row(run.robustness, row)
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert f"1 robustness rows written to {tmp_path / 'r.robustness.csv'}" in printed
+    target = tmp_path / "mine.csv"
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv"),
+                     "--robustness-csv", str(target)]) == 0  # fmt: skip
+    assert target.read_text().splitlines()[1].startswith("ber0_rep0,")

@@ -77,3 +77,69 @@ def test_save_figure_formats(tmp_path, rows, suffix, magic):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_figure(tmp_path, tmp_path / "missing" / "f.png")
     assert not os.path.exists(tmp_path / "missing")
+
+
+@pytest.fixture
+def robust_rows():
+    """2 training BERs x 3 test BERs x 2 weight BERs x 2 runs x 3 draws."""
+    rng = np.random.default_rng(1)
+    table = []
+    for ber in (0.0, 0.16):
+        for run in range(2):
+            for test_ber in (0.0, 0.04, 0.32):
+                for weight_ber in (0.0, 0.01):
+                    for draw in range(3):
+                        table.append(
+                            {"run_id": f"{ber}|{run}", "ber": ber, "model": "lenet4",
+                             "dataset": "fashion_mnist", "test_ber": test_ber,
+                             "weight_ber": weight_ber, "draw": draw,
+                             "test_top1": float(rng.uniform(0.1, 0.9))}
+                        )  # fmt: skip
+    return table
+
+
+def test_robustness_table_pools_runs_and_draws_with_sample_std(robust_rows):
+    from larq_ber.plots import robustness_table
+
+    table = robustness_table(robust_rows)
+    assert len(table) == 2 * 3 * 2
+    first = table[0]
+    cell = [r for r in robust_rows if r["ber"] == r["test_ber"] == r["weight_ber"] == 0]
+    values = [r["test_top1"] for r in cell]
+    assert (first["runs"], first["n"]) == (2, 6)
+    assert first["mean"] == pytest.approx(np.mean(values))
+    assert first["std"] == pytest.approx(np.std(values, ddof=1))
+
+
+def test_plot_robustness_has_a_heat_map_and_curves_per_weight_ber(robust_rows):
+    from larq_ber.plots import plot_robustness
+
+    fig = plot_robustness(robust_rows)
+    heat, heat2, curves, curves2, *bars = fig.axes
+    assert len(bars) == 2  # a colour bar per heat map
+    assert heat.images[0].get_array().shape == (2, 3)
+    assert len(heat.texts) == 6  # every cell annotated
+    assert heat.images[0].get_clim() == heat2.images[0].get_clim()  # one scale
+    assert len(curves.containers) == 2 and len(curves2.containers) == 2
+    assert "weight BER 1 %" in curves2.get_title()
+    with pytest.raises(ValueError, match="nothing to plot"):
+        plot_robustness([])
+
+
+def test_save_figure_robustness_needs_rows(tmp_path, robust_rows):
+    from larq_ber.results import append_robustness_row
+
+    with pytest.raises(FileNotFoundError, match="larq-ber robustness"):
+        save_figure(tmp_path, tmp_path / "r.png", kind="robustness")
+    run = SweepFiles(tmp_path).run("x").folder
+    run.mkdir(parents=True)
+    for row in robust_rows[:12]:
+        append_robustness_row(
+            run / "robustness.csv",
+            {**row, "recipe": "r", "subset": "", "seed": 0, "weights": "best",
+             "test_top5": ""},
+        )  # fmt: skip
+    path = save_figure(tmp_path, tmp_path / "r.png", kind="robustness")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="`kind` must be one of"):
+        save_figure(tmp_path, tmp_path / "r.png", kind="heat")

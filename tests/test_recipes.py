@@ -6,6 +6,7 @@ import pytest
 from larq_ber.recipes import RecipeError, load_recipe, parse_overrides
 
 RECIPES = sorted((Path(__file__).parent.parent / "models").glob("*.toml"))
+FIG1 = next(p for p in RECIPES if p.stem.startswith("fig1_"))
 
 
 def test_every_figure_has_a_recipe():
@@ -24,7 +25,7 @@ def test_recipes_validate(path):
 
 
 def test_defaults_come_from_the_model_and_overrides_win():
-    recipe = load_recipe(RECIPES[0])  # fig1: LeNet-4 reference training
+    recipe = load_recipe(FIG1)  # fig1: LeNet-4 reference training
     assert (recipe.optimizer, recipe.learning_rate, recipe.momentum) == (
         "sgd",
         0.1,
@@ -35,7 +36,7 @@ def test_defaults_come_from_the_model_and_overrides_win():
         128,
         (15, 30, 45),
     )
-    changed = load_recipe(RECIPES[0], parse_overrides(["epochs=2", "bers=[0, 0.5]"]))
+    changed = load_recipe(FIG1, parse_overrides(["epochs=2", "bers=[0, 0.5]"]))
     assert changed.epochs == 2 and changed.bers == (0.0, 0.5)
     quick = load_recipe(Path(RECIPES[0]).parent / "quickstart.toml")
     assert quick.dataset == "digits" and quick.bers == (0.0, 0.04, 0.16)
@@ -84,7 +85,7 @@ def test_missing_keys_unreadable_files_and_bad_overrides(tmp_path):
 
 
 def test_settings_carry_the_recipes_training_values(tmp_path):
-    recipe = load_recipe(RECIPES[0], {"learning_rate": 0.05, "epochs": 3})
+    recipe = load_recipe(FIG1, {"learning_rate": 0.05, "epochs": 3})
     settings = recipe.settings()
     assert (settings.optimizer, settings.learning_rate, settings.epochs) == (
         "sgd", 0.05, 3
@@ -127,3 +128,29 @@ def test_unreadable_recipe_files_are_named(tmp_path):
     latin.write_bytes('model = "lenet4" # caf\xe9\n'.encode("latin-1"))
     with pytest.raises(RecipeError, match=r"latin\.toml(.|\n)*not UTF-8"):
         load_recipe(latin)
+
+
+def test_robustness_keys_default_fill_and_validate(root):
+    plain = load_recipe(root / "models/quickstart.toml")
+    assert (plain.test_bers, plain.weight_bers, plain.test_repeats) == ((), (), 10)
+    assert not plain.robustness
+    only_test = load_recipe(root / "models/quickstart.toml", {"test_bers": [0, 0.1]})
+    assert only_test.robustness
+    assert (only_test.test_bers, only_test.weight_bers) == ((0.0, 0.1), (0.0,))
+    only_weight = load_recipe(
+        root / "models/quickstart.toml", {"weight_bers": [0.01], "test_repeats": 3}
+    )
+    assert (only_weight.test_bers, only_weight.weight_bers) == ((0.0,), (0.01,))
+    assert only_weight.test_repeats == 3
+    study = load_recipe(root / "models/fashion_mnist_robustness.toml")
+    assert study.test_bers == (0.0, 0.01, 0.04, 0.16, 0.32)
+    assert study.weight_bers == (0.0, 0.001, 0.01) and study.test_repeats == 10
+    with pytest.raises(RecipeError) as raised:
+        load_recipe(
+            root / "models/quickstart.toml",
+            {"test_bers": [0.1, 1.5], "weight_bers": [0, 0], "test_repeats": 0},
+        )
+    problems = "\n".join(raised.value.problems)
+    assert "test_bers = [0.1, 1.5]: expected a list of distinct rates" in problems
+    assert "weight_bers = [0, 0]: expected a list of distinct rates" in problems
+    assert "test_repeats = 0: expected an integer >= 1" in problems

@@ -131,3 +131,49 @@ def test_read_and_write_results_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         write_results(tmp_path, tmp_path / "missing" / "all.csv")
     assert not (tmp_path / "missing").exists()
+
+
+def _robust_row(run_id, test_ber, weight_ber, draw, top1, **extra):
+    return {"run_id": run_id, "recipe": "r", "model": "lenet4", "dataset": "digits",
+            "subset": "", "ber": extra.get("ber", 0.0), "seed": 0, "weights": "best",
+            "test_ber": test_ber, "weight_ber": weight_ber, "draw": draw,
+            "test_top1": top1, "test_top5": extra.get("top5", "")}  # fmt: skip
+
+
+def test_robustness_rows_are_read_from_runs_sorted_and_written(tmp_path):
+    from larq_ber.results import (
+        ROBUSTNESS_COLUMNS,
+        append_robustness_row,
+        read_robustness,
+        write_robustness,
+    )
+
+    files = SweepFiles(tmp_path)
+    assert read_robustness(tmp_path) == []
+    assert write_robustness(tmp_path, tmp_path / "none.csv") == 0
+    assert not (tmp_path / "none.csv").exists()
+    b = files.run("b").folder
+    a = files.run("a").folder
+    for folder in (a, b):
+        folder.mkdir(parents=True)
+    append_robustness_row(
+        b / "robustness.csv", _robust_row("b", 0.1, 0.0, 1, 0.5, ber=0.1)
+    )
+    append_robustness_row(
+        b / "robustness.csv", _robust_row("b", 0.1, 0.0, 0, 0.6, ber=0.1)
+    )
+    append_robustness_row(
+        a / "robustness.csv", _robust_row("a", 0.0, 0.0, 0, 0.9, top5=1.0)
+    )
+    rows = read_robustness(tmp_path)
+    assert [(r["run_id"], r["draw"]) for r in rows] == [("a", 0), ("b", 0), ("b", 1)]
+    assert rows[0]["test_top5"] == 1.0 and rows[1]["test_top5"] is None
+    assert isinstance(rows[1]["draw"], int) and rows[1]["test_ber"] == 0.1
+    assert [r["run_id"] for r in read_robustness(b)] == ["b", "b"]  # one run folder
+    assert write_robustness(tmp_path, tmp_path / "all.csv") == 3
+    header = (tmp_path / "all.csv").read_text().splitlines()[0]
+    assert header == ",".join(ROBUSTNESS_COLUMNS)
+    with open(b / "robustness.csv", "a") as file:
+        file.write("b,r,lenet4\n")  # a torn row
+    with pytest.raises(ValueError, match=r"robustness.csv, row 3: not a row"):
+        read_robustness(tmp_path)

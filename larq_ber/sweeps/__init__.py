@@ -8,8 +8,10 @@ is one training run. The modules, bottom up:
   points in grid order (repeat by repeat, so an early look at the results already
   covers every BER) to any number of workers;
 * `run` — `train_run`: one point trained, checkpointed every epoch, crash-safe;
+* `robustness` — `evaluate_run`/`evaluate_sweep`: a trained run evaluated under
+  errors at deployment (test BER × weight BER × draws), crash-safe;
 * `tuner` — `SweepTuner`, a keras-tuner `BaseTuner` that executes: one trial is one
-  `train_run`;
+  `train_run` (and, if the recipe asks, its robustness table);
 * `runner` — `run_sweep`: run, resume or join a sweep;
 * `kt_internals` — the only module that touches keras-tuner internals, each use
   with its reason.
@@ -39,6 +41,9 @@ _WHERE = {
     "SweepSummary": "larq_ber.sweeps.runner",
     "run_sweep": "larq_ber.sweeps.runner",
     "SweepTuner": "larq_ber.sweeps.tuner",
+    "evaluate_run": "larq_ber.sweeps.robustness",
+    "evaluate_sweep": "larq_ber.sweeps.robustness",
+    "read_robustness": "larq_ber.results",
 }
 
 __all__ = sorted(_WHERE)

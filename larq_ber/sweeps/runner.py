@@ -44,6 +44,17 @@ def _check_same_recipe(files: SweepFiles, recipe: Recipe) -> None:
         write_json(files.recipe, current)
         return
     saved = read_json(files.recipe)
+    # Keys a sweep folder written by an older version lacks have their defaults.
+    defaults = json.loads(
+        json.dumps(
+            {
+                f.name: f.default
+                for f in dataclasses.fields(Recipe)
+                if f.default is not dataclasses.MISSING
+            }
+        )
+    )
+    saved = {**{k: v for k, v in defaults.items() if k not in saved}, **saved}
     changed = sorted(
         k for k in set(saved) | set(current) if saved.get(k) != current.get(k)
     )

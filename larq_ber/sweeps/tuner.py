@@ -25,6 +25,7 @@ from larq_ber.results import SweepFiles, read_json, write_json
 from larq_ber.sweeps.grid import Grid
 from larq_ber.sweeps.kt_internals import serve
 from larq_ber.sweeps.oracle import OBJECTIVE, SweepOracle
+from larq_ber.sweeps.robustness import evaluate_run
 from larq_ber.sweeps.run import RunFailedError, train_run
 
 __all__ = ["SweepTuner", "sweep_role"]
@@ -153,6 +154,14 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
             )
         except RunFailedError as error:  # for good: keras-tuner must not retry it
             raise kt.errors.FailedTrialError(str(error)) from error
+        if self.recipe.robustness:  # resumes where an earlier attempt stopped
+            evaluate_run(
+                self.files.run(point.run_id).folder,
+                test_bers=self.recipe.test_bers,
+                weight_bers=self.recipe.weight_bers,
+                repeats=self.recipe.test_repeats,
+                data_dir=self.data_dir,
+            )
         return {OBJECTIVE: result.top1_max}
 
     def finished(self) -> int:
