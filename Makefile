@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast check-notebooks strip-notebooks lint format benchmark clean
+.PHONY: demo study test test-fast check-notebooks strip-notebooks lint format benchmark clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ demo: $(STAMP)
 	$(BIN)/larq-ber sweep models/quickstart.toml --out runs/quickstart
 	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/accuracy_vs_epoch.png
 	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/top1max_vs_ber.png --kind top1max
+
+## study: the Fashion-MNIST robustness study (about an hour on 2 cores; needs
+## `apt-get install dataset-fashion-mnist` offline); tables and figures into docs/robustness
+study: $(STAMP)
+	$(BIN)/larq-ber sweep models/fashion_mnist_robustness.toml --out runs/fashion
+	mkdir -p docs/robustness
+	$(BIN)/larq-ber results runs/fashion --csv docs/robustness/fashion_mnist_epochs.csv
+	$(BIN)/larq-ber plot runs/fashion --kind robustness --out docs/robustness/fashion_mnist_robustness.png
+	$(BIN)/larq-ber plot runs/fashion --kind epochs --style std --out docs/robustness/fashion_mnist_epochs.png
+	$(BIN)/python docs/robustness/summarize.py docs/robustness/fashion_mnist_epochs.robustness.csv
 
 ## test: install everything and run the test suite (not the notebook executions)
 test: $(STAMP)
@@ -46,13 +56,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## benchmark: quantizer overhead, input pipeline, sweep throughput, export latency (about 30 minutes)
+## benchmark: quantizer overhead, input pipeline, sweep throughput, export latency, MTJ speed, errors at deployment (about 35 minutes)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/quantizer_overhead.py
 	$(BIN)/python benchmarks/input_pipeline.py
 	$(BIN)/python benchmarks/sweep_throughput.py
 	$(BIN)/python benchmarks/export_latency.py
 	$(BIN)/python benchmarks/mtj_speed.py
+	$(BIN)/python benchmarks/errors_overhead.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
