@@ -1,6 +1,6 @@
 """Training-step overhead of `BerSteSign(0.04)` versus larq's plain `"ste_sign"`.
 
-Builds a LeNet-4 and a Network-in-Network shaped model (SPEC §2) with each input
+Builds a LeNet-4 and a Network-in-Network shaped model with each input
 quantizer (the same seed, so the same initial weights) and times training steps,
 alternating the order of the variants from round to round so that drifts of the
 machine hit all alike. Prints the median and the minimum over processes of each
