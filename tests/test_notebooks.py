@@ -18,11 +18,11 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
 
 
-def test_the_four_notebooks_and_examples_exist():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+def test_the_five_notebooks_and_examples_exist():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
     assert {p.stem for p in EXAMPLES} == {
         "bit_errors_in_model_fit", "reproduce_figure_1", "mram_operating_points",
-        "export_to_the_edge",
+        "export_to_the_edge", "robust_deployment",
     }  # fmt: skip
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS + EXAMPLES:
@@ -105,12 +105,21 @@ QUICK_ARGS = {
     "reproduce_figure_1": ["--out", "figure1"],
     "mram_operating_points": ["--figure", "fig5.png"],
     "export_to_the_edge": ["--epochs", "1", "--out", "m.tflite"],
+    "robust_deployment": ["--epochs", "1", "--draws", "2"],
 }
+# What each example prints (every pattern must match a line of its output).
 EXPECTED = {
-    "bit_errors_in_model_fit": "identical predictions: True",
-    "reproduce_figure_1": "6 of 6 runs finished",
-    "mram_operating_points": "cheapest point",
-    "export_to_the_edge": "LCE interpreter test accuracy",
+    "bit_errors_in_model_fit": ["identical predictions: True"],
+    "reproduce_figure_1": ["6 of 6 runs finished"],
+    "mram_operating_points": ["cheapest point"],
+    "export_to_the_edge": ["LCE interpreter test accuracy"],
+    "robust_deployment": [
+        r"deployed test accuracy \(%\), mean ± std over 2 draws",
+        r"train BER +test BER +weight BER 0 +weight BER 0\.01 +weight BER 0\.05$",
+        r"^ +0\.1 +0\.2( +\d+\.\d\d ± +\d+\.\d\d){3}$",  # the table's last row
+        r"MTJ with field h=0\.1: ber_neg 0\.0097, ber_pos 0\.0465",
+        r"^cheapest operating point .*: \d\.\d{3} V, \d+\.\d\d ns, energy ",
+    ],
 }
 
 
@@ -122,4 +131,5 @@ def test_example_runs_with_quick_settings(path, tmp_path):
         capture_output=True, text=True, env=ENV, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert EXPECTED[path.stem] in result.stdout
+    for pattern in EXPECTED[path.stem]:
+        assert re.search(pattern, result.stdout, re.MULTILINE), (pattern, result.stdout)
