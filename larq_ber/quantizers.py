@@ -367,6 +367,20 @@ class BerSteSign(lq.quantizers.SteSign):
             self.add_metric(flip_ratio(outputs))
         return outputs
 
+    def __repr__(self) -> str:
+        extra = ""
+        if self.surrogate is not None:
+            extra = f", surrogate={type(self.surrogate).__name__}"
+        if self.flip_gradient:
+            extra += ", flip_gradient=True"
+        if self.seed is not None:
+            extra += f", seed={self.seed}"
+        return (
+            f"BerSteSign(ber={self.ber:g}, ber_neg={self.ber_neg:g}, "
+            f"ber_pos={self.ber_pos:g}, clip_value={self.clip_value}{extra}, "
+            f"name={self.name!r})"
+        )
+
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments, with the current rates."""
         return {
@@ -500,6 +514,13 @@ class BerMagnitudeAwareSign(lq.quantizers.MagnitudeAwareSign):
         if flip_ratio is not None:
             self.add_metric(flip_ratio(outputs))
         return outputs
+
+    def __repr__(self) -> str:
+        seed = "" if self.seed is None else f", seed={self.seed}"
+        return (
+            f"BerMagnitudeAwareSign(ber={self.ber:g}, clip_value={self.clip_value}"
+            f"{seed}, name={self.name!r})"
+        )
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments, with the current rate."""

@@ -450,3 +450,19 @@ def test_surrogate_gradient_round_trips_and_must_be_a_sign_quantizer():
     )
     with pytest.raises(ValueError, match="`surrogate` must be a 1-bit larq sign"):
         BerSteSign(0.1, surrogate="dorefa_quantizer")
+
+
+def test_quantizers_show_their_rates_in_repr():
+    from larq_ber.quantizers import BerMagnitudeAwareSign
+
+    q = BerSteSign(0.04, ber_pos=0.1, seed=3, name="q")
+    assert repr(q) == (
+        "BerSteSign(ber=0.04, ber_neg=0.04, ber_pos=0.1, clip_value=1.0, seed=3, "
+        "name='q')"
+    )
+    q.set_ber(0.01)
+    assert "ber=0.01, ber_neg=0.01, ber_pos=0.01" in repr(q)
+    assert "surrogate=ApproxSign" in repr(BerSteSign(surrogate="approx_sign"))
+    assert repr(BerMagnitudeAwareSign(0.02, name="w")).startswith(
+        "BerMagnitudeAwareSign(ber=0.02, clip_value=1.0, name='w'"
+    )
