@@ -28,7 +28,8 @@ from larq_ber.quantizers import ber_quantizers, set_ber
 def small_bnn(ber: float) -> tf.keras.Model:
     """A small binarized CNN for 28×28 digits; every binary layer flips at `ber`."""
     binary = dict(
-        input_quantizer=larq_ber.BerSteSign(ber),
+        # the object form can log the flips it makes as a training metric
+        input_quantizer=larq_ber.BerSteSign(ber, metrics=["bit_error_rate"]),
         kernel_quantizer="ste_sign",
         kernel_constraint="weight_clip",
         use_bias=False,
@@ -93,7 +94,11 @@ def main() -> None:
             x_train, y_train, batch_size=32, epochs=args.epochs,
             validation_data=(x_test, y_test), verbose=0,
         )  # fmt: skip
-        rates = {k: v[-1] for k, v in history.history.items() if "bit_error_rate" in k}
+        rates = {
+            k: v[-1]
+            for k, v in history.history.items()
+            if k.startswith("bit_error_rate")
+        }
         accuracy[ber] = history.history["val_accuracy"][-1]
         print(
             f"BER {ber:g}: measured flip rates in the last epoch "

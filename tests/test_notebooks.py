@@ -109,7 +109,10 @@ QUICK_ARGS = {
 }
 # What each example prints (every pattern must match a line of its output).
 EXPECTED = {
-    "bit_errors_in_model_fit": ["identical predictions: True"],
+    "bit_errors_in_model_fit": [
+        r"BER 0\.1: measured flip rates in the last epoch \w+ (0\.09\d*|0\.10\d*);",
+        "identical predictions: True",
+    ],
     "reproduce_figure_1": ["6 of 6 runs finished"],
     "mram_operating_points": ["cheapest point"],
     "export_to_the_edge": ["LCE interpreter test accuracy"],
