@@ -16,10 +16,13 @@ model from the run's `run.json` and its Top1Max or final weights; the command li
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +162,10 @@ class ExportReport:
         top1_agreement: Fraction of inputs with the same arg-max.
         atol: The absolute tolerance of the comparison.
         min_agreement: The fraction both agreements had to reach.
+        converter_summary: What the MLIR converter printed about the operations it
+            left outside the TFLite dialect, in one line (e.g. "18 of 43 ops not
+            converted: 18 ARITH"); the converters' own output is captured, not
+            shown, unless the conversion fails.
     """
 
     path: str
@@ -174,6 +181,7 @@ class ExportReport:
     top1_agreement: float | None = None
     atol: float = 1e-4
     min_agreement: float = 0.97
+    converter_summary: str = ""
 
     @property
     def size_ratio(self) -> float:
@@ -220,6 +228,8 @@ class ExportReport:
             )
         else:
             lines.append("not verified")
+        if self.converter_summary:
+            lines.append(f"converter: {self.converter_summary}")
         return "\n".join(lines)
 
 
@@ -260,7 +270,57 @@ def to_float_tflite(model: tf.keras.Model, path: str | os.PathLike[str]) -> int:
 
 
 def _float_flatbuffer(model: tf.keras.Model) -> bytes:
-    return bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    with _captured_native_output():
+        return bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+
+
+@contextlib.contextmanager
+def _captured_native_output() -> Iterator[list[str]]:
+    """Captures what C++ code writes to the process's stdout and stderr.
+
+    The converters print MLIR diagnostics straight to file descriptors 1 and 2.
+    The text is yielded (as one string, after the block) and written back to
+    stderr if the block raises, so a failure still explains itself.
+    """
+    import sys
+    import tempfile
+
+    captured: list[str] = []
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        failed = False
+        try:
+            yield captured
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            text = sink.read().decode(errors="replace")
+            captured.append(text)
+            if failed and text:
+                sys.stderr.write(text)
+
+
+def _summarise_converter(text: str) -> str:
+    """One line from the converter's "Summary on the non-converted ops" block."""
+    total = re.search(r"Non-Converted Ops: (\d+), Total Ops (\d+)", text)
+    if total is None:
+        return ""
+    kinds = re.findall(r"\*\s+(\d+)\s+(\w+) ops", text)
+    detail = ", ".join(f"{count} {kind}" for count, kind in kinds)
+    return (
+        f"{total.group(1)} of {total.group(2)} ops left outside the TFLite dialect"
+        + (f" ({detail})" if detail else "")
+    )
 
 
 def _interpreter_outputs(flatbuffer: bytes, inputs: np.ndarray) -> np.ndarray:
@@ -371,11 +431,13 @@ def to_tflite(
                 f"`verify_samples` must have shape (n, {', '.join(map(str, shape))}), "
                 f"got {verify_samples.shape}."
             )
-    flatbuffer = bytes(
-        lce.convert_keras_model(
-            model, target=target, inference_input_type=inference_input_type
+    with _captured_native_output() as converter_output:
+        flatbuffer = bytes(
+            lce.convert_keras_model(
+                model, target=target, inference_input_type=inference_input_type
+            )
         )
-    )
+    summary = _summarise_converter("".join(converter_output))
     census = op_census(flatbuffer)
     random_ops = sorted(RANDOM_OPS & set(census))
     if random_ops:
@@ -424,6 +486,7 @@ def to_tflite(
         layers=tuple(_layer_reports(model, flatbuffer)),
         atol=atol,
         min_agreement=min_agreement,
+        converter_summary=summary,
         **report,
     )
 

@@ -1,6 +1,8 @@
 """Export to Larq Compute Engine / TFLite: census, layer report, parity, errors."""
 
 import json
+import os
+import re
 
 import larq as lq
 import numpy as np
@@ -237,3 +239,38 @@ def test_export_a_sweep_run_from_the_cli(tmp_path, capsys):
     assert "binary binary_conv_2" in capsys.readouterr().out
     assert cli.main(["export", str(tmp_path), "--out", str(out)]) == 2
     assert "no run.json" in capsys.readouterr().err
+
+
+def test_the_converters_output_is_summarised_not_printed(tmp_path, capfd):
+    inputs = tf.keras.Input((8, 8, 32))
+    x = tf.keras.layers.BatchNormalization()(inputs)
+    x = lq.layers.QuantConv2D(
+        32, 3, input_quantizer="ste_sign", kernel_quantizer="ste_sign",
+        kernel_constraint="weight_clip", use_bias=False,
+    )(x)  # fmt: skip
+    x = tf.keras.layers.GlobalAveragePooling2D()(x)
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(2)(x))
+    capfd.readouterr()
+    report = to_tflite(model, tmp_path / "m.tflite")
+    out, err = capfd.readouterr()
+    assert "Non-Converted" not in out + err and "ARITH" not in out + err
+    assert report.census["LceBconv2d"] == 1
+    if report.converter_summary:  # what the MLIR converter said, in one line
+        assert re.fullmatch(
+            r"\d+ of \d+ ops left outside the TFLite dialect( \(.*\))?",
+            report.converter_summary,
+        )
+        assert f"converter: {report.converter_summary}" in str(report)
+
+
+def test_a_failing_conversion_still_shows_what_the_converter_said(capfd):
+    from larq_ber.export import _captured_native_output
+
+    with pytest.raises(RuntimeError, match="boom"):
+        with _captured_native_output():
+            os.write(2, b"native diagnostics\n")
+            raise RuntimeError("boom")
+    assert "native diagnostics" in capfd.readouterr().err
+    with _captured_native_output() as captured:
+        os.write(1, b"quiet\n")
+    assert captured == ["quiet\n"] and "quiet" not in capfd.readouterr().out
