@@ -13,6 +13,7 @@ TF_FREE = [
     "larq_ber.mtj",
     "larq_ber.defaults",
     "larq_ber.rates",
+    "larq_ber.progress",
     "larq_ber.sweeps.grid",
     "larq_ber.cli",
 ]

@@ -310,8 +310,8 @@ def evaluate_sweep(
         repeats: Draws per pair (>= 1).
         weights: `"best"` (Top1Max) or `"final"`.
         data_dir: TFDS data directory.
-        progress: Whether to show a tqdm bar (one line per run where output is
-            not a terminal).
+        progress: Whether to show progress: a tqdm bar on a terminal, one line
+            per run in a log.
 
     Returns:
         `(runs evaluated, rows written)`.
@@ -325,8 +325,9 @@ def evaluate_sweep(
         >>> evaluate_sweep("runs/q", test_bers=[0, 0.04])  # doctest: +SKIP
         (6, 120)
     """
-    from tqdm.auto import tqdm
+    import io
 
+    from larq_ber.progress import LineProgress, progress_bar
     from larq_ber.sweeps.lock import SweepLock
 
     tests, weight_rates = _grid(test_bers, weight_bers, repeats)
@@ -347,7 +348,12 @@ def evaluate_sweep(
     total = len(runs) * len(tests) * len(weight_rates) * repeats
     written = 0
     with SweepLock(sweep):
-        bar = tqdm(total=total, desc="robustness", unit="draw", disable=not progress)
+        per_run = len(tests) * len(weight_rates) * repeats
+        bar = (
+            progress_bar(total, desc="robustness", unit="draw", every=per_run)
+            if progress
+            else LineProgress(total, stream=io.StringIO())
+        )
         with bar:
             for run_dir in runs:
                 count = evaluate_run(
@@ -359,6 +365,7 @@ def evaluate_sweep(
                     data_dir=data_dir,
                     progress=bar.update,
                 )
-                bar.update(len(tests) * len(weight_rates) * repeats - count)
+                bar.set_postfix_str(f"{RunFiles(run_dir).folder.name} done")
+                bar.update(per_run - count)
                 written += count
     return len(runs), written

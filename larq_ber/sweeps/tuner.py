@@ -197,10 +197,11 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
         if not self.progress:
             yield
             return
-        from tqdm.auto import tqdm
+        from larq_ber.progress import progress_bar
 
-        with tqdm(
-            total=self.total, initial=initial, unit="run", desc=self.recipe.name
+        # A live bar on a terminal; in a log, one line per finished run.
+        with progress_bar(
+            self.total, initial=initial, unit="run", desc=self.recipe.name
         ) as bar:
             self.bar = bar
             try:
