@@ -24,10 +24,11 @@ demo: $(STAMP)
 study: $(STAMP)
 	$(BIN)/larq-ber sweep models/fashion_mnist_robustness.toml --out runs/fashion
 	mkdir -p docs/robustness
-	$(BIN)/larq-ber results runs/fashion --csv docs/robustness/fashion_mnist_epochs.csv
+	$(BIN)/larq-ber results runs/fashion --csv docs/robustness/fashion_mnist_epochs.csv \
+		--robustness-csv docs/robustness/fashion_mnist_robustness.csv
 	$(BIN)/larq-ber plot runs/fashion --kind robustness --out docs/robustness/fashion_mnist_robustness.png
 	$(BIN)/larq-ber plot runs/fashion --kind epochs --style std --out docs/robustness/fashion_mnist_epochs.png
-	$(BIN)/python docs/robustness/summarize.py docs/robustness/fashion_mnist_epochs.robustness.csv
+	$(BIN)/python docs/robustness/summarize.py docs/robustness/fashion_mnist_robustness.csv
 
 ## test: install everything and run the test suite (not the notebook executions)
 test: $(STAMP)

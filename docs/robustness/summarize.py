@@ -1,7 +1,7 @@
 """Summarises a robustness table as the Markdown tables of the README.
 
     python docs/robustness/summarize.py \
-        docs/robustness/fashion_mnist_epochs.robustness.csv
+        docs/robustness/fashion_mnist_robustness.csv
 
 Prints (1) the mean top-1 accuracy (%) per training BER, test BER and weight BER,
 ± the standard deviation over runs of each run's mean over its draws; (2) what
