@@ -35,7 +35,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -396,6 +396,23 @@ def _parse_row(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     return row
 
 
+def _read_tables(
+    paths: Sequence[str], parse: Callable[[Mapping[str, Any], str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of CSV tables, each parsed by `parse(raw, "<file>, row <n>")`."""
+    rows = []
+    for path in paths:
+        try:
+            raw_rows = read_rows(path)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise ValueError(f"{path}: not a readable CSV table ({error}).") from None
+        rows += [
+            parse(raw, f"{path}, row {number}")
+            for number, raw in enumerate(raw_rows, start=1)
+        ]
+    return rows
+
+
 def read_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Reads every epoch row of every run of a sweep folder.
 
@@ -417,16 +434,7 @@ def read_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
         0.8611
     """
     paths = sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "epochs.csv")))
-    rows = []
-    for path in paths:
-        try:
-            raw_rows = read_rows(path)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise ValueError(f"{path}: not a readable CSV table ({error}).") from None
-        rows += [
-            _parse_row(raw, f"{path}, row {number}")
-            for number, raw in enumerate(raw_rows, start=1)
-        ]
+    rows = _read_tables(paths, _parse_row)
     if not rows:
         raise FileNotFoundError(
             f"No finished epoch under {os.fspath(out)!r} (expected runs/*/epochs.csv): "
@@ -530,16 +538,7 @@ def read_robustness(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
     own = Path(out) / "robustness.csv"
     paths = [str(own)] if own.exists() else []
     paths += sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "robustness.csv")))
-    rows = []
-    for path in paths:
-        try:
-            raw_rows = read_rows(path)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise ValueError(f"{path}: not a readable CSV table ({error}).") from None
-        rows += [
-            parse_robustness_row(raw, f"{path}, row {number}")
-            for number, raw in enumerate(raw_rows, start=1)
-        ]
+    rows = _read_tables(paths, parse_robustness_row)
     rows.sort(
         key=lambda r: (
             r["subset"],
