@@ -54,6 +54,10 @@ def _sparse_positions(
     Each candidate is kept with probability $\mathrm{ber}_\pm / p$ for its sign,
     which leaves every element flipped independently at the rate of its sign, for
     $O(np)$ random numbers instead of $O(n)$.
+
+    Returns a vector of a length fixed by $n$ and $p$ (no data-dependent shape,
+    so it compiles with XLA): the increasing indices of the flips, then $-1$ for
+    each candidate past the end or thinned away.
     """
     n = tf.size(flat, out_type=tf.int64)
     p = tf.cast(tf.maximum(ber_neg, ber_pos), tf.float64)
@@ -73,9 +77,14 @@ def _sparse_positions(
         keep = _uniform([draws], tf.float32, _op_seed(seed, 1), generator)
         return inside & (keep * tf.cast(p, tf.float32) < rate)
 
-    # Symmetric rates (the paper's setting) keep every candidate.
-    keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
-    return tf.boolean_mask(positions, keep)
+    # Symmetric rates (the paper's setting) keep every candidate; rates known when
+    # tracing (errors at inference) pick the branch without a `tf.cond`.
+    symmetric = tf.get_static_value(tf.equal(ber_neg, ber_pos))
+    if symmetric is not None:
+        keep = inside if symmetric else thinned()
+    else:
+        keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
+    return tf.where(keep, positions, tf.constant(-1, tf.int64))
 
 
 def ber_sign(
@@ -91,7 +100,7 @@ def ber_sign(
     in which every $-1$ is flipped to $+1$ with probability `ber_neg` and every
     $+1$ to $-1$ with probability `ber_pos`, independently (Bernoulli). Rates up to
     `SPARSE_MAX_RATE` are sampled as geometric gaps between flips ($O(np)$ random
-    numbers for $n$ elements, the flips written in place), higher rates with one
+    numbers for $n$ elements, scattered into a mask), higher rates with one
     uniform draw per element; a zero rate draws nothing. No gradient is defined:
     `ber_ste_sign` adds the straight-through one.
 
@@ -119,16 +128,19 @@ def ber_sign(
     p = tf.maximum(ber_neg, ber_pos)
 
     def sparse() -> tf.Tensor:
-        flat = tf.reshape(lq.math.sign(x), [-1])
-        positions = _sparse_positions(
-            tf.reshape(x, [-1]), ber_neg, ber_pos, _op_seed(seed, 1), generator
+        flat = tf.reshape(x, [-1])
+        seed_1 = _op_seed(seed, 1)
+        positions = _sparse_positions(flat, ber_neg, ber_pos, seed_1, generator)
+        # A 1 at each flip (the positions are distinct; the -1s are dropped) by one
+        # scatter, then a product: on a 368,640-element tensor on 2 CPU cores,
+        # 0.34 ms with the sign, against 0.81 ms for TensorScatterUpdate of the
+        # signs (which copies them first).
+        flips = tf.math.unsorted_segment_sum(
+            tf.ones(tf.shape(positions), x.dtype),
+            positions,
+            tf.size(flat, out_type=tf.int64),
         )
-        # TensorScatterUpdate reuses the buffer of `flat` (nothing else holds it),
-        # so the flips cost O(np), not another pass over the tensor.
-        flat = tf.tensor_scatter_nd_update(
-            flat, positions[:, None], -tf.gather(flat, positions)
-        )
-        return tf.reshape(flat, tf.shape(x))
+        return lq.math.sign(x) * tf.reshape(1.0 - 2.0 * flips, tf.shape(x))
 
     def dense() -> tf.Tensor:
         negative = x < 0
@@ -138,6 +150,11 @@ def ber_sign(
         # sign(x) is -1 exactly where x < 0; a flip inverts it.
         return tf.where(tf.equal(negative, flips), one, -one)
 
+    static = tf.get_static_value(p)
+    if static is not None:  # constant rates (errors at inference): no control flow
+        if static <= 0.0:
+            return lq.math.sign(x)
+        return sparse() if static <= SPARSE_MAX_RATE else dense()
     return tf.case(
         [(p <= 0.0, lambda: lq.math.sign(x)), (p <= SPARSE_MAX_RATE, sparse)],
         default=dense,
