@@ -13,13 +13,16 @@ For LeNet-4 and NiN (`larq_ber.models`, random weights, random inputs), times:
 
 The variants alternate within each round so drifts of the machine hit all alike;
 it prints the median time of each, the median of the per-round ratios to
-`plain`, and the minimum of each with its ratio to the minimum of `plain`. On the
-2-core machine single evaluations fall into two speeds a factor 2 apart (seen in
-`plain` alone, within one process, like the two-speed NiN processes of
-`quantizer_overhead.py`), so the minimum is the better estimate of the cost itself.
+`plain`, and the minimum of each with its ratio to the minimum of `plain`.
 Goal: `draw` <= 1.2x `plain`.
 
-    python benchmarks/errors_overhead.py [--rounds 7] [--models lenet4,nin]
+The data are read from memory with tf.data's autotuning off, as
+`larq_ber.sweeps.robustness` reads a test set. With `--autotune` they are not:
+then destroying each `evaluate`'s iterator waits for tf.data's optimisation
+thread, and single evaluations fall into two speeds (on the 2-core machine,
+LeNet-4: about 0.3 s or exactly 0.63 s, the wait coming after `on_test_end`).
+
+    python benchmarks/errors_overhead.py [--rounds 7] [--models lenet4,nin] [--autotune]
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ MODELS: dict[str, tuple[Callable[..., tf.keras.Model], int, int]] = {
 }
 
 
-def _setup(name: str) -> tuple[tf.keras.Model, tf.data.Dataset]:
+def _setup(name: str, autotune: bool) -> tuple[tf.keras.Model, tf.data.Dataset]:
     function, samples, batch = MODELS[name]
     tf.keras.utils.set_random_seed(0)
     model = function()
@@ -58,6 +61,10 @@ def _setup(name: str) -> tuple[tf.keras.Model, tf.data.Dataset]:
     x = rng.standard_normal((samples, *model.input_shape[1:])).astype("float32")
     y = rng.integers(0, 10, samples)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).cache()
+    if not autotune:
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        data = data.with_options(options)
     model.evaluate(data, verbose=0)  # trace, fill the cache
     return model, data
 
@@ -68,13 +75,13 @@ def _timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def measure(name: str, rounds: int) -> dict[str, list[float]]:
+def measure(name: str, rounds: int, autotune: bool) -> dict[str, list[float]]:
     """Seconds per variant and round; the order of the variants alternates.
 
     Leaving `activation_errors` retraces the inference function, so each timed
     `plain` and `draw` follows an untimed warm-up call of the same function.
     """
-    model, data = _setup(name)
+    model, data = _setup(name, autotune)
     times: dict[str, list[float]] = {"plain": [], "draw": [], "draw+enter": []}
 
     def plain() -> None:
@@ -118,13 +125,18 @@ def main() -> None:
     parser.add_argument(
         "--models", default="lenet4,nin", help="models to time (default lenet4,nin)"
     )
+    parser.add_argument(
+        "--autotune",
+        action="store_true",
+        help="keep tf.data's autotuning of the data (shows the two speeds)",
+    )
     args = parser.parse_args()
     print(
         f"{'model':<8} {'variant':<11} {'median s':>9} {'ratio':>6} "
         f"{'min s':>7} {'min ratio':>9}"
     )
     for name in args.models.split(","):
-        times = measure(name, args.rounds)
+        times = measure(name, args.rounds, args.autotune)
         base = statistics.median(times["plain"])
         fastest = min(times["plain"])
         for variant, values in times.items():

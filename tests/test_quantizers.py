@@ -250,6 +250,28 @@ def test_flip_rates_per_sign(ber_neg, ber_pos, training):
     _assert_binomial(flipped[signs > 0].sum(), N_PER_SIGN, ber_pos, "+1 -> -1")
 
 
+def test_flips_compile_with_xla_at_every_rate():
+    """One XLA-compiled training call serves every rate (the rates are variables):
+    zero, both samplers, asymmetric thinning and certainty flip as they should."""
+    x = _inputs(200_000)
+    signs = lq.math.sign(x).numpy()
+    q = BerSteSign(0.0, seed=3)
+    q.build(x.shape)
+    step = tf.function(lambda x: q(x, training=True), jit_compile=True)
+    for ber_neg, ber_pos in [
+        (0.0, 0.0),
+        (1e-3, 1e-3),
+        (0.04, 0.0),
+        (0.3, 0.3),
+        (1.0, 0.5),
+    ]:
+        q.set_ber(ber_neg=ber_neg, ber_pos=ber_pos)
+        flipped = step(x).numpy() != signs
+        _assert_binomial(flipped[signs < 0].sum(), 200_000, ber_neg, f"{ber_neg} -1")
+        _assert_binomial(flipped[signs > 0].sum(), 200_000, ber_pos, f"{ber_pos} +1")
+    assert step.experimental_get_tracing_count() == 1
+
+
 @pytest.mark.parametrize("ber", [1e-3, 0.04, SPARSE_MAX_RATE, 0.25])
 def test_flips_are_independent_and_uniform(ber):
     """Checks what a per-element Bernoulli process implies and a faulty sampler

@@ -165,3 +165,21 @@ def test_sigkill_during_evaluation_resumes_to_the_uninterrupted_table(
     for path in Path(out).glob("runs/*/robustness.csv"):
         rows = read_rows(path)
         assert len(rows) == 3 * 2 * 6 and list(rows[0]) == list(ROBUSTNESS_COLUMNS)
+
+
+def test_draws_read_a_small_test_set_from_memory_without_autotuning():
+    import tensorflow as tf
+
+    from larq_ber.sweeps.robustness import _CACHE_BYTES, _for_draws
+
+    data = tf.data.Dataset.range(10).map(lambda i: i * 2)
+    read = []
+    counted = data.map(
+        lambda i: tf.py_function(lambda v: read.append(int(v)) or v, [i], tf.int64)
+    )
+    small = _for_draws(counted, 80)
+    assert small.options().autotune.enabled is False
+    assert list(small.as_numpy_iterator()) == list(small.as_numpy_iterator())
+    assert len(read) == 10  # the second pass came from the cache
+    large = _for_draws(data, _CACHE_BYTES + 1)
+    assert large.options().autotune.enabled is not False
