@@ -9,7 +9,10 @@ shows the noise floor. The minimum is the better estimate of the cost itself: on
 the 2-core CI machine some processes run up to 2x slower for reasons outside the
 code measured (seen in A/A runs too). Goal: <= 1.03.
 
-    python benchmarks/quantizer_overhead.py [--rounds 5] [--rates 0.001,0.04]
+    python benchmarks/quantizer_overhead.py [--rounds 5] [--rates 0.001,0.04] [--jit]
+
+With `--jit` the models are compiled with XLA (`jit_compile=True`) and `ste_sign`
+also runs without it, so the table shows XLA's own effect next to the flips'.
 
 Each (round, variant) runs in a fresh process: in one process, two models of the
 same architecture differed in speed by up to 40 % depending on which was built
@@ -118,20 +121,32 @@ def _factory(variant: str) -> QuantizerFactory:
     return lambda: BerSteSign(float(variant))
 
 
-def child(model_name: str, variant: str, batch: int, steps: int) -> None:
+# Variants that run without XLA under --jit (the reference for XLA's own effect).
+NO_JIT = "ste_sign (no XLA)"
+
+
+def child(model_name: str, variant: str, batch: int, steps: int, jit: bool) -> None:
     """Times `steps` training steps of one model in this process; prints seconds."""
     tf.keras.utils.set_random_seed(0)
+    if variant == NO_JIT:
+        variant, jit = "ste_sign", False
     model = MODELS[model_name](_factory(variant))
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, *model.input_shape[1:])).astype("float32")
     y = rng.integers(0, 10, batch)
-    model.compile(tf.keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    model.compile(
+        tf.keras.optimizers.Adam(1e-3),
+        "sparse_categorical_crossentropy",
+        jit_compile=jit,
+    )
     _time_steps(model, x, y, 2)  # trace and warm up
     times = [_time_steps(model, x, y, 1) for _ in range(steps)]
     print(f"STEP_SECONDS {statistics.median(times)!r}")
 
 
-def _run_child(model_name: str, variant: str, batch: int, steps: int) -> float:
+def _run_child(
+    model_name: str, variant: str, batch: int, steps: int, jit: bool
+) -> float:
     cmd = [
         sys.executable,
         __file__,
@@ -140,13 +155,19 @@ def _run_child(model_name: str, variant: str, batch: int, steps: int) -> float:
         variant,
         str(batch),
         str(steps),
+        str(int(jit)),
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return float(out.split("STEP_SECONDS")[-1])
 
 
 def measure(
-    model_name: str, variants: list[str], batch: int, rounds: int, steps: int
+    model_name: str,
+    variants: list[str],
+    batch: int,
+    rounds: int,
+    steps: int,
+    jit: bool = False,
 ) -> dict[str, list[float]]:
     """Median step times, one fresh process per (round, variant), order alternating.
 
@@ -158,7 +179,7 @@ def measure(
     for r in range(rounds):
         order = variants if r % 2 == 0 else variants[::-1]
         for variant in order:
-            times[variant].append(_run_child(model_name, variant, batch, steps))
+            times[variant].append(_run_child(model_name, variant, batch, steps, jit))
     return times
 
 
@@ -197,15 +218,20 @@ def main() -> None:
     parser.add_argument(
         "--models", default="lenet4,nin", help="models to time (default lenet4,nin)"
     )
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--jit",
+        action="store_true",
+        help="compile with XLA (and time ste_sign without it too)",
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        model_name, variant, batch, steps = args.child
-        child(model_name, variant, int(batch), int(steps))
+        model_name, variant, batch, steps, jit = args.child
+        child(model_name, variant, int(batch), int(steps), bool(int(jit)))
         return
     rates = [r.strip() for r in args.rates.split(",")]
     # "ste_sign" twice: the A/A ratio shows the noise floor of this machine.
-    variants = ["ste_sign", "ste_sign#2", *rates]
+    variants = ["ste_sign", "ste_sign#2", *rates] + ([NO_JIT] if args.jit else [])
     batches = {"lenet4": args.lenet_batch, "nin": args.nin_batch}
     steps = {"lenet4": args.lenet_steps, "nin": args.nin_steps}
     header = (
@@ -220,12 +246,19 @@ def main() -> None:
     print("{:7s} {:>5s} {:>17s} {:>14s} {:>6s} {:>11s} {:>6s}".format(*header))
     for model_name in args.models.split(","):
         raw = measure(
-            model_name, variants, batches[model_name], args.rounds, steps[model_name]
+            model_name,
+            variants,
+            batches[model_name],
+            args.rounds,
+            steps[model_name],
+            args.jit,
         )
         base = statistics.median(raw["ste_sign"])
         fastest = min(raw["ste_sign"])
         for variant in variants:
-            label = LABELS.get(variant, f"BerSteSign({variant})")
+            label = LABELS.get(
+                variant, variant if variant == NO_JIT else f"BerSteSign({variant})"
+            )
             median, low = statistics.median(raw[variant]), min(raw[variant])
             row = (model_name, batches[model_name], label, median, median / base)
             row += (low, low / fastest)

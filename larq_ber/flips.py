@@ -2,9 +2,9 @@ r"""Bit errors drawn into signs: the pure functions behind `BerSteSign`.
 
 `ber_sign` returns $\operatorname{sign}(x)$ with independent Bernoulli flips per
 element (rates per sign), drawn as geometric gaps between flips for rates up to
-`SPARSE_MAX_RATE` ($O(np)$ random numbers) and one uniform draw per element above;
-`ber_ste_sign` adds the straight-through gradient of the un-flipped sign. Both take
-a `tf.random.Generator` or an op-level seed.
+`SPARSE_MAX_RATE` ($O(np)$ random numbers) and one uniform draw per element above
+and under XLA; `ber_ste_sign` adds the straight-through gradient of the un-flipped
+sign. Both take a `tf.random.Generator` or an op-level seed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import larq as lq
 import tensorflow as tf
+from tensorflow.python.ops import control_flow_util
 
 __all__ = ["SPARSE_MAX_RATE", "ber_sign", "ber_ste_sign"]
 
@@ -25,6 +26,15 @@ SPARSE_MAX_RATE = 0.1875
 # deviations (plus 16): the chance of running short is below the normal tail beyond
 # 8 sigma (6e-16), so the flips are Bernoulli up to that total-variation distance.
 _SPARSE_MARGIN_SIGMA = 8.0
+
+
+def _compiling_with_xla() -> bool:
+    """Whether the graph being traced will be compiled by XLA (`jit_compile=True`)."""
+    if tf.executing_eagerly():
+        return False
+    return bool(
+        control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+    )
 
 
 def _op_seed(seed: int | None, offset: int) -> int | None:
@@ -101,8 +111,9 @@ def ber_sign(
     in which every $-1$ is flipped to $+1$ with probability `ber_neg` and every
     $+1$ to $-1$ with probability `ber_pos`, independently (Bernoulli). Rates up to
     `SPARSE_MAX_RATE` are sampled as geometric gaps between flips ($O(np)$ random
-    numbers for $n$ elements, scattered into a mask), higher rates with one
-    uniform draw per element; a zero rate draws nothing. No gradient is defined:
+    numbers for $n$ elements, scattered into a mask), higher rates, and every rate
+    in a function compiled with XLA, with one uniform draw per element; a zero
+    rate draws nothing. No gradient is defined:
     `ber_ste_sign` adds the straight-through one.
 
     Args:
@@ -156,13 +167,18 @@ def ber_sign(
         # sign(x) is -1 exactly where x < 0; a flip inverts it.
         return tf.where(tf.equal(negative, flips), one, -one)
 
+    # Under XLA one uniform draw per element fuses with the comparisons and costs
+    # less than the scatter of the sparse sampler at every rate.
+    sparse_max = -1.0 if _compiling_with_xla() else SPARSE_MAX_RATE
     static = tf.get_static_value(p)
     if static is not None:  # constant rates (errors at inference): no control flow
         if static <= 0.0:
             return lq.math.sign(x)
-        return sparse() if static <= SPARSE_MAX_RATE else dense()
+        return sparse() if static <= sparse_max else dense()
+    if sparse_max < 0.0:
+        return tf.cond(p <= 0.0, lambda: lq.math.sign(x), dense)
     return tf.case(
-        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= SPARSE_MAX_RATE, sparse)],
+        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= sparse_max, sparse)],
         default=dense,
         exclusive=False,
     )

@@ -280,8 +280,22 @@ def test_flips_are_independent_and_uniform(ber):
     and the overlap of two successive draws."""
     n = 4_000_000
     x = tf.ones([n])
-    first = ber_sign(x, ber, ber).numpy() < 0
-    second = ber_sign(x, ber, ber).numpy() < 0
+    _check_independent_and_uniform(lambda: ber_sign(x, ber, ber).numpy() < 0, n, ber)
+
+
+def test_flips_under_xla_are_independent_and_uniform():
+    n, ber = 4_000_000, 0.04
+    x = tf.ones([n])
+    generator = tf.random.Generator.from_seed(5)
+    draw = tf.function(
+        lambda x: ber_sign(x, ber, ber, generator=generator), jit_compile=True
+    )
+    _check_independent_and_uniform(lambda: draw(x).numpy() < 0, n, ber)
+
+
+def _check_independent_and_uniform(draw, n, ber):
+    first = draw()
+    second = draw()
     for k, quarter in enumerate(np.split(first, 4)):
         _assert_binomial(quarter.sum(), n // 4, ber, f"quarter {k}")
     # Adjacent pairs: mean (n-1)p^2; overlapping pairs are 1-dependent, so
