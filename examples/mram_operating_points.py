@@ -2,12 +2,13 @@
 
 Uses `larq_ber.mtj` (no TensorFlow): the write error rate of the paper's MTJ vs
 voltage and pulse length, the write window (Figure 5), the operating points of
-Table I, retention and endurance, and — from an accuracy-vs-BER curve, by default
-the quickstart's or read from a sweep folder — the write operating point with the
-lowest energy that keeps the accuracy within a tolerance.
+Table I, retention and endurance, and — from an accuracy-vs-BER curve read from a
+sweep folder or given with `--curve` — the write operating point with the lowest
+energy that keeps the accuracy within a tolerance. Without either it uses an
+illustrative curve and says so.
 
-    python examples/mram_operating_points.py [--sweep runs/quickstart] \
-        [--tolerance 0.005] [--figure fig5.png]
+    python examples/mram_operating_points.py [--sweep runs/quickstart | \
+        --curve 0=0.97 0.04=0.968] [--tolerance 0.005] [--figure fig5.png]
 """
 
 from __future__ import annotations
@@ -18,14 +19,34 @@ import numpy as np
 
 from larq_ber import mtj
 
-#: <Top1Max> of `make demo` (LeNet-4 on digits, 3 repeats), used without --sweep.
-QUICKSTART = {0.0: 0.9694, 0.04: 0.9684, 0.16: 0.9573}
+#: An illustrative accuracy-vs-BER curve (the shape of `make demo`'s <Top1Max>),
+#: used, and announced as such, when neither --sweep nor --curve is given.
+ILLUSTRATIVE = {0.0: 0.9694, 0.04: 0.9684, 0.16: 0.9573}
+
+
+def _point(text: str) -> tuple[float, float]:
+    """Parses one `BER=ACCURACY` pair of `--curve`."""
+    try:
+        ber, accuracy = (float(v) for v in text.split("="))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected BER=ACCURACY, e.g. 0.04=0.968, got {text!r}"
+        ) from None
+    return ber, accuracy
 
 
 def main() -> None:
     """Runs the example with the command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sweep", help="sweep folder to take <Top1Max> from")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--sweep", help="sweep folder to take <Top1Max> from")
+    source.add_argument(
+        "--curve",
+        nargs="+",
+        type=_point,
+        metavar="BER=ACC",
+        help="accuracy (fraction) at each BER, e.g. 0=0.97 0.04=0.968",
+    )
     parser.add_argument(
         "--tolerance",
         type=float,
@@ -62,8 +83,14 @@ def main() -> None:
         from larq_ber.results import read_results
 
         curve = {r["ber"]: r["mean"] for r in top1max_table(read_results(args.sweep))}
+        origin = f"<Top1Max> of {args.sweep}"
+    elif args.curve:
+        curve, origin = dict(args.curve), "--curve"
     else:
-        curve = QUICKSTART
+        curve = ILLUSTRATIVE
+        origin = "illustrative values; pass --sweep FOLDER or --curve for yours"
+    shown = ", ".join(f"{ber:g}: {accuracy:.4f}" for ber, accuracy in curve.items())
+    print(f"\naccuracy curve ({origin}): {shown}")
     point = mtj.cheapest_operating_point(curve, args.tolerance, device)
     print(
         f"\ncheapest point within {args.tolerance:g} of the error-free accuracy: "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -88,8 +89,9 @@ class BerLogger(tf.keras.callbacks.Callback):
         self._epoch_start = 0.0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Resets Top1Max."""
+        """Resets Top1Max and creates the table's folder if it does not exist."""
         self.top1_max, self.top1_max_epoch = -math.inf, 0
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Starts the epoch's clock."""

@@ -66,6 +66,15 @@ def test_logger_writes_one_row_per_epoch_and_resumes(tmp_path, digits):
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
 
 
+def test_logger_creates_the_folder_of_its_table(tmp_path, digits):
+    (x, y), test = digits
+    path = tmp_path / "runs" / "new" / "lenet4.csv"
+    logger = BerLogger(str(path), run_info={"run_id": "r", "seed": 0})
+    _model().fit(x, y, epochs=1, batch_size=128, validation_data=test,
+                 callbacks=[logger], verbose=0)  # fmt: skip
+    assert [int(r["epoch"]) for r in _rows(path)] == [1]
+
+
 def test_logger_keeps_completed_epochs_when_training_crashes(tmp_path, digits):
     (x, y), test = digits
     path = tmp_path / "crash.csv"

@@ -103,7 +103,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
 QUICK_ARGS = {
     "bit_errors_in_model_fit": ["--epochs", "2"],
     "reproduce_figure_1": ["--out", "figure1"],
-    "mram_operating_points": ["--figure", "fig5.png"],
+    "mram_operating_points": ["--figure", "fig5.png", "--curve", "0=0.97", "0.1=0.9"],
     "export_to_the_edge": ["--epochs", "1", "--out", "m.tflite"],
     "robust_deployment": ["--epochs", "1", "--draws", "2"],
 }
@@ -114,7 +114,10 @@ EXPECTED = {
         "identical predictions: True",
     ],
     "reproduce_figure_1": ["6 of 6 runs finished"],
-    "mram_operating_points": ["cheapest point"],
+    "mram_operating_points": [
+        r"^accuracy curve \(--curve\): 0: 0\.9700, 0\.1: 0\.9000$",
+        r"^cheapest point within 0\.005 of the error-free accuracy: BER 0 at ",
+    ],
     "export_to_the_edge": ["LCE interpreter test accuracy"],
     "robust_deployment": [
         r"deployed test accuracy \(%\), mean ± std over 2 draws",
