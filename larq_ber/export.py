@@ -30,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber.flatbuffer import layer_ops, op_census
-from larq_ber.layers import input_quantizer_of
+from larq_ber.layers import export_copy, input_quantizer_of
 from larq_ber.results import RunFiles, read_json
 
 __all__ = [
@@ -431,10 +431,13 @@ def to_tflite(
                 f"`verify_samples` must have shape (n, {', '.join(map(str, shape))}), "
                 f"got {verify_samples.shape}."
             )
+    # LCE converts a copy: dense layers trained as matmuls become the 1×1
+    # convolutions it binarizes, and binary kernels constants ±α.
+    exported = export_copy(model)
     with _captured_native_output() as converter_output:
         flatbuffer = bytes(
             lce.convert_keras_model(
-                model, target=target, inference_input_type=inference_input_type
+                exported, target=target, inference_input_type=inference_input_type
             )
         )
     summary = _summarise_converter("".join(converter_output))
@@ -481,7 +484,7 @@ def to_tflite(
         path=str(path),
         target=target,
         size_bytes=len(flatbuffer),
-        float_size_bytes=len(_float_flatbuffer(model)),
+        float_size_bytes=len(_float_flatbuffer(exported)),
         census=census,
         layers=tuple(_layer_reports(model, flatbuffer)),
         atol=atol,

@@ -19,7 +19,10 @@ Choices made for Larq Compute Engine (LCE), which change nothing mathematically:
   flattened input reshaped to a $1 \times 1$ map (BatchNorm still per feature). The
   result, parameter count and MACs equal a dense layer, but LCE turns them into
   `LceBconv2d`; a larq `QuantDense` would stay a float `FULLY_CONNECTED`. They keep
-  the names `binary_dense_*`.
+  the names `binary_dense_*`. They are `larq_ber.layers.DenseQuantConv2D`, which
+  computes the product as a matmul in training (the convolution of a 1×1 map is
+  2–3× slower on CPUs) and becomes a plain `QuantConv2D` in the copy `to_tflite`
+  converts.
 - Dropout inside a binary block sits between the sign and the convolution, as in the
   reference code; at inference it is the identity, so LCE still sees sign → conv.
 - All binary convolutions have multiples of 32 input channels except LeNet-4's (20
@@ -94,6 +97,7 @@ class _Factory:
         *,
         padding: str = "valid",
         dropout: float = 0.0,
+        dense: bool = False,
     ) -> tf.Tensor:
         x = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
         options: dict[str, Any] = {
@@ -105,22 +109,29 @@ class _Factory:
             "name": name,
         }
         if dropout:
-            layer = _layers.InputDropoutQuantConv2D(
-                filters, kernel, input_dropout=dropout, **options
+            cls = (
+                _layers.InputDropoutDenseQuantConv2D
+                if dense
+                else _layers.InputDropoutQuantConv2D
             )
+            layer = cls(filters, kernel, input_dropout=dropout, **options)
         else:
-            layer = lq.layers.QuantConv2D(filters, kernel, **options)
+            cls = _layers.DenseQuantConv2D if dense else lq.layers.QuantConv2D
+            layer = cls(filters, kernel, **options)
         return tf.keras.layers.ReLU()(layer(x))
 
     def binary_dense(
         self, x: tf.Tensor, units: int, name: str, *, dropout: float = 0.0
     ) -> tf.Tensor:
-        """A binary fully connected layer: flatten to a 1×1 map, then a 1×1 conv."""
+        """A binary fully connected layer: a 1×1 conv on the flattened 1×1 map.
+
+        It is a `DenseQuantConv2D`: trained as a matmul, exported as the conv.
+        """
         features = 1
         for d in x.shape[1:]:
             features *= int(d)
         x = tf.keras.layers.Reshape((1, 1, features))(x)
-        return self.binary_conv(x, units, 1, name, dropout=dropout)
+        return self.binary_conv(x, units, 1, name, dropout=dropout, dense=True)
 
     def build(self, x: tf.Tensor, include_top: bool) -> tf.Tensor:
         raise NotImplementedError

@@ -50,6 +50,28 @@ def test_every_model_exports_with_one_bconv_per_binarized_layer(
     assert "LceBconv2d" in str(report)
 
 
+@pytest.mark.slow  # about 90 s and 4 GiB of memory
+def test_binary_alexnet_at_224_exports_every_binary_layer_as_binary(tmp_path):
+    """The 9,216 × 4,096 dense layer too, which LCE leaves float when it has to
+    fold magnitude_aware_sign over the 37.7 M latent weights itself."""
+    from larq_ber.models import BinaryAlexNet
+
+    model = BinaryAlexNet()  # 224 × 224 × 3, 1000 classes, 62.5 M parameters
+    latent = [w.numpy() for w in model.weights]
+    x = np.random.default_rng(0).standard_normal((4, 224, 224, 3)).astype("float32")
+    report = to_tflite(model, tmp_path / "alexnet.tflite", verify_samples=x)
+    assert report.census["LceBconv2d"] == 6, report.census
+    assert [layer.name for layer in report.layers if layer.binary] == [
+        "binary_conv_2", "binary_conv_3", "binary_conv_4", "binary_conv_5",
+        "binary_dense_6", "binary_dense_7",
+    ]  # fmt: skip
+    assert report.size_bytes < 40 * 2**20
+    assert report.float_size_bytes > 10 * report.size_bytes
+    assert report.within_tolerance == report.top1_agreement == 1.0
+    for before, after in zip(latent, model.weights, strict=True):
+        np.testing.assert_array_equal(before, after.numpy())  # the model untouched
+
+
 @pytest.mark.slow  # six conversions of LeNet-4: about a minute
 def test_trained_with_errors_exports_to_the_ops_of_an_untrained_model(
     tmp_path, tiny_batch

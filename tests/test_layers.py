@@ -6,8 +6,12 @@ import pytest
 import tensorflow as tf
 
 from larq_ber.layers import (
+    DenseQuantConv2D,
     DropoutAfterQuantizer,
+    InputDropoutDenseQuantConv2D,
     InputDropoutQuantConv2D,
+    as_convolutions,
+    export_copy,
     input_quantizer_of,
 )
 from larq_ber.quantizers import BerSteSign
@@ -155,3 +159,109 @@ def test_dropout_after_quantizer_keeps_the_quantizer_precision():
     assert DropoutAfterQuantizer("ste_sign", 0.5).precision == 1
     assert DropoutAfterQuantizer(BerSteSign(0.1)).precision == 1
     assert DropoutAfterQuantizer("dorefa_quantizer", 0.5).precision == 2
+
+
+def _dense_model(cls, **extra):
+    """Flatten → 1×1 map → binary dense (as `cls`) → classifier, seeded weights."""
+    inputs = tf.keras.Input((4, 4, 3))
+    x = tf.keras.layers.Reshape((1, 1, 48))(inputs)
+    x = cls(
+        16,
+        1,
+        input_quantizer=BerSteSign(0.2),
+        kernel_quantizer="magnitude_aware_sign",
+        name="bdense",
+        **extra,
+    )(x)
+    x = tf.keras.layers.Flatten()(x)
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(3, name="top")(x))
+    rng = np.random.default_rng(7)
+    model.set_weights([rng.standard_normal(w.shape) for w in model.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize(
+    ("dense", "conv", "extra"),
+    [
+        (DenseQuantConv2D, lq.layers.QuantConv2D, {}),
+        (InputDropoutDenseQuantConv2D, InputDropoutQuantConv2D, {"input_dropout": 0.5}),
+    ],
+)
+def test_dense_as_matmul_equals_the_convolution_forward_and_backward(
+    dense, conv, extra
+):
+    """Same variables, outputs and gradients as the 1×1 convolution it stands for;
+    `as_convolutions` swaps the class and keeps names, weights and outputs."""
+    model = _dense_model(dense, **extra)
+    reference = _dense_model(conv, **extra)
+    assert [w.shape for w in model.weights] == [w.shape for w in reference.weights]
+    x = np.random.default_rng(8).standard_normal((32, 4, 4, 3)).astype("float32")
+    np.testing.assert_allclose(model(x), reference(x), atol=1e-5)
+    gradients = []
+    for m in (model, reference):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(m(x, training=False) ** 2)
+        gradients.append(tape.gradient(loss, m.trainable_weights))
+    for a, b in zip(*gradients, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    copy = as_convolutions(model)
+    assert type(copy.get_layer("bdense")) is conv
+    assert type(model.get_layer("bdense")) is dense  # the model is untouched
+    np.testing.assert_allclose(copy(x), model(x), atol=1e-5)
+
+
+def test_dense_as_matmul_refuses_what_is_not_a_dense_layer():
+    layer = DenseQuantConv2D(4, 1, input_quantizer="ste_sign")
+    with pytest.raises(ValueError, match=r"\(batch, 1, 1, features\)"):
+        layer(tf.ones([2, 3, 3, 8]))
+    with pytest.raises(ValueError, match="kernel_size"):
+        DenseQuantConv2D(4, 3, input_quantizer="ste_sign")(tf.ones([2, 1, 1, 8]))
+
+
+@pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file")
+@pytest.mark.parametrize("filename", ["model.keras", "model.h5"])
+def test_dense_as_matmul_reloads_and_shares_weights_with_the_convolution(
+    tmp_path, filename
+):
+    model = _dense_model(DenseQuantConv2D)
+    x = np.random.default_rng(9).standard_normal((8, 4, 4, 3)).astype("float32")
+    model.save(tmp_path / filename)
+    loaded = tf.keras.models.load_model(tmp_path / filename)
+    assert type(loaded.get_layer("bdense")) is DenseQuantConv2D
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
+    model.save_weights(tmp_path / "weights.h5")  # a 0.1 model's weights load too
+    conv = _dense_model(lq.layers.QuantConv2D)
+    conv.load_weights(tmp_path / "weights.h5")
+    np.testing.assert_allclose(
+        conv.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5
+    )
+
+
+def test_export_copy_has_constant_binary_kernels_and_the_same_outputs():
+    from larq_ber.models import BinaryAlexNet
+
+    model = BinaryAlexNet(input_shape=(64, 64, 3), num_classes=10)
+    latent = model.get_layer("binary_dense_6").kernel.latent_variable.numpy()
+    copy = export_copy(model)
+    for name in ("binary_conv_2", "binary_dense_6", "binary_dense_7"):
+        layer = copy.get_layer(name)
+        assert layer.kernel_quantizer is None
+        kernel = layer.kernel.numpy().reshape(-1, layer.filters)
+        alpha = np.abs(kernel).max(axis=0)
+        np.testing.assert_array_equal(
+            np.abs(kernel), np.broadcast_to(alpha, kernel.shape)
+        )
+    assert type(copy.get_layer("binary_dense_6")) is lq.layers.QuantConv2D
+    # sign(W) times the mean |W| of each output channel, as magnitude_aware_sign
+    kernel = copy.get_layer("binary_dense_6").kernel.numpy()
+    expected = np.where(latent >= 0, 1.0, -1.0) * np.abs(latent).mean(axis=(0, 1, 2))
+    np.testing.assert_allclose(kernel, expected, rtol=1e-6)
+    np.testing.assert_array_equal(
+        model.get_layer("binary_dense_6").kernel.latent_variable.numpy(), latent
+    )  # the model keeps its latent weights
+    x = np.random.default_rng(10).standard_normal((4, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(
+        copy.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5
+    )
