@@ -57,9 +57,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## benchmark: quantizer overhead, input pipeline, sweep throughput, export latency, MTJ speed, errors at deployment (about 35 minutes)
+## benchmark: quantizer overhead, model speed vs plain larq, input pipeline, sweep throughput, export latency, MTJ speed, errors at deployment (about 40 minutes)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/quantizer_overhead.py
+	$(BIN)/python benchmarks/model_speed.py
 	$(BIN)/python benchmarks/input_pipeline.py
 	$(BIN)/python benchmarks/sweep_throughput.py
 	$(BIN)/python benchmarks/export_latency.py
