@@ -16,8 +16,8 @@ $(STAMP): setup.cfg pyproject.toml
 ## demo: install everything, sweep the quickstart recipe (LeNet-4, offline digits) and plot it
 demo: $(STAMP)
 	$(BIN)/larq-ber sweep models/quickstart.toml --out runs/quickstart
-	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/accuracy_vs_epoch.png
-	$(BIN)/larq-ber plot runs/quickstart --out runs/quickstart/top1max_vs_ber.png --kind top1max
+	$(BIN)/larq-ber plot runs/quickstart --figure runs/quickstart/accuracy_vs_epoch.png
+	$(BIN)/larq-ber plot runs/quickstart --figure runs/quickstart/top1max_vs_ber.png --kind top1max
 
 ## study: the Fashion-MNIST robustness study (about an hour on 2 cores; needs
 ## `apt-get install dataset-fashion-mnist` offline); tables and figures into docs/robustness
@@ -26,8 +26,8 @@ study: $(STAMP)
 	mkdir -p docs/robustness
 	$(BIN)/larq-ber results runs/fashion --csv docs/robustness/fashion_mnist_epochs.csv \
 		--robustness-csv docs/robustness/fashion_mnist_robustness.csv
-	$(BIN)/larq-ber plot runs/fashion --kind robustness --out docs/robustness/fashion_mnist_robustness.png
-	$(BIN)/larq-ber plot runs/fashion --kind epochs --style std --out docs/robustness/fashion_mnist_epochs.png
+	$(BIN)/larq-ber plot runs/fashion --kind robustness --figure docs/robustness/fashion_mnist_robustness.png
+	$(BIN)/larq-ber plot runs/fashion --kind epochs --style std --figure docs/robustness/fashion_mnist_epochs.png
 	$(BIN)/python docs/robustness/summarize.py docs/robustness/fashion_mnist_robustness.csv
 
 ## test: install everything and run the test suite (not the notebook executions)

@@ -46,6 +46,7 @@ def main() -> None:
         "--epochs", type=int, default=3, help="training epochs (default: 3)"
     )
     parser.add_argument(
+        "--tflite",
         "--out",
         default="lenet4.tflite",
         help="the .tflite file to write (default: lenet4.tflite)",
@@ -60,13 +61,13 @@ def main() -> None:
         f"error-free test accuracy: {model.evaluate(x_test, y_test, verbose=0)[1]:.4f}"
     )
 
-    report = to_tflite(model, args.out, verify_samples=x_test[:128])
+    report = to_tflite(model, args.tflite, verify_samples=x_test[:128])
     print(report)
-    float_path = os.path.splitext(args.out)[0] + "_float32.tflite"
+    float_path = os.path.splitext(args.tflite)[0] + "_float32.tflite"
     float_size = to_float_tflite(model, float_path)
 
     lce_interpreter = lce.testing.Interpreter(
-        open(args.out, "rb").read(), num_threads=1
+        open(args.tflite, "rb").read(), num_threads=1
     )
     lce_accuracy = np.mean(lce_interpreter.predict(x_test).argmax(-1) == y_test)
     float_interpreter = tf.lite.Interpreter(model_path=float_path, num_threads=1)

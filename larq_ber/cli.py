@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ examples:
   larq-ber demo                        # BER 0 and 4 %, 6 epochs on offline digits
   larq-ber sweep models/quickstart.toml --out runs/quickstart
   larq-ber results runs/quickstart --csv quickstart.csv
-  larq-ber plot runs/quickstart --out fig1.png
-  larq-ber export runs/quickstart/runs/ber0.04_rep0 --out lenet4.tflite
+  larq-ber plot runs/quickstart --figure fig1.png
+  larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite lenet4.tflite
   larq-ber mtj table
 """
 
@@ -59,18 +60,48 @@ examples:
 
 _EXPORT_EXAMPLES = """\
 examples:
-  larq-ber export runs/quickstart/runs/ber0.04_rep0 --out lenet4.tflite
-  larq-ber export runs/quickstart/runs/ber0.04_rep0 --out final.tflite --which final \\
-      --target xcore --json
+  larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite lenet4.tflite
+  larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite final.tflite \\
+      --which final --target xcore --json
 """
 
 _PLOT_EXAMPLES = """\
 examples:
-  larq-ber plot runs/quickstart --out fig1.png                 # mean + every run
-  larq-ber plot runs/fig2a --out fig2a.pdf --style std         # mean +- std
-  larq-ber plot runs/fig4b --out fig4b.svg --kind top1max      # <Top1Max> vs BER
-  larq-ber plot runs/robust --out robust.png --kind robustness # errors at inference
+  larq-ber plot runs/quickstart --figure fig1.png                 # mean + every run
+  larq-ber plot runs/fig2a --figure fig2a.pdf --style std         # mean +- std
+  larq-ber plot runs/fig4b --figure fig4b.svg --kind top1max      # <Top1Max> vs BER
+  larq-ber plot runs/robust --figure robust.png --kind robustness # errors at inference
 """
+
+
+class _RenamedOption(argparse.Action):
+    """An old option spelling kept for one release: warns, then acts as the new one.
+
+    Hidden from `--help`; stores into the new option's `dest`.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any):
+        self.new = kwargs.pop("new")
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(
+            f"{parser.prog}: {option_string} is now called {self.new}; the old "
+            "name will be removed in larq-ber 0.3",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
+
+
+def _renamed(parser: argparse.ArgumentParser, old: str, new: str, dest: str) -> None:
+    """Adds `old` as a hidden, warning alias of the option `new` (stored in `dest`)."""
+    parser.add_argument(old, dest=dest, action=_RenamedOption, new=new)
 
 
 def _checked(
@@ -94,7 +125,7 @@ _MTJ_EXAMPLES = """\
 examples:
   larq-ber mtj table                           # the paper's Table I
   larq-ber mtj table --pulse 20e-9 --scale 0.9
-  larq-ber mtj figure --out fig5.png           # the paper's Figure 5
+  larq-ber mtj figure --figure fig5.png        # the paper's Figure 5
   larq-ber mtj wer --voltage 0.6 --pulse 10e-9
   larq-ber mtj wer --voltage 0.5 0.6 0.7 --pulse 10e-9 --delta 60
 """
@@ -129,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the full traceback of an error instead of one line",
     )
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's, absl's and the converter's log messages "
+        "(hidden by default)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",
@@ -157,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=_positive_int, default=32, help="batch size (default: 32)"
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress display (default: a bar on a terminal, a line per "
+        "epoch in a log)",
+    )
 
     def command(name: str, help: str, description: str, epilog: str) -> Any:
         return commands.add_parser(
@@ -192,7 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--tensorboard", action="store_true", help="write TensorBoard logs per run"
     )
     sweep.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar"
+        "--no-progress",
+        action="store_true",
+        help="no progress display (default: a bar on a terminal, a line per run "
+        "in a log)",
     )
 
     results = command(
@@ -252,7 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     robustness.add_argument("--data-dir", help="TFDS data directory (default: TFDS's)")
     robustness.add_argument(
-        "--no-progress", action="store_true", help="no progress bar"
+        "--no-progress",
+        action="store_true",
+        help="no progress display (default: a bar on a terminal, a line per "
+        "run in a log)",
     )
 
     plot = command(
@@ -266,18 +315,22 @@ def build_parser() -> argparse.ArgumentParser:
         _PLOT_EXAMPLES,
     )
     plot.add_argument("out", metavar="DIR", help="the sweep's output folder")
-    plot.add_argument("--out", dest="figure", required=True, help="figure file")
+    plot.add_argument(
+        "--figure", help="the figure file to write (.png, .pdf or .svg); required"
+    )
+    _renamed(plot, "--out", "--figure", "figure")
     plot.add_argument(
         "--kind",
         choices=("epochs", "top1max", "robustness"),
         default="epochs",
-        help="figure kind",
+        help="figure kind (default: epochs)",
     )
     plot.add_argument(
         "--style",
         choices=("traces", "std"),
         default="traces",
-        help="for --kind epochs: every run (traces) or mean +- std (std)",
+        help="for --kind epochs: every run (traces) or mean +- std with "
+        "ddof = 1 (std) (default: traces)",
     )
 
     export = command(
@@ -290,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
         _EXPORT_EXAMPLES,
     )
     export.add_argument("run", metavar="RUN_DIR", help="OUT/runs/<run_id> of a sweep")
-    export.add_argument("--out", required=True, help="the .tflite file to write")
+    export.add_argument("--tflite", help="the .tflite file to write; required")
+    _renamed(export, "--out", "--tflite", "tflite")
     export.add_argument(
         "--which",
         choices=("best", "final"),
@@ -298,7 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="weights at Top1Max (best, default) or after the last epoch (final)",
     )
     export.add_argument(
-        "--target", choices=("arm", "xcore"), default="arm", help="LCE target"
+        "--target",
+        choices=("arm", "xcore"),
+        default="arm",
+        help="LCE target (default: arm)",
     )
     export.add_argument(
         "--samples",
@@ -320,7 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
         _MTJ_EXAMPLES,
     )
     mtj.add_argument("what", choices=("table", "figure", "wer"), help="what to compute")
-    mtj.add_argument("--out", help="figure file (.png, .pdf, .svg) for 'figure'")
+    mtj.add_argument(
+        "--figure", help="the figure file (.png, .pdf, .svg) of 'figure' (required)"
+    )
+    _renamed(mtj, "--out", "--figure", "figure")
     mtj.add_argument(
         "--voltage", type=_positive_float, nargs="+", help="write voltage(s) in V"
     )
@@ -331,18 +391,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale",
         type=_checked(float, lambda v: 0 < v <= 1, "expected a number in (0, 1]"),
         default=0.8,
-        help="table: fixed voltage as a fraction of the strict one (default 0.8)",
+        help="table: fixed voltage as a fraction of the strict one (default: 0.8)",
     )
     mtj.add_argument(
         "--model",
         choices=("fpe", "finite_volume", "approx"),
         default="fpe",
-        help="wer: the Fokker-Planck solution (fpe, default), its finite-volume "
-        "cross-check, or the closed-form approximation (approx)",
+        help="wer: the Fokker-Planck solution (fpe), its finite-volume "
+        "cross-check, or the closed-form approximation (approx) (default: fpe)",
     )
     for name, unit in (("delta", ""), ("tau-d", " (s)"), ("v-c0", " (V)"),
                        ("v-bd", " (V)")):  # fmt: skip
-        mtj.add_argument(f"--{name}", type=_positive_float, help=f"device {name}{unit}")
+        mtj.add_argument(
+            f"--{name}",
+            type=_positive_float,
+            help=f"device {name}{unit} (default: the paper's device)",
+        )
     return parser
 
 
@@ -370,15 +434,17 @@ def _mtj(args: argparse.Namespace) -> int:
         pulse = args.pulse[0] if args.pulse else None
         print(mtj.operating_points(device, pulse=pulse, voltage_scale=args.scale))
     elif args.what == "figure":
-        if not args.out:
-            raise CommandError("--out FILE is required")
-        if os.path.splitext(args.out)[1].lower() not in (".png", ".pdf", ".svg"):
-            raise CommandError(f"`--out` must end in .png, .pdf or .svg: {args.out!r}")
+        if not args.figure:
+            raise CommandError("--figure FILE is required")
+        if os.path.splitext(args.figure)[1].lower() not in (".png", ".pdf", ".svg"):
+            raise CommandError(
+                f"`--figure` must end in .png, .pdf or .svg: {args.figure!r}"
+            )
         import matplotlib
 
         matplotlib.use("Agg")
-        mtj.plot_write_window(device).savefig(args.out, dpi=150)
-        print(f"figure written to {args.out}")
+        mtj.plot_write_window(device).savefig(args.figure, dpi=150)
+        print(f"figure written to {args.figure}")
     else:
         if not args.voltage or not args.pulse:
             raise CommandError("--voltage and --pulse are required")
@@ -407,9 +473,10 @@ def _export(args: argparse.Namespace) -> int:
 
     from larq_ber.export import export_run
 
+    if not args.tflite:
+        raise CommandError("--tflite FILE is required")
+    _existing_folder(args.run)
     run = RunFiles(Path(args.run))
-    if not run.folder.exists():
-        raise CommandError(f"{args.run!r} does not exist")
     samples = None
     if run.run.exists():
         shape = read_json(run.run).get("input_shape")
@@ -419,7 +486,7 @@ def _export(args: argparse.Namespace) -> int:
         samples = rng.standard_normal((args.samples, *shape), np.float32)
     report = export_run(
         args.run,
-        args.out,
+        args.tflite,
         which=args.which,
         target=args.target,
         verify=not args.no_verify,
@@ -429,11 +496,21 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_folder(path: str) -> None:
+    """Raises `CommandError` unless `path` is an existing folder."""
+    if not os.path.exists(path):
+        raise CommandError(f"{path!r} does not exist")
+    if not os.path.isdir(path):
+        raise CommandError(f"{path!r} is not a folder")
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from larq_ber.recipes import load_recipe, parse_overrides
+
+    # The recipe is checked before TensorFlow is imported: a typo fails at once.
+    recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
     from larq_ber.sweeps import run_sweep
 
-    recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
     summary = run_sweep(
         recipe,
         args.out,
@@ -468,7 +545,11 @@ def _demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     curves = run_demo(
-        args.bers, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed
+        args.bers,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        progress=not args.no_progress,
     )
     print(format_table(curves))
     return 0
@@ -477,6 +558,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _results(args: argparse.Namespace) -> int:
     from larq_ber.results import write_results, write_robustness
 
+    _existing_folder(args.out)
     count = write_results(args.out, args.csv)
     print(f"{count} rows written to {args.csv}")
     csv_path = Path(args.csv)
@@ -490,6 +572,7 @@ def _results(args: argparse.Namespace) -> int:
 
 
 def _robustness(args: argparse.Namespace) -> int:
+    _existing_folder(args.out)
     from larq_ber.sweeps.robustness import evaluate_sweep
 
     runs, rows = evaluate_sweep(
@@ -506,6 +589,9 @@ def _robustness(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
+    if not args.figure:
+        raise CommandError("--figure FILE is required")
+    _existing_folder(args.out)
     from larq_ber.plots import save_figure
 
     path = save_figure(args.out, args.figure, kind=args.kind, style=args.style)
@@ -535,12 +621,56 @@ def _one_line(error: BaseException) -> str:
     return text or type(error).__name__
 
 
+@contextlib.contextmanager
+def _quiet(verbose: bool) -> Iterator[None]:
+    """Hides the libraries' warnings and log lines while a command runs.
+
+    Unless `verbose`; the settings are restored afterwards.
+    `TF_CPP_MIN_LOG_LEVEL=3` (set before TensorFlow is imported; a value the
+    user set is kept) hides the C++ messages: level 2 still lets the `Unable to
+    register cuDNN factory` errors through. The `tensorflow` and `absl` loggers
+    keep errors only, and Python warnings are ignored.
+    """
+    if verbose:
+        yield
+        return
+    import logging
+    import warnings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    loggers = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    try:
+        from absl import logging as absl_logging
+    except ImportError:  # pragma: no cover - absl comes with TensorFlow
+        absl_logging = None
+    absl_level = absl_logging.get_verbosity() if absl_logging else None
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        if absl_logging:
+            absl_logging.set_verbosity(absl_logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        if absl_logging:
+            absl_logging.set_verbosity(absl_level)
+
+
+#: Loggers of the libraries that `larq-ber` silences unless `--verbose`.
+_CHATTY_LOGGERS = ("tensorflow", "absl", "h5py", "larq_compute_engine")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the `larq-ber` command line.
 
     Every failure is reported as one line on standard error naming the file and
     what is wrong, with exit status 2 (1 when runs of a sweep failed); `--debug`
-    shows the traceback instead. Ctrl-C stops with status 130.
+    shows the traceback instead. Ctrl-C stops with status 130. TensorFlow's,
+    absl's and Python's warnings are hidden unless `--verbose` is given.
 
     Args:
         argv: Arguments without the program name; `sys.argv[1:]` if `None`.
@@ -553,9 +683,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        return _COMMANDS[args.command](args)
+        with _quiet(args.verbose):
+            return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("interrupted — run the same command to resume", file=sys.stderr)
         return 130

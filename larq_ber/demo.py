@@ -9,11 +9,13 @@ every epoch. The accuracy is Keras's own validation pass, which runs the model w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import tensorflow as tf
 
 from larq_ber.data import digits_arrays
 from larq_ber.models import LeNet4
+from larq_ber.progress import progress_bar
 
 __all__ = ["format_table", "run_demo"]
 
@@ -25,6 +27,7 @@ def run_demo(
     batch_size: int = 32,
     learning_rate: float = 1e-3,
     seed: int = 0,
+    progress: bool = False,
 ) -> dict[float, list[float]]:
     """Trains LeNet-4 on `digits` once per bit error rate.
 
@@ -34,6 +37,8 @@ def run_demo(
         batch_size: Training batch size (>= 1).
         learning_rate: Adam learning rate (> 0).
         seed: Seed of `tf.keras.utils.set_random_seed` before each run.
+        progress: Show progress on standard error: a live bar on a terminal, one
+            line per finished epoch (with the time left) in a log.
 
     Returns:
         For each BER, the error-free test top-1 accuracy (a fraction) after every
@@ -56,6 +61,11 @@ def run_demo(
         raise ValueError(f"`learning_rate` must be > 0, got {learning_rate!r}.")
     (x_train, y_train), (x_test, y_test) = digits_arrays(seed=seed)
     curves: dict[float, list[float]] = {}
+    bar = (
+        progress_bar(len(bers) * epochs, desc="demo", unit="epoch")
+        if progress
+        else None
+    )
     for ber in bers:
         tf.keras.utils.set_random_seed(seed)
         model = LeNet4(ber=ber)
@@ -71,9 +81,29 @@ def run_demo(
             epochs=epochs,
             validation_data=(x_test, y_test),
             verbose=0,
+            callbacks=[] if bar is None else [_EpochTicks(bar, ber)],
         )
         curves[float(ber)] = [float(a) for a in history.history["val_accuracy"]]
+    if bar is not None:
+        bar.close()
     return curves
+
+
+class _EpochTicks(tf.keras.callbacks.Callback):
+    """Advances a progress bar by one per epoch, showing the BER and accuracy."""
+
+    def __init__(self, bar: Any, ber: float) -> None:
+        super().__init__()
+        self.bar = bar
+        self.ber = ber
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        accuracy = (logs or {}).get("val_accuracy")
+        text = f"BER {self.ber:g}, epoch {epoch + 1}"
+        if accuracy is not None:
+            text += f": {100 * accuracy:.2f} %"
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(1)
 
 
 def format_table(curves: dict[float, list[float]]) -> str:

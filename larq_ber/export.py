@@ -11,7 +11,7 @@ ops and which stayed float (and why, where that can be told), and the parity.
 
 `export_run` does the same for a run of a sweep (`larq_ber.sweeps`), rebuilding the
 model from the run's `run.json` and its Top1Max or final weights; the command line's
-`larq-ber export RUN_DIR --out model.tflite` calls it.
+`larq-ber export RUN_DIR --tflite model.tflite` calls it.
 """
 
 from __future__ import annotations

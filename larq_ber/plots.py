@@ -61,6 +61,33 @@ def _label(subset: str, dataset: str = "") -> str:
     return subset or dataset or "all classes"
 
 
+#: Okabe–Ito colours: distinguishable with every common colour-vision deficiency
+#: and in grey-scale print (with the line order of the legend).
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+           "#000000", "#F0E442")  # fmt: skip
+
+
+def _what(rows: Sequence[dict[str, Any]]) -> str:
+    """`"lenet4 on mnist"` from the first row's `model` and `dataset`."""
+    first = rows[0]
+    model, dataset = first.get("model") or "", first.get("dataset") or ""
+    return " on ".join(part for part in (model, dataset) if part) or "sweep"
+
+
+def _std(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Sample standard deviation (ddof = 1) ignoring NaN; 0 where one value."""
+    count = np.sum(~np.isnan(values), axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.nanstd(values, axis=axis, ddof=1) if values.shape[axis] > 1 else 0
+    return np.where(count > 1, spread, 0.0)
+
+
+def _honest_ylim(ax: Any, low: float) -> None:
+    """Accuracy axis from a multiple of 10 % at or below `low` (%) up to 100 %."""
+    bottom = max(0.0, 10 * np.floor((low - 1) / 10))
+    ax.set_ylim(bottom, 100.5)
+
+
 def plot_epochs(
     rows: Sequence[dict[str, Any]], *, style: str = "traces", axes: Any = None
 ) -> Any:
@@ -70,7 +97,7 @@ def plot_epochs(
         rows: Rows of `read_results` (keys `subset`, `ber`, `run_id`, `epoch`,
             `test_top1`).
         style: `"traces"`: mean and every run (thin); `"std"`: mean ± one
-            standard deviation over the runs.
+            sample standard deviation (ddof = 1) over the runs.
         axes: Matplotlib axes, one per class subset (`None`: a new figure).
 
     Returns:
@@ -107,13 +134,13 @@ def plot_epochs(
         raise ValueError(
             f"`axes` has {len(axes)} entries, the rows have {len(subsets)} subsets."
         )
-    colours = plt.get_cmap("viridis")
     bers = sorted({ber for _, ber in runs})
+    lowest = 100.0
     for ax, subset in zip(axes, subsets, strict=False):
         for i, ber in enumerate(bers):
             if (subset, ber) not in runs:
                 continue
-            colour = colours(i / max(1, len(bers) - 1))
+            colour = COLOURS[i % len(COLOURS)]
             traces = runs[(subset, ber)]
             epochs = np.arange(1, max(max(t) for t in traces.values()) + 1)
             acc = np.full((len(traces), len(epochs)), np.nan)
@@ -125,16 +152,26 @@ def plot_epochs(
             if style == "traces":
                 for trace_values in acc:
                     ax.plot(epochs, trace_values, color=colour, lw=0.6, alpha=0.35)
+                lowest = min(lowest, float(np.nanmin(acc)))
             else:
-                std = np.nanstd(acc, axis=0)
+                std = _std(acc)
                 ax.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.2)
+                lowest = min(lowest, float(np.nanmin(mean - std)))
             ax.plot(epochs, mean, color=colour, lw=2, label=label)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("error-free test top-1 accuracy (%)")
-        ax.set_title(_label(subset, rows[0].get("dataset", "")))
+        shown = (
+            "thick: mean over n runs, thin: each run"
+            if style == "traces"
+            else "mean ± 1 std (ddof = 1) over n runs"
+        )
+        where = f", {subset}" if subset else ""
+        ax.set_title(f"{_what(rows)}{where}\n{shown}", fontsize="medium")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
+    for ax in axes[: len(subsets)]:
+        _honest_ylim(ax, lowest)
     fig = axes[0].figure
     fig.tight_layout()
     return fig
@@ -148,14 +185,15 @@ def top1max_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
     Returns:
         One record per (subset, BER) with `subset`, `ber`, `runs`, `mean`, `std`
-        (fractions; `std` is the population standard deviation, 0 for one run).
+        (fractions; `std` is the sample standard deviation, ddof = 1, and 0 for
+        one run).
 
     Example:
         >>> rows = [{"subset": "", "ber": 0.0, "run_id": r, "epoch": e,
         ...          "test_top1": v} for r, e, v in
         ...         [("a", 1, 0.5), ("a", 2, 0.7), ("b", 1, 0.9), ("b", 2, 0.8)]]
         >>> top1max_table(rows)
-        [{'subset': '', 'ber': 0.0, 'runs': 2, 'mean': 0.8, 'std': 0.1}]
+        [{'subset': '', 'ber': 0.0, 'runs': 2, 'mean': 0.8, 'std': 0.141421356237}]
     """
     table = []
     for (subset, ber), traces in sorted(_runs(rows).items()):
@@ -166,7 +204,7 @@ def top1max_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "ber": ber,
                 "runs": len(best),
                 "mean": round(float(best.mean()), 12),
-                "std": round(float(best.std()), 12),
+                "std": round(float(best.std(ddof=1)) if len(best) > 1 else 0.0, 12),
             }
         )
     return table
@@ -199,20 +237,28 @@ def plot_top1max(rows: Sequence[dict[str, Any]], *, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4))
     table = top1max_table(rows)
-    for subset in sorted({r["subset"] for r in table}):
+    lowest = 100.0
+    for k, subset in enumerate(sorted({r["subset"] for r in table})):
         points = [r for r in table if r["subset"] == subset]
         ber = np.array([100 * r["ber"] for r in points])
         mean = np.array([100 * r["mean"] for r in points])
         std = np.array([100 * r["std"] for r in points])
         runs = max(r["runs"] for r in points)
+        lowest = min(lowest, float(np.min(mean - std)))
         ax.errorbar(
             ber,
             mean,
             yerr=std,
             marker="o",
             capsize=3,
+            color=COLOURS[k % len(COLOURS)],
             label=f"{_label(subset, rows[0].get('dataset', ''))} (n={runs})",
         )
+    _honest_ylim(ax, lowest)
+    ax.set_title(
+        f"{_what(rows)}\nmean ± 1 std (ddof = 1) of each run's best epoch",
+        fontsize="medium",
+    )
     ax.set_xlabel("bit error rate during training (%)")
     ax.set_ylabel("⟨Top1Max⟩ error-free test accuracy (%)")
     ax.grid(alpha=0.3)
@@ -309,9 +355,7 @@ def plot_robustness(rows: Sequence[dict[str, Any]]) -> Any:
         squeeze=False,
         gridspec_kw={"height_ratios": [1, 1.1]},
     )
-    # Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-    colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-               "#F0E442", "#000000"]  # fmt: skip
+    colours = COLOURS
     for column, weight_ber in enumerate(weights):
         heat, curves = axes[0, column], axes[1, column]
         grid = np.full((len(trains), len(tests)), np.nan)
@@ -356,10 +400,10 @@ def plot_robustness(rows: Sequence[dict[str, Any]]) -> Any:
         curves.set_title(f"weight BER {_percent(weight_ber)} %")
         curves.grid(alpha=0.3)
         curves.legend(fontsize="small")
-    first = rows[0]
+        _honest_ylim(curves, min(100 * (r["mean"] - r["std"]) for r in table))
     fig.suptitle(
-        f"{first.get('model', '')} on {first.get('dataset', '')}: accuracy under "
-        "errors at deployment (mean ± std over runs × draws)"
+        f"{_what(rows)}: accuracy under errors at deployment\n(mean ± 1 std, "
+        "ddof = 1, over every draw of every run; n = draws × runs)"
     )
     fig.tight_layout()
     return fig
@@ -397,7 +441,7 @@ def save_figure(
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(
-            f"`--out` must end in one of {list(FORMATS)}, got {str(path)!r}."
+            f"`--figure` must end in one of {list(FORMATS)}, got {str(path)!r}."
         )
     if kind not in KINDS:
         raise ValueError(f"`kind` must be one of {list(KINDS)}, got {kind!r}.")
@@ -405,7 +449,7 @@ def save_figure(
         raise ValueError(f"`style` must be one of {list(_STYLES)}, got {style!r}.")
     if not path.resolve().parent.is_dir():
         raise FileNotFoundError(
-            f"`--out`: the folder {str(path.resolve().parent)!r} does not exist."
+            f"`--figure`: the folder {str(path.resolve().parent)!r} does not exist."
         )
     if kind == "robustness":
         table = read_robustness(out)

@@ -1,10 +1,14 @@
 """The `larq-ber` command line, every subcommand (the MTJ ones included)."""
 
+import argparse
+import os
 import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from larq_ber import cli
@@ -46,15 +50,106 @@ def test_every_example_in_the_help_parses(command, capsys):
         parser.parse_args(words)  # exits (status 2) if an example is wrong
 
 
+def _subparser(command):
+    return cli.build_parser()._subparsers._group_actions[0].choices[command]
+
+
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_option_has_help_text(command):
-    parser = cli.build_parser()
-    sub = parser._subparsers._group_actions[0].choices[command]
-    for action in sub._actions:
-        if action.dest != "help":
-            assert action.help, (
-                f"larq-ber {command}: {action.option_strings or action.dest}"
-            )
+def test_every_option_has_help_text_and_shows_its_default(command):
+    for action in _subparser(command)._actions:
+        name = f"larq-ber {command}: {action.option_strings or action.dest}"
+        if action.dest == "help" or action.help == argparse.SUPPRESS:
+            continue
+        assert action.help, name
+        if action.default not in (None, False, [], argparse.SUPPRESS):
+            shown = " ".join(str(v) for v in np.atleast_1d(action.default))
+            assert "default" in action.help, name
+            assert shown.replace(".0", "") in action.help.replace(".0", ""), name
+
+
+def test_an_option_name_means_one_thing_across_commands():
+    """`--out` is the sweep folder; files are `--figure`, `--tflite`, `--csv`."""
+    meanings = {}
+    for command in COMMANDS:
+        for action in _subparser(command)._actions:
+            if action.help == argparse.SUPPRESS:
+                continue
+            for option in action.option_strings:
+                meanings.setdefault(option, set()).add(action.dest)
+    assert all(len(dests) == 1 for dests in meanings.values()), meanings
+    assert meanings["--figure"] == {"figure"} and meanings["--tflite"] == {"tflite"}
+    assert "--out" not in _subparser("plot").format_help()
+
+
+@pytest.mark.parametrize(
+    ("argv", "dest"),
+    [
+        (["plot", "runs/x", "--out", "f.png"], "figure"),
+        (["export", "runs/x/runs/r", "--out", "m.tflite"], "tflite"),
+        (["mtj", "figure", "--out", "fig5.png"], "figure"),
+    ],
+)
+def test_the_old_out_spelling_still_works_with_a_note(argv, dest, capsys):
+    args = cli.build_parser().parse_args(argv)
+    assert getattr(args, dest) == argv[-1]
+    err = capsys.readouterr().err
+    assert f"--out is now called --{dest}" in err and "0.3" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["results", "{nope}", "--csv", "{tmp}/r.csv"],
+        ["plot", "{nope}", "--figure", "{tmp}/f.png"],
+        ["robustness", "{nope}"],
+        ["export", "{nope}", "--tflite", "{tmp}/m.tflite"],
+    ],
+)
+def test_a_missing_folder_is_said_not_to_exist(argv, tmp_path, capsys):
+    nope = tmp_path / "nope"
+    argv = [a.format(nope=nope, tmp=tmp_path) for a in argv]
+    assert cli.main(argv) == 2
+    assert f"{str(nope)!r} does not exist" in _one_line_error(capsys, argv[0])
+    (tmp_path / "file").write_text("")
+    argv[1] = str(tmp_path / "file")
+    assert cli.main(argv) == 2
+    assert "is not a folder" in _one_line_error(capsys, argv[0])
+
+
+def test_plot_and_export_need_their_output_file(tmp_path, capsys):
+    assert cli.main(["plot", str(tmp_path)]) == 2
+    assert "--figure FILE is required" in _one_line_error(capsys, "plot")
+    assert cli.main(["export", str(tmp_path)]) == 2
+    assert "--tflite FILE is required" in _one_line_error(capsys, "export")
+
+
+def test_commands_that_import_tensorflow_print_only_their_own_lines(tmp_path):
+    """No TF/absl chatter (the cuDNN factory lines, warnings) without --verbose."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    script = Path(sys.executable).with_name("larq-ber")  # the console script
+    module = [sys.executable, "-m", "larq_ber.cli"]
+    command = [str(script)] if script.exists() else module
+    done = subprocess.run(
+        [*command, "robustness", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"larq-ber robustness: No finished run under {str(tmp_path)!r} (expected "
+        "runs/*/result.json or a run folder)."
+    ]
+
+
+def test_quiet_restores_the_logging_and_warning_settings():
+    import logging
+    import warnings
+
+    logger = logging.getLogger("tensorflow")
+    before, filters = logger.level, list(warnings.filters)
+    with cli._quiet(verbose=False):
+        assert logger.level == logging.ERROR
+    assert logger.level == before and warnings.filters == filters
 
 
 def test_results_help_lists_the_table_columns(capsys):
@@ -108,7 +203,7 @@ def test_results_and_plot_errors(tmp_path, capsys):
     assert cli.main(["results", str(tmp_path), "--csv", str(tmp_path / "r.csv")]) == 2
     assert "No finished epoch" in capsys.readouterr().err
     assert not (tmp_path / "r.csv").exists()
-    assert cli.main(["plot", str(tmp_path), "--out", str(tmp_path / "f.gif")]) == 2
+    assert cli.main(["plot", str(tmp_path), "--figure", str(tmp_path / "f.gif")]) == 2
     assert "must end in one of" in capsys.readouterr().err
 
 
@@ -126,9 +221,9 @@ def test_mtj_table(capsys):
 
 
 def test_mtj_figure(tmp_path):
-    assert cli.main(["mtj", "figure", "--out", str(tmp_path / "fig5.svg")]) == 0
+    assert cli.main(["mtj", "figure", "--figure", str(tmp_path / "fig5.svg")]) == 0
     assert (tmp_path / "fig5.svg").read_bytes().startswith(b"<?xml")
-    assert cli.main(["mtj", "figure", "--out", str(tmp_path / "f.gif")]) == 2
+    assert cli.main(["mtj", "figure", "--figure", str(tmp_path / "f.gif")]) == 2
 
 
 def _listing(folder):
@@ -179,7 +274,7 @@ def test_results_and_plot_name_a_damaged_table_in_one_line(tmp_path, capsys, dam
     before = _listing(tmp_path)
     assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 2
     assert "epochs.csv, row " in _one_line_error(capsys, "results")
-    assert cli.main(["plot", str(out), "--out", str(tmp_path / "f.png")]) == 2
+    assert cli.main(["plot", str(out), "--figure", str(tmp_path / "f.png")]) == 2
     assert "epochs.csv, row " in _one_line_error(capsys, "plot")
     assert _listing(tmp_path) == before
 
@@ -221,22 +316,23 @@ def test_sweep_names_damaged_state_files(tmp_path, tiny_recipe_file, capsys, bro
 
 
 def test_export_errors_name_the_run_and_its_files(tmp_path, capsys):
-    assert cli.main(["export", str(tmp_path / "nope"), "--out", "m.tflite"]) == 2
+    assert cli.main(["export", str(tmp_path / "nope"), "--tflite", "m.tflite"]) == 2
     assert "does not exist" in _one_line_error(capsys, "export")
     run = tmp_path / "run"
     run.mkdir()
     (run / "run.json").write_text("{not json")
-    assert cli.main(["export", str(run), "--out", str(tmp_path / "m.tflite")]) == 2
+    assert cli.main(["export", str(run), "--tflite", str(tmp_path / "m.tflite")]) == 2
     assert "run.json" in _one_line_error(capsys, "export")
     (run / "run.json").write_text('{"model": "lenet4", "ber": 0.0}')
-    assert cli.main(["export", str(run), "--out", str(tmp_path / "m.tflite")]) == 2
+    assert cli.main(["export", str(run), "--tflite", str(tmp_path / "m.tflite")]) == 2
     assert "no valid input_shape" in _one_line_error(capsys, "export")
     (run / "run.json").write_text(
         '{"model": "lenet4", "ber": 0.0, "input_shape": [28, 28, 1], "num_classes": 10}'
     )
     for content in (b"\x89HDF\r\n\x1a\n" + b"\0" * 64, b"garbage"):
         (run / "top1max.weights.h5").write_bytes(content)
-        assert cli.main(["export", str(run), "--out", str(tmp_path / "m.tflite")]) == 2
+        tflite = str(tmp_path / "m.tflite")
+        assert cli.main(["export", str(run), "--tflite", tflite]) == 2
         line = _one_line_error(capsys, "export")
         assert "top1max.weights.h5" in line and "cannot be read" in line
     assert not (tmp_path / "m.tflite").exists()
@@ -287,7 +383,7 @@ def test_robustness_checks_its_arguments_and_folder(tmp_path, capsys):
     assert cli.main(["robustness", str(tmp_path), "--no-progress"]) == 2
     assert "No finished run under" in _one_line_error(capsys, "robustness")
     assert cli.main(["plot", str(tmp_path), "--kind", "robustness",
-                     "--out", str(tmp_path / "r.png")]) == 2  # fmt: skip
+                     "--figure", str(tmp_path / "r.png")]) == 2  # fmt: skip
     assert "run `larq-ber robustness` first" in _one_line_error(capsys, "plot")
 
 

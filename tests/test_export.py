@@ -251,15 +251,15 @@ def test_export_a_sweep_run_from_the_cli(tmp_path, capsys):
     run_dir = tmp_path / "run"
     train_run(recipe, GridPoint(0.08, 0), run_dir)
     out = tmp_path / "m.tflite"
-    assert cli.main(["export", str(run_dir), "--out", str(out), "--json"]) == 0
+    assert cli.main(["export", str(run_dir), "--tflite", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["census"]["LceBconv2d"] == 2 and report["verified"]
     assert report["top1_agreement"] == 1.0 and out.exists()
     assert (
-        cli.main(["export", str(run_dir), "--out", str(out), "--which", "final"]) == 0
+        cli.main(["export", str(run_dir), "--tflite", str(out), "--which", "final"]) == 0
     )
     assert "binary binary_conv_2" in capsys.readouterr().out
-    assert cli.main(["export", str(tmp_path), "--out", str(out)]) == 2
+    assert cli.main(["export", str(tmp_path), "--tflite", str(out)]) == 2
     assert "no run.json" in capsys.readouterr().err
 
 

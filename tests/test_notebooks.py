@@ -104,7 +104,7 @@ QUICK_ARGS = {
     "bit_errors_in_model_fit": ["--epochs", "2"],
     "reproduce_figure_1": ["--out", "figure1"],
     "mram_operating_points": ["--figure", "fig5.png", "--curve", "0=0.97", "0.1=0.9"],
-    "export_to_the_edge": ["--epochs", "1", "--out", "m.tflite"],
+    "export_to_the_edge": ["--epochs", "1", "--tflite", "m.tflite"],
     "robust_deployment": ["--epochs", "1", "--draws", "2"],
 }
 # What each example prints (every pattern must match a line of its output).

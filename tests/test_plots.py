@@ -36,7 +36,7 @@ def test_top1max_table_is_mean_and_std_of_each_runs_best_epoch(rows):
             if run.rsplit("|", 1)[0] == f"{record['subset']}|{record['ber']}"
         ]
         assert record["mean"] == pytest.approx(np.mean(best))
-        assert record["std"] == pytest.approx(np.std(best))
+        assert record["std"] == pytest.approx(np.std(best, ddof=1))
 
 
 def test_plot_epochs_panels_and_traces(rows):
@@ -51,6 +51,42 @@ def test_plot_epochs_panels_and_traces(rows):
         plot_epochs(rows, style="band")
     with pytest.raises(ValueError, match="nothing to plot"):
         plot_epochs([])
+
+
+def test_figures_say_model_dataset_n_and_what_the_band_is(rows):
+    rows = [{**row, "model": "nin"} for row in rows]
+    for style, shown in (("traces", "thin: each run"), ("std", "ddof = 1")):
+        for ax in plot_epochs(rows, style=style).axes:
+            title = ax.get_title()
+            assert title.startswith("nin on imagenet2012, classes=2") and shown in title
+            assert all("(n=3)" in t.get_text() for t in ax.get_legend().get_texts())
+    title = plot_top1max(rows).axes[0].get_title()
+    assert title.startswith("nin on imagenet2012") and "ddof = 1" in title
+
+
+def test_std_band_is_the_sample_std_and_colours_are_colour_blind_safe(rows):
+    from matplotlib.colors import to_hex
+
+    from larq_ber.plots import COLOURS
+
+    ax = plot_epochs(rows, style="std").axes[0]
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    runs = {
+        r["run_id"]: [] for r in rows if r["subset"].endswith("1") and r["ber"] == 0
+    }
+    for r in rows:
+        if r["run_id"] in runs:
+            runs[r["run_id"]].append(100 * r["test_top1"])
+    first_epoch = np.array([values[0] for values in runs.values()])
+    expected = np.mean(first_epoch) + np.array([-1, 1]) * np.std(first_epoch, ddof=1)
+    assert np.min(np.abs(band[:, None] - expected[None, :]), axis=0) == pytest.approx(
+        [0, 0], abs=1e-9
+    )
+    assert [to_hex(line.get_color()) for line in ax.lines] == [
+        c.lower() for c in COLOURS[:2]
+    ]
+    low, high = ax.get_ylim()
+    assert low % 10 == 0 and low <= band.min() and high >= 100
 
 
 def test_plot_top1max_has_one_line_per_subset(rows):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,9 +10,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
-from larq_ber.mtj.inverse import _voltage_for_wer
+from larq_ber.mtj.inverse import _voltage_for_wer, pulse_for_wer
 
 __all__ = ["plot_write_window"]
+
+# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
+
+
+def _power_of_ten(value: float) -> str:
+    r"""`1e-06` as the mathtext $10^{-6}$; other values as `%g`."""
+    exponent = math.log10(value)
+    if abs(exponent - round(exponent)) < 1e-9:
+        return rf"$10^{{{round(exponent)}}}$"
+    return f"{value:g}"
 
 
 def plot_write_window(
@@ -23,10 +35,10 @@ def plot_write_window(
 ) -> Any:
     r"""The paper's Figure 5: write voltage vs pulse length for WER targets.
 
-    One line per target ($V$ with `voltage_for_wer`; left out where it would need
-    more than $V_{bd}$), with $V_{c0}$ and $V_{bd}$ as horizontal lines: the
-    conventional write window lies between them near the strict target, the
-    error-resilient one just above $V_{c0}$.
+    One line per target ($V$ with `voltage_for_wer`, drawn up to $V_{bd}$ at the
+    shortest pulse that reaches the target there), with $V_{c0}$ and $V_{bd}$ as
+    horizontal lines: the conventional write window lies between them near the
+    strict target, the error-resilient one just above $V_{c0}$.
 
     Args:
         device: The MTJ (`MTJ.paper()` if `None`).
@@ -55,8 +67,23 @@ def plot_write_window(
         _, ax = plt.subplots(figsize=(5.5, 4))
     targets = np.asarray(list(wer_targets), dtype=float)
     volts, _, _ = _voltage_for_wer(targets[:, None], t[None, :], device)
-    for target, line in zip(targets, volts, strict=True):
-        ax.plot(t * 1e9, line, label=f"WER = {target:g}")
+    for k, (target, line) in enumerate(zip(targets, volts, strict=True)):
+        t_line, v_line = t, line
+        # Close the curve at V_bd: the shortest pulse that reaches the target.
+        try:
+            t_bd = float(pulse_for_wer(target, device.v_bd, device)[()])
+        except ValueError:  # the target is not reached within the solver's range
+            t_bd = math.nan
+        if t[0] <= t_bd <= t[-1]:
+            later = t > t_bd
+            t_line = np.concatenate([[t_bd], t[later]])
+            v_line = np.concatenate([[device.v_bd], line[later]])
+        ax.plot(
+            t_line * 1e9,
+            v_line,
+            color=_COLOURS[k % len(_COLOURS)],
+            label=f"WER = {_power_of_ten(target)}",
+        )
     ax.axhline(device.v_c0, color="grey", ls="--", lw=1, label=r"$V_{c0}$")
     ax.axhline(device.v_bd, color="black", ls=":", lw=1, label=r"$V_{bd}$")
     ax.set_xscale("log")
