@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo study test test-fast check-notebooks strip-notebooks lint format benchmark clean
+.PHONY: demo readme-numbers study test test-fast check-notebooks strip-notebooks lint format benchmark clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ demo: $(STAMP)
 	$(BIN)/larq-ber sweep models/quickstart.toml --out runs/quickstart
 	$(BIN)/larq-ber plot runs/quickstart --figure runs/quickstart/accuracy_vs_epoch.png
 	$(BIN)/larq-ber plot runs/quickstart --figure runs/quickstart/top1max_vs_ber.png --kind top1max
+
+## readme-numbers: rerun what the README's result numbers come from (quickstart sweep
+## and figures, demo, MTJ tables) into docs/readme_numbers.md, with the machine and
+## versions (about 5 minutes on 2 cores)
+readme-numbers: $(STAMP)
+	$(BIN)/python docs/readme_numbers.py --out docs/readme_numbers.md --runs runs/readme
 
 ## study: the Fashion-MNIST robustness study (about an hour on 2 cores; needs
 ## `apt-get install dataset-fashion-mnist` offline); tables and figures into docs/robustness

@@ -10,10 +10,10 @@ environment: `pip install -e . --no-deps` plus the stack under test):
 It prints the versions of the stack, then one line per check, `PASS`, `FAIL` or
 `SKIP` (a check whose prerequisite failed, or an optional one left out), and exits 1
 if any check failed or was skipped for a failed prerequisite. On
-TensorFlow >= 2.16, larq needs Keras 2: install `tf-keras` (the release matching
-TensorFlow) and set `TF_USE_LEGACY_KERAS=1` in the environment before Python starts
-(or before anything imports TensorFlow). The script does not set it itself, so it
-reports the stack as it is.
+TensorFlow >= 2.16, larq needs Keras 2 from `tf-keras` (the release matching
+TensorFlow; setup.cfg requires it on Python 3.12): `import larq_ber` sets
+`TF_USE_LEGACY_KERAS=1` unless it is set. The script does not set it itself, and it
+imports TensorFlow before larq_ber, as the notebooks do.
 
 Checks:
 
@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         if not version.startswith("2."):
             raise RuntimeError(
                 f"tf.keras is {package} {version}; larq needs Keras 2: install "
-                "tf-keras matching TensorFlow and set TF_USE_LEGACY_KERAS=1 before "
-                "TensorFlow is imported"
+                "tf-keras matching TensorFlow (import larq_ber then sets "
+                "TF_USE_LEGACY_KERAS=1)"
             )
         return f"tf.keras is {package} {version}"
 

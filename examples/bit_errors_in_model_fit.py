@@ -15,12 +15,15 @@ import os
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# larq_ber before larq: on TensorFlow >= 2.16 it makes tf.keras Keras 2 (tf-keras).
+import larq_ber
+
+# isort: split
 
 import larq as lq
 import numpy as np
 import tensorflow as tf
 
-import larq_ber
 from larq_ber.data import digits_arrays
 from larq_ber.quantizers import ber_quantizers, set_ber
 

@@ -17,6 +17,10 @@ import statistics
 import timeit
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# larq_ber before LCE: on TensorFlow >= 2.16 it makes tf.keras Keras 2 (tf-keras).
+import larq_ber  # noqa: F401
+
+# isort: split
 
 import larq_compute_engine as lce
 import numpy as np

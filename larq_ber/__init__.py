@@ -7,18 +7,21 @@ alias is registered with larq and Keras when `larq_ber.quantizers` is imported:
 at once by `import larq_ber` if larq or TensorFlow is already imported (as after
 `import larq as lq`), and otherwise by the first use of `larq_ber.BerSteSign`,
 `larq_ber.set_ber` or any module of the package that uses TensorFlow.
+
+On TensorFlow >= 2.16 (Python 3.12), `import larq_ber` sets `TF_USE_LEGACY_KERAS=1`
+(unless set) so that `tf.keras` is Keras 2 from the tf-keras package, as larq needs;
+see `larq_ber._keras2`. Import larq_ber before anything uses `tf.keras`.
 """
 
 import importlib as _importlib
-import os as _os
 import sys as _sys
 from importlib import metadata as _metadata
 from typing import Any as _Any
 
-if _os.path.basename(_sys.argv[0]).startswith("larq-ber"):
-    # The command line hides TensorFlow's C++ start-up chatter (CUDA probing,
-    # oneDNN notices) unless the user asked for a log level.
-    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from larq_ber import _keras2
+
+# Before any module of the package imports TensorFlow: Keras 2 as tf.keras.
+_keras2.configure()
 
 try:
     __version__: str = _metadata.version("larq-ber")

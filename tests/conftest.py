@@ -87,7 +87,7 @@ def tiny_batch():
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def binary_block_model():
     """A function `(quantizer, input_shape=(16, 16, 3), classes=10) -> model`: two
     binary convolutions (one 'same' padded with 1.0, one after a binary max-pool)

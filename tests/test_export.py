@@ -256,7 +256,8 @@ def test_export_a_sweep_run_from_the_cli(tmp_path, capsys):
     assert report["census"]["LceBconv2d"] == 2 and report["verified"]
     assert report["top1_agreement"] == 1.0 and out.exists()
     assert (
-        cli.main(["export", str(run_dir), "--tflite", str(out), "--which", "final"]) == 0
+        cli.main(["export", str(run_dir), "--tflite", str(out), "--which", "final"])
+        == 0
     )
     assert "binary binary_conv_2" in capsys.readouterr().out
     assert cli.main(["export", str(tmp_path), "--tflite", str(out)]) == 2

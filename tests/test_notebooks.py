@@ -139,3 +139,26 @@ def test_example_runs_with_quick_settings(path, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for pattern in EXPECTED[path.stem]:
         assert re.search(pattern, result.stdout, re.MULTILINE), (pattern, result.stdout)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_options_show_their_defaults(path):
+    """Every `add_argument(..., default=X, help=...)` says its default in the help."""
+    import ast
+
+    calls = [
+        node
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", "") == "add_argument"
+    ]
+    assert calls
+    for call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        default = keywords.get("default")
+        if default is None or (
+            isinstance(default, ast.Constant) and default.value in (None, False)
+        ):
+            continue
+        help_text = ast.literal_eval(keywords["help"])
+        assert "default" in help_text, ast.unparse(call.args[0])

@@ -342,7 +342,7 @@ def test_no_flips_in_bare_call_predict_and_evaluate():
 # binary ops of plain `ste_sign`.
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # trained and converted once for the tests below
 def converted(binary_block_model):
     tf.keras.utils.set_random_seed(11)
     noisy = binary_block_model(lambda: BerSteSign(0.08, metrics=["bit_error_rate"]))
