@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Test worker processes (pytest-xdist): 2 on the 2-core machine the times in the
+# README come from; each needs up to 4 GiB (the AlexNet-224 export test).
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: demo readme-numbers study test test-fast check-notebooks strip-notebooks lint format benchmark clean
 
@@ -38,11 +42,11 @@ study: $(STAMP)
 
 ## test: install everything and run the test suite (not the notebook executions)
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not notebook" --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not notebook" $(XDIST) --durations=15 $(PYTEST_ARGS)
 
 ## test-fast: the tests not marked slow
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not notebook" --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not notebook" $(XDIST) --durations=15 $(PYTEST_ARGS)
 
 ## check-notebooks: run every notebook top to bottom and every example, offline
 check-notebooks: $(STAMP)

@@ -44,3 +44,23 @@ def test_python_block_runs_as_printed(name, code, tmp_path, monkeypatch, capsys)
     printed = capsys.readouterr().out
     for call in re.findall(r"^\s*print\(", code, re.MULTILINE):
         assert printed.strip(), f"{name} prints nothing ({call})"
+
+
+def test_readme_quickstart_numbers_are_those_make_readme_numbers_wrote():
+    """The README quotes docs/readme_numbers.md, not numbers typed by hand."""
+    import re
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    recorded = (ROOT / "docs" / "readme_numbers.md").read_text()
+    quoted = re.search(
+        r"⟨Top1Max⟩ = (\d+\.\d\d) ± (\d+\.\d\d) % at BER 0, (\d+\.\d\d) ± (\d+\.\d\d) %"
+        r" at 4 % and (\d+\.\d\d) ± (\d+\.\d\d) % at 16 %",
+        readme,
+    )
+    assert quoted, "the README's quickstart sentence changed; update this test"
+    values = quoted.groups()
+    for k, ber in enumerate(("0", "4", "16")):
+        mean, std = values[2 * k], values[2 * k + 1]
+        assert f"| {ber} % | 3 | {mean} | {std} |" in recorded, (ber, mean, std)
+    seconds = re.search(r"the sweep took (\d+) s", readme).group(1)
+    assert f"{seconds} s wall" in recorded
