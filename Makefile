@@ -11,10 +11,11 @@ XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: demo readme-numbers study test test-fast check-notebooks strip-notebooks lint format benchmark clean
 
+# PYTHONWARNINGS=ignore: setuptools's build backend warns about every editable install.
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 ## demo: install everything, sweep the quickstart recipe (LeNet-4, offline digits) and plot it

@@ -6,14 +6,20 @@ from larq_ber.demo import format_table, run_demo
 
 
 @pytest.mark.slow
-def test_run_demo_learns_at_both_rates():
-    curves = run_demo([0.0, 0.04], epochs=3)
+def test_run_demo_learns_at_both_rates_and_shows_progress(capsys):
+    curves = run_demo([0.0, 0.04], epochs=3, progress=True)
     assert set(curves) == {0.0, 0.04}
     for ber, accuracies in curves.items():
         assert len(accuracies) == 3
         # chance is 10 %; three epochs on digits reach far more at either rate
         assert max(accuracies) >= 0.8, (ber, accuracies)
     assert "BER 4%" in format_table(curves)
+    # Not a terminal: one line per finished epoch, with the time left.
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 6 and "\r" not in "".join(lines)
+    assert lines[0].startswith("demo: 1/6 epochs") and "ETA" in lines[0]
+    last = f"BER 0.04, epoch 3: {100 * curves[0.04][-1]:.2f} %"
+    assert lines[-1].startswith("demo: 6/6 epochs") and lines[-1].endswith(last)
 
 
 def test_run_demo_bad_arguments():
