@@ -14,7 +14,7 @@ import argparse
 import os
 import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # larq_ber before larq: on TensorFlow >= 2.16 it makes tf.keras Keras 2 (tf-keras).
 import larq_ber
 

@@ -16,7 +16,7 @@ import os
 import statistics
 import timeit
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # larq_ber before LCE: on TensorFlow >= 2.16 it makes tf.keras Keras 2 (tf-keras).
 import larq_ber  # noqa: F401
 

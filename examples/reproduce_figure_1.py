@@ -17,7 +17,7 @@ import argparse
 import os
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from larq_ber.plots import save_figure, top1max_table
 from larq_ber.recipes import load_recipe
