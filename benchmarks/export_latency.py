@@ -18,25 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import timeit
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import larq_compute_engine as lce
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.export import to_float_tflite, to_tflite
+from larq_ber.export import latency_ms, to_float_tflite, to_tflite
 from larq_ber.models import MODELS
-
-
-def _median_ms(run, repeats: int) -> float:
-    """Median wall time of `repeats` calls of `run()` (ms), after one warm-up call."""
-    run()
-    return 1000 * statistics.median(timeit.repeat(run, number=1, repeat=repeats))
 
 
 def main() -> None:
@@ -57,23 +48,10 @@ def main() -> None:
             lce_path, float_path = Path(tmp, "lce.tflite"), Path(tmp, "float.tflite")
             report = to_tflite(model, lce_path, verify_samples=x)
             float_size = to_float_tflite(model, float_path)
-            lce_interpreter = lce.testing.Interpreter(
-                lce_path.read_bytes(), num_threads=1
+            lce_ms = latency_ms(lce_path, x, repeats=args.repeats)
+            float_ms = latency_ms(
+                float_path, x, interpreter="tflite", repeats=args.repeats
             )
-            float_interpreter = tf.lite.Interpreter(
-                model_path=str(float_path), num_threads=1
-            )
-            float_interpreter.allocate_tensors()
-            index = float_interpreter.get_input_details()[0]["index"]
-
-            def run_float(interpreter=float_interpreter, index=index, x=x):
-                interpreter.set_tensor(index, x)
-                interpreter.invoke()
-
-            lce_ms = _median_ms(
-                lambda i=lce_interpreter, x=x: i.predict(x), args.repeats
-            )
-            float_ms = _median_ms(run_float, args.repeats)
             print(
                 f"{name:15s} {report.size_bytes / 1024:9.1f} {float_size / 1024:10.1f} "
                 f"{float_size / report.size_bytes:7.1f} {lce_ms:8.2f} {float_ms:9.2f} "

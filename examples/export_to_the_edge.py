@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import timeit
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # larq_ber before LCE: on TensorFlow >= 2.16 it makes tf.keras Keras 2 (tf-keras).
@@ -27,14 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber.data import digits_arrays
-from larq_ber.export import to_float_tflite, to_tflite
+from larq_ber.export import latency_ms, to_float_tflite, to_tflite
 from larq_ber.models import LeNet4
-
-
-def median_ms(run, repeats: int = 50) -> float:
-    """Median wall time of `repeats` calls of `run()` (ms), after one warm-up call."""
-    run()
-    return 1000 * statistics.median(timeit.repeat(run, number=1, repeat=repeats))
 
 
 def main() -> None:
@@ -74,17 +66,9 @@ def main() -> None:
         open(args.tflite, "rb").read(), num_threads=1
     )
     lce_accuracy = np.mean(lce_interpreter.predict(x_test).argmax(-1) == y_test)
-    float_interpreter = tf.lite.Interpreter(model_path=float_path, num_threads=1)
-    float_interpreter.allocate_tensors()
-    index = float_interpreter.get_input_details()[0]["index"]
     image = x_test[:1]
-
-    def run_float() -> None:
-        float_interpreter.set_tensor(index, image)
-        float_interpreter.invoke()
-
-    lce_ms = median_ms(lambda: lce_interpreter.predict(image))
-    float_ms = median_ms(run_float)
+    lce_ms = latency_ms(args.tflite, image)
+    float_ms = latency_ms(float_path, image, interpreter="tflite")
     print(f"LCE interpreter test accuracy: {lce_accuracy:.4f}")
     print(
         f"size: LCE {report.size_bytes / 1024:.1f} KiB, float32 "

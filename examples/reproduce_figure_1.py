@@ -19,6 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from larq_ber.data import is_available
 from larq_ber.plots import save_figure, top1max_table
 from larq_ber.recipes import load_recipe
 from larq_ber.results import read_results
@@ -28,17 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 QUICK = {"bers": [0.0, 0.04, 0.16], "repeats": 2, "epochs": 3, "batch_size": 64,
          "optimizer": "adam", "learning_rate": 0.003, "weight_decay": 0.0,
          "decay_epochs": []}  # fmt: skip
-
-
-def mnist_is_here() -> bool:
-    """Whether TFDS's MNIST is prepared locally (no download attempted)."""
-    from larq_ber.data import load
-
-    try:
-        load("mnist", split="test", batch_size=1, download=False)
-    except (RuntimeError, FileNotFoundError, ValueError):
-        return False
-    return True
 
 
 def main() -> None:
@@ -53,7 +43,7 @@ def main() -> None:
     if args.full:
         overrides = {}
     else:
-        dataset = "mnist" if mnist_is_here() else "digits"
+        dataset = "mnist" if is_available("mnist") else "digits"
         overrides = {**QUICK, "dataset": dataset}
     recipe = load_recipe(recipe_file, overrides)
     print(

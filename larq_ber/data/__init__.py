@@ -18,7 +18,8 @@ float32 normalised with the reference statistics, ready for `larq_ber.models`. N
 TFDS datasets are downloaded into `data_dir` on first use where the machine can reach
 the internet (`download=True`); ImageNet must be downloaded by hand into
 `<data_dir>/downloads/manual` (TFDS's rule). Missing data gives an error that says
-what to prepare where.
+what to prepare where; `is_available(name)` says whether a name loads here without
+a download.
 
 `fashion_mnist` needs no network where Debian's `dataset-fashion-mnist` package is
 installed (`apt-get install dataset-fashion-mnist`): its IDX files in
@@ -52,7 +53,7 @@ from larq_ber.data.registry import (
 )
 
 if TYPE_CHECKING:
-    from larq_ber.data.pipeline import load
+    from larq_ber.data.pipeline import is_available, load
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -65,6 +66,7 @@ __all__ = [
     "DatasetInfo",
     "digits_arrays",
     "info",
+    "is_available",
     "load",
     "read_idx",
     "read_npz",
@@ -73,13 +75,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Imports `load` (and with it TensorFlow) when it is first asked for."""
-    if name == "load":
-        load = importlib.import_module("larq_ber.data.pipeline").load
-        globals()["load"] = load
-        return load
+    """Imports `load` / `is_available` (and TensorFlow) when first asked for."""
+    if name in ("load", "is_available"):
+        found = getattr(importlib.import_module("larq_ber.data.pipeline"), name)
+        globals()[name] = found
+        return found
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "load"})
+    return sorted({*globals(), "load", "is_available"})

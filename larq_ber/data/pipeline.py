@@ -32,7 +32,7 @@ from larq_ber.data.registry import (
     info,
 )
 
-__all__ = ["load"]
+__all__ = ["is_available", "load"]
 
 
 def _normalizer(meta: DatasetInfo, scale: float) -> Callable[[tf.Tensor], tf.Tensor]:
@@ -371,3 +371,34 @@ def _epoch_pass(
     if size:
         passes = passes.apply(tf.data.experimental.assert_cardinality(size))
     return passes
+
+
+def is_available(
+    name: str, *, split: str = "test", data_dir: str | os.PathLike[str] | None = None
+) -> bool:
+    """Whether `load(name, split=split)` works here without downloading anything.
+
+    Args:
+        name: A dataset name (see the documentation of `larq_ber.data`).
+        split: The split to look for.
+        data_dir: TFDS data directory; TFDS's default when `None`.
+
+    Returns:
+        `True` if the data is prepared locally (or needs no preparation, like
+        `digits`), `False` if it would have to be downloaded or is missing.
+
+    Raises:
+        ValueError: For an unknown or malformed name, or a bad split: a typo is
+            an error, not "unavailable".
+
+    Example:
+        >>> is_available("digits")
+        True
+    """
+    _parse_name(name)
+    _check_split(split)
+    try:
+        load(name, split=split, batch_size=1, data_dir=data_dir, download=False)
+    except (RuntimeError, FileNotFoundError):
+        return False
+    return True

@@ -281,3 +281,23 @@ def test_real_fashion_mnist(monkeypatch):
             assert abs(pixels.mean() - 0.286849) < 1e-5
             assert abs(pixels.std() - 0.352444) < 1e-5
         assert pixels.min() > -1e-6 and pixels.max() < 1 + 1e-6
+
+
+def test_is_available_says_whether_a_name_loads_without_a_download(
+    tmp_path, monkeypatch, write_idx, mnist_like
+):
+    from larq_ber.data import is_available
+
+    assert is_available("digits")
+    assert not is_available("cifar10", data_dir=tmp_path)  # nothing prepared here
+    assert not list(tmp_path.rglob("*.tfrecord*"))  # and nothing downloaded
+    folder = _fashion_dir(tmp_path / "fashion", write_idx, mnist_like, seed=0)
+    monkeypatch.setenv(registry.FASHION_MNIST_DIR_VARIABLE, str(folder))
+    monkeypatch.setattr(tfds, "builder", _no_tfds)
+    assert is_available("fashion_mnist", split="train")
+    monkeypatch.setenv(registry.FASHION_MNIST_DIR_VARIABLE, str(tmp_path / "gone"))
+    assert not is_available("fashion_mnist")
+    with pytest.raises(ValueError, match="mnits"):
+        is_available("mnits")
+    with pytest.raises(ValueError, match="split"):
+        is_available("digits", split="dev")
