@@ -351,17 +351,25 @@ def test_ctrl_c_says_how_to_resume(tmp_path, tiny_recipe_file):
     import time
 
     recipe = tiny_recipe_file()
+    # A shell's background jobs (CI) inherit SIGINT ignored, and then Python installs
+    # no KeyboardInterrupt handler; a terminal's Ctrl-C reaches a process that has
+    # it, so the child installs it first. (Not with `preexec_fn`: forking a test
+    # process with TensorFlow's and pytest-xdist's threads and running Python code
+    # before exec aborted the child, SIGABRT, in CI.)
+    start = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler)"
+        "; from larq_ber.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "larq_ber.cli", "sweep", str(recipe), "--out",
+        [sys.executable, "-c", start, "sweep", str(recipe), "--out",
          str(tmp_path / "out"), "--no-progress"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        # a shell's background jobs inherit SIGINT ignored; a terminal's Ctrl-C
-        # reaches a process with the default handler
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while not list((tmp_path / "out").glob("runs/*/run.json")):
-        assert proc.poll() is None and time.monotonic() < deadline
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the sweep ended early: {proc.communicate()}")
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
