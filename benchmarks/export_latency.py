@@ -46,7 +46,7 @@ def main() -> None:
             shape = model.input_shape[1:]
             x = np.random.default_rng(0).standard_normal((1, *shape), np.float32)
             lce_path, float_path = Path(tmp, "lce.tflite"), Path(tmp, "float.tflite")
-            report = to_tflite(model, lce_path, verify_samples=x)
+            report = to_tflite(model, lce_path, verify_samples=x, float_reference=False)
             float_size = to_float_tflite(model, float_path)
             lce_ms = latency_ms(lce_path, x, repeats=args.repeats)
             float_ms = latency_ms(

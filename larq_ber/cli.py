@@ -366,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-verify", action="store_true", help="skip the interpreter comparison"
     )
+    export.add_argument(
+        "--no-float-reference",
+        action="store_true",
+        help="skip the float32 TFLite conversion the size comparison needs "
+        "(about half of the time)",
+    )
     export.add_argument("--json", action="store_true", help="print the report as JSON")
 
     mtj = command(
@@ -491,6 +497,7 @@ def _export(args: argparse.Namespace) -> int:
         target=args.target,
         verify=not args.no_verify,
         verify_samples=samples,
+        float_reference=not args.no_float_reference,
     )
     print(report.to_json() if args.json else report)
     return 0

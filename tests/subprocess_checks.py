@@ -106,5 +106,8 @@ def mirrored():
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = determinism(int(sys.argv[2])) if mode == "determinism" else mirrored()
+    if mode == "determinism":  # one digest per seed, in order, in this process
+        result = {"digests": [determinism(int(s))["digest"] for s in sys.argv[2:]]}
+    else:
+        result = mirrored()
     print("RESULT " + json.dumps(result), flush=True)
