@@ -2,9 +2,11 @@ r"""Bit errors drawn into signs: the pure functions behind `BerSteSign`.
 
 `ber_sign` returns $\operatorname{sign}(x)$ with independent Bernoulli flips per
 element (rates per sign), drawn as geometric gaps between flips for rates up to
-`SPARSE_MAX_RATE` ($O(np)$ random numbers) and one uniform draw per element above
-and under XLA; `ber_ste_sign` adds the straight-through gradient of the un-flipped
-sign. Both take a `tf.random.Generator` or an op-level seed.
+`SPARSE_MAX_RATE` ($O(np)$ random numbers), above it as one random byte per element
+(a quarter of a 32-bit random number) plus sparse flips for the remainder of the
+rate below 1/256, and under XLA as one uniform draw per element; `ber_ste_sign`
+adds the straight-through gradient of the un-flipped sign. Both take a
+`tf.random.Generator` or an op-level seed.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from tensorflow.python.ops import control_flow_util
 
 __all__ = ["SPARSE_MAX_RATE", "ber_sign", "ber_ste_sign"]
 
-# Above this rate one uniform draw per element is cheaper than drawing the gaps
-# between flips: on 2 CPU cores the two cost the same near 0.18 for 12.6 M elements
-# (NiN's largest activation at batch 64) and near 0.25 for 369 k (LeNet-4's).
-SPARSE_MAX_RATE = 0.1875
+# Above this rate one random byte per element is cheaper than drawing the gaps
+# between flips: on 2 CPU cores, forward and backward, the bytes cost 1.0-1.2 ms
+# over a plain sign for LeNet-4's 369 k-element activation at every rate and the
+# gaps 0.99 ms at 0.04, 1.72 at 0.0625 (for NiN's 12.6 M elements at 0.125: bytes
+# 27 ms, gaps 63 ms).
+SPARSE_MAX_RATE = 0.05
 
 # Gaps drawn beyond the expected count in the sparse sampler, in binomial standard
 # deviations (plus 16): the chance of running short is below the normal tail beyond
@@ -48,6 +52,24 @@ def _uniform(
     if generator is not None:
         return generator.uniform(shape, dtype=dtype)
     return tf.random.uniform(shape, dtype=dtype, seed=seed)
+
+
+def _random_bytes(
+    n: tf.Tensor, static_n: int | None, seed: int | None, generator: Any
+) -> tf.Tensor:
+    """`n` independent uniform bytes (a uint8 vector).
+
+    They come from `ceil(n / 4)` 32-bit random numbers: a quarter of the random
+    numbers one float per element would take.
+    """
+    words = (n + 3) // 4
+    if generator is not None:
+        bits = generator.uniform_full_int([words], tf.uint32)
+    else:  # a stateless stream keyed by one seeded stateful draw: full 32 bits
+        key = tf.random.uniform([2], 0, 2**31 - 1, tf.int32, seed=seed)
+        bits = tf.random.stateless_uniform([words], key, None, None, tf.uint32)
+    flat = tf.reshape(tf.bitcast(bits, tf.uint8), [-1])
+    return flat if static_n is not None and static_n % 4 == 0 else flat[:n]
 
 
 def _sparse_positions(
@@ -98,6 +120,28 @@ def _sparse_positions(
     return tf.where(keep, positions, n)
 
 
+def _sparse_mask(
+    flat: tf.Tensor,
+    ber_neg: tf.Tensor,
+    ber_pos: tf.Tensor,
+    seed: int | None,
+    generator: Any = None,
+) -> tf.Tensor:
+    """A boolean vector like `flat`: true where `_sparse_positions` flips."""
+    n = tf.size(flat, out_type=tf.int64)
+    positions = _sparse_positions(flat, ber_neg, ber_pos, seed, generator)
+    # One SparseToDense (the slot past the end takes the unused candidates): on 2
+    # CPU cores this costs the drawing plus 0.5 ns per element over a plain sign
+    # once combined with x < 0, a quarter of scattering into the signs.
+    return tf.raw_ops.SparseToDense(
+        sparse_indices=positions,
+        output_shape=tf.reshape(n + 1, [1]),
+        sparse_values=True,
+        default_value=False,
+        validate_indices=False,
+    )[:n]
+
+
 def ber_sign(
     x: tf.Tensor,
     ber_neg: float | tf.Tensor,
@@ -111,10 +155,14 @@ def ber_sign(
     in which every $-1$ is flipped to $+1$ with probability `ber_neg` and every
     $+1$ to $-1$ with probability `ber_pos`, independently (Bernoulli). Rates up to
     `SPARSE_MAX_RATE` are sampled as geometric gaps between flips ($O(np)$ random
-    numbers for $n$ elements, scattered into a mask), higher rates, and every rate
-    in a function compiled with XLA, with one uniform draw per element; a zero
-    rate draws nothing. No gradient is defined:
-    `ber_ste_sign` adds the straight-through one.
+    numbers for $n$ elements, scattered into a mask). Higher rates compare one
+    random byte $B \in \{0, \dots, 255\}$ per element with
+    $k = \min(\lfloor 256 p \rfloor, 255)$ and add sparse flips at the rate
+    $r = (p - k/256) / (1 - k/256) < 1/(256 - k)$ that remains, so that
+    $P(\text{flip}) = k/256 + (1 - k/256)\,r = p$ exactly. In a function compiled
+    with XLA every rate uses one uniform draw per element, which XLA fuses. A zero
+    rate draws nothing. No gradient is defined: `ber_ste_sign` adds the
+    straight-through one.
 
     Args:
         x: Real-valued tensor whose signs are stored.
@@ -139,47 +187,74 @@ def ber_sign(
     ber_pos = tf.cast(ber_pos, tf.float32)
     p = tf.maximum(ber_neg, ber_pos)
 
+    one = tf.ones([], x.dtype)
+
     def sparse() -> tf.Tensor:
         flat = tf.reshape(x, [-1])
-        n = tf.size(flat, out_type=tf.int64)
-        seed_1 = _op_seed(seed, 1)
-        positions = _sparse_positions(flat, ber_neg, ber_pos, seed_1, generator)
-        # A boolean mask of the flips from one SparseToDense (the slot past the end
-        # takes the unused candidates), compared with x < 0 in place of the sign:
-        # on 2 CPU cores this costs the drawing plus 0.5 ns per element over a
-        # plain sign, a quarter of scattering into the signs or multiplying them.
-        flips = tf.raw_ops.SparseToDense(
-            sparse_indices=positions,
-            output_shape=tf.reshape(n + 1, [1]),
-            sparse_values=True,
-            default_value=False,
-            validate_indices=False,
-        )[:n]
+        flips = _sparse_mask(flat, ber_neg, ber_pos, _op_seed(seed, 1), generator)
+        # Compared with x < 0 in place of the sign: sign(x) is -1 exactly there.
         negative = x < 0
-        one = tf.ones([], x.dtype)
         return tf.where(tf.equal(negative, tf.reshape(flips, tf.shape(x))), one, -one)
+
+    def dense_bytes() -> tf.Tensor:
+        negative = x < 0
+        n = tf.size(x)
+        draws = _random_bytes(n, x.shape.num_elements(), _op_seed(seed, 3), generator)
+        draws = tf.reshape(draws, tf.shape(x))
+        k_neg = tf.minimum(tf.floor(256.0 * ber_neg), 255.0)
+        k_pos = tf.minimum(tf.floor(256.0 * ber_pos), 255.0)
+        level_neg, level_pos = tf.cast(k_neg, tf.uint8), tf.cast(k_pos, tf.uint8)
+
+        def per_sign() -> tf.Tensor:
+            return draws < tf.where(negative, level_neg, level_pos)
+
+        symmetric = tf.get_static_value(tf.equal(ber_neg, ber_pos))
+        if symmetric is not None:
+            flips = draws < level_neg if symmetric else per_sign()
+        else:
+            flips = tf.cond(
+                tf.equal(ber_neg, ber_pos), lambda: draws < level_neg, per_sign
+            )
+        # What the bytes leave of each rate, as independent sparse flips.
+        rest_neg = (ber_neg - k_neg / 256.0) / (1.0 - k_neg / 256.0)
+        rest_pos = (ber_pos - k_pos / 256.0) / (1.0 - k_pos / 256.0)
+
+        def with_rest() -> tf.Tensor:
+            rest = _sparse_mask(
+                tf.reshape(x, [-1]), rest_neg, rest_pos, _op_seed(seed, 4), generator
+            )
+            return flips | tf.reshape(rest, tf.shape(x))
+
+        remainder = tf.maximum(rest_neg, rest_pos)
+        static_rest = tf.get_static_value(remainder)
+        if static_rest is not None:
+            flips = with_rest() if static_rest > 0 else flips
+        else:
+            flips = tf.cond(remainder > 0, with_rest, lambda: flips)
+        return tf.where(tf.equal(negative, flips), one, -one)
 
     def dense() -> tf.Tensor:
         negative = x < 0
         uniform = _uniform(tf.shape(x), tf.float32, seed, generator)
         flips = uniform < tf.where(negative, ber_neg, ber_pos)
-        one = tf.ones([], x.dtype)
         # sign(x) is -1 exactly where x < 0; a flip inverts it.
         return tf.where(tf.equal(negative, flips), one, -one)
 
     # Under XLA one uniform draw per element fuses with the comparisons and costs
     # less than the scatter of the sparse sampler at every rate.
-    sparse_max = -1.0 if _compiling_with_xla() else SPARSE_MAX_RATE
+    xla = _compiling_with_xla()
     static = tf.get_static_value(p)
     if static is not None:  # constant rates (errors at inference): no control flow
         if static <= 0.0:
             return lq.math.sign(x)
-        return sparse() if static <= sparse_max else dense()
-    if sparse_max < 0.0:
+        if xla:
+            return dense()
+        return sparse() if static <= SPARSE_MAX_RATE else dense_bytes()
+    if xla:
         return tf.cond(p <= 0.0, lambda: lq.math.sign(x), dense)
     return tf.case(
-        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= sparse_max, sparse)],
-        default=dense,
+        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= SPARSE_MAX_RATE, sparse)],
+        default=dense_bytes,
         exclusive=False,
     )
 

@@ -226,11 +226,15 @@ RATE_PAIRS = [
     (1e-3, 1e-3),
     (0.04, 0.04),
     (SPARSE_MAX_RATE, SPARSE_MAX_RATE),  # largest rate of the sparse sampler
+    (0.25, 0.25),  # random bytes alone (64/256)
+    (0.3, 0.3),  # bytes (76/256) and sparse flips for the 0.0031 left: 6.8 sigma
+    (0.999, 0.999),  # bytes (255/256) and a remainder of 0.74
     (0.5, 0.5),
     (1.0, 1.0),
     (1e-3, 0.04),  # asymmetric, sparse sampler with thinning
     (0.04, 0.0),
-    (0.5, 1e-3),  # asymmetric, dense sampler
+    (0.5, 1e-3),  # asymmetric, bytes for one sign, sparse remainder for the other
+    (0.3, 0.07),  # asymmetric bytes, remainder thinned per sign
     (0.0, 1.0),
     (1.0, 0.04),
 ]
@@ -272,7 +276,7 @@ def test_flips_compile_with_xla_at_every_rate():
     assert step.experimental_get_tracing_count() == 1
 
 
-@pytest.mark.parametrize("ber", [1e-3, 0.04, SPARSE_MAX_RATE, 0.25])
+@pytest.mark.parametrize("ber", [1e-3, 0.04, SPARSE_MAX_RATE, 0.25, 0.3])
 def test_flips_are_independent_and_uniform(ber):
     """Checks what a per-element Bernoulli process implies and a faulty sampler
     (clustered, periodic or position-dependent flips, or the same pattern every step)
@@ -281,6 +285,21 @@ def test_flips_are_independent_and_uniform(ber):
     n = 4_000_000
     x = tf.ones([n])
     _check_independent_and_uniform(lambda: ber_sign(x, ber, ber).numpy() < 0, n, ber)
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 7), (1,), (2, 2)])
+def test_byte_sampler_at_sizes_that_are_not_whole_words(shape):
+    """Four random bytes per 32-bit number: sizes not divisible by 4 drop the
+    bytes past the end, rates stay right (1,000 draws of a few elements)."""
+    x = tf.constant(np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape))
+    x = tf.cast(x, tf.float32)
+    signs = lq.math.sign(x).numpy()
+    generator = tf.random.Generator.from_seed(11)
+    draw = tf.function(lambda x: ber_sign(x, 0.3, 0.3, generator=generator))
+    flipped = np.stack([draw(x).numpy() != signs for _ in range(1000)])
+    assert flipped.shape == (1000, *shape)
+    _assert_binomial(flipped.sum(), flipped.size, 0.3, f"shape {shape}")
+    assert (ber_sign(x, 1.0, 1.0).numpy() == -signs).all()
 
 
 def test_flips_under_xla_are_independent_and_uniform():
