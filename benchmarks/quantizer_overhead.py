@@ -14,6 +14,11 @@ code measured (seen in A/A runs too). Goal: <= 1.03.
 With `--jit` the models are compiled with XLA (`jit_compile=True`) and `ste_sign`
 also runs without it, so the table shows XLA's own effect next to the flips'.
 
+With `--per-call` it times the quantizer alone instead, forward and backward in one
+`tf.function`, on LeNet-4's binary-conv input (128 x 12 x 12 x 20 = 369 k elements)
+and NiN's largest (64 x 32 x 32 x 192 = 12.6 M), and prints what the flips add to
+`ste_sign` per call (ms), for the gap sampler and the byte sampler at each rate.
+
 Each (round, variant) runs in a fresh process: in one process, two models of the
 same architecture differed in speed by up to 40 % depending on which was built
 second (seen on the 2-core CI machine), which would swamp the effect measured.
@@ -104,6 +109,66 @@ def nin(q: QuantizerFactory) -> tf.keras.Model:
     x = tf.keras.layers.GlobalAveragePooling2D()(x)
     out = tf.keras.layers.Softmax()(x)
     return tf.keras.Model(inp, out, name="nin")
+
+
+PER_CALL_SHAPES = {"lenet4": (128, 12, 12, 20), "nin": (64, 32, 32, 192)}
+
+
+def per_call(rates: list[float], reps: int = 20, rounds: int = 9) -> None:
+    """Prints the ms per forward + backward call the flips add to `ste_sign`."""
+    from larq_ber import flips
+
+    generator = tf.random.Generator.from_seed(0)
+
+    def step_of(quantize: Callable[[tf.Tensor], tf.Tensor]) -> Callable[..., object]:
+        @tf.function
+        def step(x: tf.Tensor) -> tf.Tensor:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(quantize(x) * x)
+            return tape.gradient(loss, x)
+
+        return step
+
+    def sampler(rate: float, which: str, x: tf.Tensor) -> Callable[..., object]:
+        # The rate is a constant, so tracing picks the sampler from the threshold
+        # (patched for the trace, which happens here, with the timed shape).
+        saved = flips.SPARSE_MAX_RATE
+        flips.SPARSE_MAX_RATE = 1.0 if which == "gaps" else -1.0
+        try:
+            step = step_of(
+                lambda t: flips.ber_ste_sign(t, rate, rate, generator=generator)
+            )
+            step(x)
+        finally:
+            flips.SPARSE_MAX_RATE = saved
+        return step
+
+    print(f"{'input':7s} {'elements':>10s} {'rate':>7s} {'gaps ms':>8s} "
+          f"{'bytes ms':>9s} {'ste_sign ms':>12s}")  # fmt: skip
+    for name, shape in PER_CALL_SHAPES.items():
+        x = tf.random.normal(shape)
+        base = step_of(lq.quantizers.ste_sign)
+        steps = {"ste": base}
+        for rate in rates:
+            steps[f"{rate} gaps"] = sampler(rate, "gaps", x)
+            steps[f"{rate} bytes"] = sampler(rate, "bytes", x)
+        times: dict[str, list[float]] = {k: [] for k in steps}
+        for step in steps.values():
+            step(x)
+        for _ in range(rounds):  # interleaved, so drifts of the machine hit all
+            for key, step in steps.items():
+                start = time.perf_counter()
+                for _ in range(reps):
+                    out = step(x)
+                np.asarray(out)
+                times[key].append((time.perf_counter() - start) / reps * 1e3)
+        ste = statistics.median(times["ste"])
+        for rate in rates:
+            gaps = statistics.median(times[f"{rate} gaps"]) - ste
+            bytes_ = statistics.median(times[f"{rate} bytes"]) - ste
+            print(f"{name:7s} {int(np.prod(shape)):10d} {rate:7g} {gaps:8.2f} "
+                  f"{bytes_:9.2f} {ste:12.2f}", flush=True)  # fmt: skip
 
 
 def _time_steps(
@@ -223,8 +288,16 @@ def main() -> None:
         action="store_true",
         help="compile with XLA (and time ste_sign without it too)",
     )
+    parser.add_argument(
+        "--per-call",
+        action="store_true",
+        help="time the quantizer alone per call (gaps vs bytes), not training steps",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.per_call:
+        per_call([float(r) for r in args.rates.split(",")])
+        return
     if args.child:
         model_name, variant, batch, steps, jit = args.child
         child(model_name, variant, int(batch), int(steps), bool(int(jit)))

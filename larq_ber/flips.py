@@ -20,10 +20,10 @@ from tensorflow.python.ops import control_flow_util
 __all__ = ["SPARSE_MAX_RATE", "ber_sign", "ber_ste_sign"]
 
 # Above this rate one random byte per element is cheaper than drawing the gaps
-# between flips: on 2 CPU cores, forward and backward, the bytes cost 1.0-1.2 ms
-# over a plain sign for LeNet-4's 369 k-element activation at every rate and the
-# gaps 0.99 ms at 0.04, 1.72 at 0.0625 (for NiN's 12.6 M elements at 0.125: bytes
-# 27 ms, gaps 63 ms).
+# between flips: on 2 CPU cores, forward and backward, the two cost the same near
+# 0.04 for LeNet-4's 369 k-element activation (1.1 ms over a plain sign) and for
+# NiN's 12.6 M (18 ms); at 0.125 the gaps cost 2x (LeNet-4) and 3.6x (NiN) the
+# bytes (benchmarks/quantizer_overhead.py --per-call).
 SPARSE_MAX_RATE = 0.05
 
 # Gaps drawn beyond the expected count in the sparse sampler, in binomial standard
