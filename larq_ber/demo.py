@@ -66,26 +66,28 @@ def run_demo(
         if progress
         else None
     )
-    for ber in bers:
-        tf.keras.utils.set_random_seed(seed)
-        model = LeNet4(ber=ber)
-        model.compile(
-            tf.keras.optimizers.Adam(learning_rate),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        history = model.fit(
-            x_train,
-            y_train,
-            batch_size=batch_size,
-            epochs=epochs,
-            validation_data=(x_test, y_test),
-            verbose=0,
-            callbacks=[] if bar is None else [_EpochTicks(bar, ber)],
-        )
-        curves[float(ber)] = [float(a) for a in history.history["val_accuracy"]]
-    if bar is not None:
-        bar.close()
+    try:  # the bar is closed (its line finished) on Ctrl-C and errors too
+        for ber in bers:
+            tf.keras.utils.set_random_seed(seed)
+            model = LeNet4(ber=ber)
+            model.compile(
+                tf.keras.optimizers.Adam(learning_rate),
+                loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"],
+            )
+            history = model.fit(
+                x_train,
+                y_train,
+                batch_size=batch_size,
+                epochs=epochs,
+                validation_data=(x_test, y_test),
+                verbose=0,
+                callbacks=[] if bar is None else [_EpochTicks(bar, ber)],
+            )
+            curves[float(ber)] = [float(a) for a in history.history["val_accuracy"]]
+    finally:
+        if bar is not None:
+            bar.close()
     return curves
 
 

@@ -100,7 +100,11 @@ def _sparse_positions(
         tf.int64,
     )
     uniform = 1.0 - _uniform([draws], tf.float64, seed, generator)
-    gaps = tf.cast(tf.floor(tf.math.log(uniform) / tf.math.log1p(-p)), tf.int64)
+    # Gaps past the end are all alike: capped at n, so that a tiny p (or p = 0,
+    # 0 / 0 or -inf) cannot overflow int64 or wrap around to a flip.
+    gaps = tf.floor(tf.math.log(uniform) / tf.math.log1p(-p))
+    gaps = tf.where(p > 0.0, tf.minimum(gaps, tf.cast(n, tf.float64)), 0.0)
+    gaps = tf.where(p > 0.0, tf.cast(gaps, tf.int64), n)
     positions = tf.cumsum(gaps + 1) - 1
     inside = positions < n
 

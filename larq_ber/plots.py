@@ -19,12 +19,14 @@ by the file extension.
 from __future__ import annotations
 
 import collections
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from larq_ber.palette import COLOURS
 from larq_ber.results import read_results, read_robustness
 
 __all__ = [
@@ -61,12 +63,6 @@ def _label(subset: str, dataset: str = "") -> str:
     return subset or dataset or "all classes"
 
 
-#: Okabe–Ito colours: distinguishable with every common colour-vision deficiency
-#: and in grey-scale print (with the line order of the legend).
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-           "#000000", "#F0E442")  # fmt: skip
-
-
 def _what(rows: Sequence[dict[str, Any]]) -> str:
     """`"lenet4 on mnist"` from the first row's `model` and `dataset`."""
     first = rows[0]
@@ -77,8 +73,9 @@ def _what(rows: Sequence[dict[str, Any]]) -> str:
 def _std(values: np.ndarray, axis: int = 0) -> np.ndarray:
     """Sample standard deviation (ddof = 1) ignoring NaN; 0 where one value."""
     count = np.sum(~np.isnan(values), axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        spread = np.nanstd(values, axis=axis, ddof=1) if values.shape[axis] > 1 else 0
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # ddof=1 of one value: NaN
+        spread = np.nanstd(values, axis=axis, ddof=1)
     return np.where(count > 1, spread, 0.0)
 
 

@@ -31,7 +31,9 @@ def test_every_model_exports_with_one_bconv_per_binarized_layer(
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)  # BN statistics, BER 8 %
     path = tmp_path / f"{name}.tflite"
-    report = to_tflite(model, path, verify_samples=x)
+    # The float32 reference conversion takes 36 s for NiN alone; LeNet-4 keeps it.
+    reference = name == "lenet4"
+    report = to_tflite(model, path, verify_samples=x, float_reference=reference)
     assert path.stat().st_size == report.size_bytes
     census = report.census
     assert census["LceBconv2d"] == len(binarized[name]), census
@@ -44,7 +46,10 @@ def test_every_model_exports_with_one_bconv_per_binarized_layer(
     assert report.verified and report.samples == 32
     assert report.within_tolerance == report.top1_agreement == 1.0
     assert report.max_abs_diff <= report.atol
-    assert report.float_size_bytes > 8 * report.size_bytes  # 1-bit vs 32-bit weights
+    # 1-bit vs 32-bit weights: the float32 file, or at least its weights.
+    float_weights = 4 * sum(int(np.prod(w.shape)) for w in model.weights)
+    float_size = report.float_size_bytes if reference else float_weights
+    assert float_size > 8 * report.size_bytes
     data = json.loads(report.to_json())
     assert data["census"]["LceBconv2d"] == len(binarized[name])
     assert "LceBconv2d" in str(report)

@@ -10,6 +10,7 @@ TF_FREE = [
     "larq_ber.results",
     "larq_ber.recipes",
     "larq_ber.plots",
+    "larq_ber.palette",
     "larq_ber.mtj",
     "larq_ber.defaults",
     "larq_ber.rates",
@@ -88,8 +89,8 @@ def test_the_sweep_module_of_0_1_still_works_with_a_warning():
 
 
 @pytest.mark.parametrize(
-    "module", ["results", "recipes", "plots", "defaults", "rates", "layers", "models",
-               "training", "profile", "flatbuffer", "export", "callbacks",
+    "module", ["results", "recipes", "plots", "palette", "defaults", "rates", "layers",
+               "models", "training", "profile", "flatbuffer", "export", "callbacks",
                "quantizers", "demo", "cli", "sweeps", "data", "mtj"],
 )  # fmt: skip
 def test_every_module_declares_all(module):

@@ -287,6 +287,16 @@ def test_flips_are_independent_and_uniform(ber):
     _check_independent_and_uniform(lambda: ber_sign(x, ber, ber).numpy() < 0, n, ber)
 
 
+@pytest.mark.parametrize("ber", [1e-30, 1e-20, 5e-324])
+def test_tiny_rates_flip_nothing(ber):
+    """Gaps of 1e30 elements are capped, not cast to a wrapped-around int64."""
+    x = tf.constant(np.linspace(-1.0, 1.0, 10_001), tf.float32)
+    signs = lq.math.sign(x).numpy()
+    for _ in range(20):
+        np.testing.assert_array_equal(ber_sign(x, ber, ber).numpy(), signs)
+        np.testing.assert_array_equal(ber_sign(x, ber, 0.0).numpy(), signs)
+
+
 @pytest.mark.parametrize("shape", [(3, 5, 7), (1,), (2, 2)])
 def test_byte_sampler_at_sizes_that_are_not_whole_words(shape):
     """Four random bytes per 32-bit number: sizes not divisible by 4 drop the

@@ -11,11 +11,9 @@ from numpy.typing import ArrayLike
 
 from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
 from larq_ber.mtj.inverse import _voltage_for_wer, pulse_for_wer
+from larq_ber.palette import COLOURS
 
 __all__ = ["plot_write_window"]
-
-# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9")
 
 
 def _power_of_ten(value: float) -> str:
@@ -81,7 +79,7 @@ def plot_write_window(
         ax.plot(
             t_line * 1e9,
             v_line,
-            color=_COLOURS[k % len(_COLOURS)],
+            color=COLOURS[k % len(COLOURS)],
             label=f"WER = {_power_of_ten(target)}",
         )
     ax.axhline(device.v_c0, color="grey", ls="--", lw=1, label=r"$V_{c0}$")

@@ -18,7 +18,7 @@ MODULES = (
     "plots",
 )
 # Modules outside `larq_ber.mtj` it may import (TensorFlow-free).
-OUTSIDE = {"larq_ber.rates"}
+OUTSIDE = {"larq_ber.rates", "larq_ber.palette"}
 
 
 def _run(code):
