@@ -333,8 +333,8 @@ def main() -> None:
                 variant, variant if variant == NO_JIT else f"BerSteSign({variant})"
             )
             median, low = statistics.median(raw[variant]), min(raw[variant])
-            row = (model_name, batches[model_name], label, median, median / base)
-            row += (low, low / fastest)
+            row = (model_name, batches[model_name], label, median, median / base,
+                   low, low / fastest)  # fmt: skip
             print("{:7s} {:5d} {:>17s} {:14.4f} {:6.3f} {:11.4f} {:6.3f}".format(*row))
 
 
