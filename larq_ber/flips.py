@@ -6,7 +6,13 @@ element (rates per sign), drawn as geometric gaps between flips for rates up to
 (a quarter of a 32-bit random number) plus sparse flips for the remainder of the
 rate below 1/256, and under XLA as one uniform draw per element; `ber_ste_sign`
 adds the straight-through gradient of the un-flipped sign. Both take a
-`tf.random.Generator` or an op-level seed.
+`tf.random.Generator` or an op-level seed, from which each call draws one key for
+stateless random ops.
+
+Rates held in variables (`BerSteSign` in training) choose the sampler in the graph;
+that choice is one `tf.function` of a flat vector, traced once per process and
+called by every layer, so a model's first `fit` does not trace ~400 operations per
+binarized layer.
 """
 
 from __future__ import annotations
@@ -41,65 +47,50 @@ def _compiling_with_xla() -> bool:
     )
 
 
-def _op_seed(seed: int | None, offset: int) -> int | None:
-    return None if seed is None else seed + offset
+def _draw_key(seed: int | None, generator: Any) -> tf.Tensor:
+    """A fresh key `[2]` (int64) for the stateless draws of one call.
 
-
-def _uniform(
-    shape: Any, dtype: tf.DType, seed: int | None, generator: Any
-) -> tf.Tensor:
-    """U[0, 1) draws from `generator` if given, else from a seeded stateful op."""
+    From `generator` if given (its state advances by one step), else from one
+    seeded stateful op (reproducible under `tf.keras.utils.set_random_seed`).
+    """
     if generator is not None:
-        return generator.uniform(shape, dtype=dtype)
-    return tf.random.uniform(shape, dtype=dtype, seed=seed)
+        return generator.uniform_full_int([2], tf.int64)
+    return tf.random.uniform([2], 0, 2**62, tf.int64, seed=seed)
 
 
-def _random_bytes(
-    n: tf.Tensor, static_n: int | None, seed: int | None, generator: Any
-) -> tf.Tensor:
+def _random_bytes(n: tf.Tensor, key: tf.Tensor) -> tf.Tensor:
     """`n` independent uniform bytes (a uint8 vector).
 
     They come from `ceil(n / 4)` 32-bit random numbers: a quarter of the random
     numbers one float per element would take.
     """
     words = (n + 3) // 4
-    if generator is not None:
-        bits = generator.uniform_full_int([words], tf.uint32)
-    else:  # a stateless stream keyed by one seeded stateful draw: full 32 bits
-        key = tf.random.uniform([2], 0, 2**31 - 1, tf.int32, seed=seed)
-        bits = tf.random.stateless_uniform([words], key, None, None, tf.uint32)
-    flat = tf.reshape(tf.bitcast(bits, tf.uint8), [-1])
-    return flat if static_n is not None and static_n % 4 == 0 else flat[:n]
+    bits = tf.random.stateless_uniform([words], key, None, None, tf.uint32)
+    return tf.reshape(tf.bitcast(bits, tf.uint8), [-1])[:n]
 
 
-def _sparse_positions(
-    flat: tf.Tensor,
-    ber_neg: tf.Tensor,
-    ber_pos: tf.Tensor,
-    seed: int | None,
-    generator: Any = None,
+def _sparse_mask(
+    negative: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, key: tf.Tensor
 ) -> tf.Tensor:
-    r"""Flat indices of flips, drawn as geometric gaps and thinned per sign.
+    r"""A boolean vector like `negative` (flat): true where a sign flips.
 
     Candidates form a Bernoulli($p$) process over the flat tensor with
     $p = \max(\mathrm{ber}_-, \mathrm{ber}_+) > 0$: the gap before the next
     candidate is $G = \lfloor \ln U / \ln(1 - p) \rfloor$, $U \sim \mathcal{U}(0, 1]$.
-    Each candidate is kept with probability $\mathrm{ber}_\pm / p$ for its sign,
-    which leaves every element flipped independently at the rate of its sign, for
-    $O(np)$ random numbers instead of $O(n)$.
-
-    Returns a vector of a length fixed by $n$ and $p$ (no data-dependent shape,
-    so it compiles with XLA): the increasing indices of the flips, with $n$ in
-    place of each candidate past the end or thinned away.
+    Each candidate is kept with probability $\mathrm{ber}_\pm / p$ for its sign
+    (`negative` true for $-1$), which leaves every element flipped independently at
+    the rate of its sign, for $O(np)$ random numbers instead of $O(n)$. The number
+    of candidates drawn is fixed by $n$ and $p$ (no data-dependent shape).
     """
-    n = tf.size(flat, out_type=tf.int64)
+    gaps_key, thinning_key = tf.unstack(tf.random.split(key, 2))
+    n = tf.size(negative, out_type=tf.int64)
     p = tf.cast(tf.maximum(ber_neg, ber_pos), tf.float64)
     mean = tf.cast(n, tf.float64) * p
     draws = tf.cast(
         tf.math.ceil(mean + _SPARSE_MARGIN_SIGMA * tf.sqrt(mean * (1.0 - p)) + 16.0),
         tf.int64,
     )
-    uniform = 1.0 - _uniform([draws], tf.float64, seed, generator)
+    uniform = 1.0 - tf.random.stateless_uniform([draws], gaps_key, dtype=tf.float64)
     # Gaps past the end are all alike: capped at n, so that a tiny p (or p = 0,
     # 0 / 0 or -inf) cannot overflow int64 or wrap around to a flip.
     gaps = tf.floor(tf.math.log(uniform) / tf.math.log1p(-p))
@@ -109,9 +100,9 @@ def _sparse_positions(
     inside = positions < n
 
     def thinned() -> tf.Tensor:
-        signs = tf.gather(flat, tf.minimum(positions, n - 1))
-        rate = tf.where(signs < 0, ber_neg, ber_pos)
-        keep = _uniform([draws], tf.float32, _op_seed(seed, 1), generator)
+        signs = tf.gather(negative, tf.minimum(positions, n - 1))
+        rate = tf.where(signs, ber_neg, ber_pos)
+        keep = tf.random.stateless_uniform([draws], thinning_key)
         return inside & (keep * tf.cast(p, tf.float32) < rate)
 
     # Symmetric rates (the paper's setting) keep every candidate; rates known when
@@ -121,29 +112,81 @@ def _sparse_positions(
         keep = inside if symmetric else thinned()
     else:
         keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
-    return tf.where(keep, positions, n)
-
-
-def _sparse_mask(
-    flat: tf.Tensor,
-    ber_neg: tf.Tensor,
-    ber_pos: tf.Tensor,
-    seed: int | None,
-    generator: Any = None,
-) -> tf.Tensor:
-    """A boolean vector like `flat`: true where `_sparse_positions` flips."""
-    n = tf.size(flat, out_type=tf.int64)
-    positions = _sparse_positions(flat, ber_neg, ber_pos, seed, generator)
     # One SparseToDense (the slot past the end takes the unused candidates): on 2
     # CPU cores this costs the drawing plus 0.5 ns per element over a plain sign
     # once combined with x < 0, a quarter of scattering into the signs.
     return tf.raw_ops.SparseToDense(
-        sparse_indices=positions,
+        sparse_indices=tf.where(keep, positions, n),
         output_shape=tf.reshape(n + 1, [1]),
         sparse_values=True,
         default_value=False,
         validate_indices=False,
     )[:n]
+
+
+def _byte_mask(
+    negative: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, key: tf.Tensor
+) -> tf.Tensor:
+    r"""Like `_sparse_mask`, from one random byte per element plus sparse flips.
+
+    A byte $B$ flips where $B < k = \min(\lfloor 256 p \rfloor, 255)$; the rate
+    $r = (p - k/256) / (1 - k/256)$ that remains is drawn by `_sparse_mask`.
+    """
+    bytes_key, rest_key = tf.unstack(tf.random.split(key, 2))
+    draws = _random_bytes(tf.size(negative), bytes_key)
+    k_neg = tf.minimum(tf.floor(256.0 * ber_neg), 255.0)
+    k_pos = tf.minimum(tf.floor(256.0 * ber_pos), 255.0)
+    level_neg, level_pos = tf.cast(k_neg, tf.uint8), tf.cast(k_pos, tf.uint8)
+
+    def per_sign() -> tf.Tensor:
+        return draws < tf.where(negative, level_neg, level_pos)
+
+    symmetric = tf.get_static_value(tf.equal(ber_neg, ber_pos))
+    if symmetric is not None:
+        flips = draws < level_neg if symmetric else per_sign()
+    else:
+        flips = tf.cond(tf.equal(ber_neg, ber_pos), lambda: draws < level_neg, per_sign)
+    # What the bytes leave of each rate, as independent sparse flips.
+    rest_neg = (ber_neg - k_neg / 256.0) / (1.0 - k_neg / 256.0)
+    rest_pos = (ber_pos - k_pos / 256.0) / (1.0 - k_pos / 256.0)
+
+    def with_rest() -> tf.Tensor:
+        return flips | _sparse_mask(negative, rest_neg, rest_pos, rest_key)
+
+    remainder = tf.maximum(rest_neg, rest_pos)
+    static_rest = tf.get_static_value(remainder)
+    if static_rest is not None:
+        return with_rest() if static_rest > 0 else flips
+    return tf.cond(remainder > 0, with_rest, lambda: flips)
+
+
+def _flip_mask(
+    negative: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, key: tf.Tensor
+) -> tf.Tensor:
+    """Gaps up to `SPARSE_MAX_RATE`, bytes above it (rates > 0)."""
+    return tf.cond(
+        tf.maximum(ber_neg, ber_pos) <= SPARSE_MAX_RATE,
+        lambda: _sparse_mask(negative, ber_neg, ber_pos, key),
+        lambda: _byte_mask(negative, ber_neg, ber_pos, key),
+    )
+
+
+# Rates that change while training (variables) need the choice of sampler in the
+# graph: about 400 operations, which took 0.4-0.6 s to trace per binarized layer
+# (pure-Python protobuf). One function of a flat vector of any length, traced once
+# per process and called by every layer, costs that once. It is inlined where it is
+# called: not inlining it halved the first run's graph optimisation but cost 0.1-0.2
+# ms per call at run time (1.1-2.4 ms calls, 921 k elements, 2 cores).
+_shared_flip_mask = tf.function(
+    _flip_mask,
+    input_signature=[
+        tf.TensorSpec([None], tf.bool),
+        tf.TensorSpec([], tf.float32),
+        tf.TensorSpec([], tf.float32),
+        tf.TensorSpec([2], tf.int64),
+    ],
+    autograph=False,
+)
 
 
 def ber_sign(
@@ -185,63 +228,29 @@ def ber_sign(
         array([1., 1., 1.], dtype=float32)
     """
     # Which elements flip does not depend differentiably on `x`. Without the stop,
-    # autodiff would make the `tf.case` below output all its intermediates.
+    # autodiff would make the `tf.cond` below output all its intermediates.
     x = tf.stop_gradient(tf.convert_to_tensor(x))
     ber_neg = tf.cast(ber_neg, tf.float32)
     ber_pos = tf.cast(ber_pos, tf.float32)
     p = tf.maximum(ber_neg, ber_pos)
-
     one = tf.ones([], x.dtype)
 
-    def sparse() -> tf.Tensor:
-        flat = tf.reshape(x, [-1])
-        flips = _sparse_mask(flat, ber_neg, ber_pos, _op_seed(seed, 1), generator)
-        # Compared with x < 0 in place of the sign: sign(x) is -1 exactly there.
+    def flipped(mask: Any) -> tf.Tensor:
         negative = x < 0
-        return tf.where(tf.equal(negative, tf.reshape(flips, tf.shape(x))), one, -one)
-
-    def dense_bytes() -> tf.Tensor:
-        negative = x < 0
-        n = tf.size(x)
-        draws = _random_bytes(n, x.shape.num_elements(), _op_seed(seed, 3), generator)
-        draws = tf.reshape(draws, tf.shape(x))
-        k_neg = tf.minimum(tf.floor(256.0 * ber_neg), 255.0)
-        k_pos = tf.minimum(tf.floor(256.0 * ber_pos), 255.0)
-        level_neg, level_pos = tf.cast(k_neg, tf.uint8), tf.cast(k_pos, tf.uint8)
-
-        def per_sign() -> tf.Tensor:
-            return draws < tf.where(negative, level_neg, level_pos)
-
-        symmetric = tf.get_static_value(tf.equal(ber_neg, ber_pos))
-        if symmetric is not None:
-            flips = draws < level_neg if symmetric else per_sign()
-        else:
-            flips = tf.cond(
-                tf.equal(ber_neg, ber_pos), lambda: draws < level_neg, per_sign
-            )
-        # What the bytes leave of each rate, as independent sparse flips.
-        rest_neg = (ber_neg - k_neg / 256.0) / (1.0 - k_neg / 256.0)
-        rest_pos = (ber_pos - k_pos / 256.0) / (1.0 - k_pos / 256.0)
-
-        def with_rest() -> tf.Tensor:
-            rest = _sparse_mask(
-                tf.reshape(x, [-1]), rest_neg, rest_pos, _op_seed(seed, 4), generator
-            )
-            return flips | tf.reshape(rest, tf.shape(x))
-
-        remainder = tf.maximum(rest_neg, rest_pos)
-        static_rest = tf.get_static_value(remainder)
-        if static_rest is not None:
-            flips = with_rest() if static_rest > 0 else flips
-        else:
-            flips = tf.cond(remainder > 0, with_rest, lambda: flips)
+        key = _draw_key(seed, generator)
+        flips = tf.reshape(
+            mask(tf.reshape(negative, [-1]), ber_neg, ber_pos, key), tf.shape(x)
+        )
+        # sign(x) is -1 exactly where x < 0; a flip inverts it.
         return tf.where(tf.equal(negative, flips), one, -one)
 
     def dense() -> tf.Tensor:
         negative = x < 0
-        uniform = _uniform(tf.shape(x), tf.float32, seed, generator)
+        if generator is not None:
+            uniform = generator.uniform(tf.shape(x))
+        else:
+            uniform = tf.random.uniform(tf.shape(x), seed=seed)
         flips = uniform < tf.where(negative, ber_neg, ber_pos)
-        # sign(x) is -1 exactly where x < 0; a flip inverts it.
         return tf.where(tf.equal(negative, flips), one, -one)
 
     # Under XLA one uniform draw per element fuses with the comparisons and costs
@@ -253,13 +262,11 @@ def ber_sign(
             return lq.math.sign(x)
         if xla:
             return dense()
-        return sparse() if static <= SPARSE_MAX_RATE else dense_bytes()
+        return flipped(_sparse_mask if static <= SPARSE_MAX_RATE else _byte_mask)
     if xla:
         return tf.cond(p <= 0.0, lambda: lq.math.sign(x), dense)
-    return tf.case(
-        [(p <= 0.0, lambda: lq.math.sign(x)), (p <= SPARSE_MAX_RATE, sparse)],
-        default=dense_bytes,
-        exclusive=False,
+    return tf.cond(
+        p <= 0.0, lambda: lq.math.sign(x), lambda: flipped(_shared_flip_mask)
     )
 
 
