@@ -10,7 +10,10 @@ For each model, times training steps (SGD, random data) of
 
 Each (round, variant) runs in a fresh process, the order alternating from round to
 round; it prints the median step time of each variant and its ratio to
-`plain larq`. Goal: `larq_ber` <= 1.05x `plain larq`.
+`plain larq`. Goal: `larq_ber` <= 1.05x `plain larq`. It also prints the median
+time of each process's first training step (tracing the training function,
+optimising its graph, one step): what every new model pays once, e.g. once per run
+of a sweep.
 
     python benchmarks/model_speed.py [--rounds 5] [--models lenet4,nin,alexnet]
 """
@@ -147,21 +150,27 @@ def child(name: str, variant: str) -> None:
     model.compile(
         tf.keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy"
     )
-    for _ in range(2):  # trace and warm up
-        model.train_on_batch(x, y)
+    start = time.perf_counter()
+    model.train_on_batch(x, y)  # trace
+    first = time.perf_counter() - start
+    model.train_on_batch(x, y)  # warm up
     times = []
     for _ in range(steps):
         start = time.perf_counter()
         model.train_on_batch(x, y)
         times.append(time.perf_counter() - start)
-    print(f"PARAMS {model.count_params()} STEP_SECONDS {statistics.median(times)!r}")
+    print(
+        f"PARAMS {model.count_params()} FIRST_SECONDS {first!r} "
+        f"STEP_SECONDS {statistics.median(times)!r}"
+    )
 
 
-def _run(name: str, variant: str) -> tuple[float, int]:
+def _run(name: str, variant: str) -> tuple[float, float, int]:
     cmd = [sys.executable, __file__, "--child", name, variant]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    params, seconds = out.split("PARAMS")[-1].split("STEP_SECONDS")
-    return float(seconds), int(params)
+    params, rest = out.split("PARAMS")[-1].split("FIRST_SECONDS")
+    first, seconds = rest.split("STEP_SECONDS")
+    return float(seconds), float(first), int(params)
 
 
 def main() -> None:
@@ -180,21 +189,34 @@ def main() -> None:
         child(*args.child)
         return
     variants = ["larq_ber", "plain larq", "plain larq (A/A)"]
-    header = ("model", "variant", "params", "median s/step", "ratio")
-    print("{:<8} {:<17} {:>10} {:>14} {:>6}".format(*header))
+    header = (
+        "model",
+        "variant",
+        "params",
+        "median s/step",
+        "ratio",
+        "first s",
+        "ratio",
+    )
+    print("{:<8} {:<17} {:>10} {:>14} {:>6} {:>8} {:>6}".format(*header))
     for name in args.models.split(","):
         times: dict[str, list[float]] = {v: [] for v in variants}
+        firsts: dict[str, list[float]] = {v: [] for v in variants}
         params: dict[str, int] = {}
         for r in range(args.rounds):
             for variant in variants if r % 2 == 0 else variants[::-1]:
                 kind = "larq_ber" if variant == "larq_ber" else "plain"
-                seconds, params[variant] = _run(name, kind)
+                seconds, first, params[variant] = _run(name, kind)
                 times[variant].append(seconds)
+                firsts[variant].append(first)
         base = statistics.median(times["plain larq"])
+        first_base = statistics.median(firsts["plain larq"])
         for variant in variants:
             median = statistics.median(times[variant])
+            first = statistics.median(firsts[variant])
             print(f"{name:<8} {variant:<17} {params[variant]:>10,d} "
-                  f"{median:14.4f} {median / base:6.3f}")  # fmt: skip
+                  f"{median:14.4f} {median / base:6.3f} "
+                  f"{first:8.2f} {first / first_base:6.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Training-step overhead of `BerSteSign(0.04)` versus larq's plain `"ste_sign"`.
+r"""Training-step overhead of `BerSteSign(0.04)` versus larq's plain `"ste_sign"`.
 
 Builds a LeNet-4 and a Network-in-Network shaped model with each input
 quantizer (the same seed, so the same initial weights) and times training steps,
@@ -7,7 +7,7 @@ machine hit all alike. Prints the median and the minimum over processes of each
 variant's step time and their ratios to `ste_sign`; a second `ste_sign` run (A/A)
 shows the noise floor. The minimum is the better estimate of the cost itself: on
 the 2-core CI machine some processes run up to 2x slower for reasons outside the
-code measured (seen in A/A runs too). Goal: <= 1.03.
+code measured (seen in A/A runs too). Goal: <= 1.01.
 
     python benchmarks/quantizer_overhead.py [--rounds 5] [--rates 0.001,0.04] [--jit]
 
@@ -22,6 +22,19 @@ and NiN's largest (64 x 32 x 32 x 192 = 12.6 M), and prints what the flips add t
 Each (round, variant) runs in a fresh process: in one process, two models of the
 same architecture differed in speed by up to 40 % depending on which was built
 second (seen on the 2-core CI machine), which would swamp the effect measured.
+
+With `--paired` it measures within one model instead: each model (one fresh process
+per model) is built once with `BerSteSign(0)` inputs and trained in short blocks
+whose rate `set_ber` switches between 0 and each rate (no retracing: the rate is a
+variable), the order alternating from round to round. At rate 0 the quantizer runs
+larq's plain sign (`model_speed.py` times BER 0 against plain larq), so each round's
+block time at a rate divided by that round's block time at 0 is the flips' cost,
+paired against the machine's drifts. It prints the median over rounds with its 95 %
+confidence interval; a second rate-0 block (A/A) shows the noise. One-step blocks
+and a few hundred rounds pair best (the machine's speed changes within seconds):
+
+    python benchmarks/quantizer_overhead.py --paired --rounds 600 --lenet-steps 1 \
+        --nin-steps 1 --rates 0.001,0.04,0.25
 """
 
 from __future__ import annotations
@@ -249,6 +262,68 @@ def measure(
 
 
 MODELS = {"lenet4": lenet4, "nin": nin}
+
+
+def paired_child(model_name: str, rates: list[float], batch: int, steps: int,
+                 rounds: int) -> None:  # fmt: skip
+    """Prints `RATIOS {rate: [ratio per round]}` for one model in this process."""
+    from larq_ber.quantizers import set_ber
+
+    tf.keras.utils.set_random_seed(0)
+    model = MODELS[model_name](lambda: BerSteSign(0.0))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *model.input_shape[1:])).astype("float32")
+    y = rng.integers(0, 10, batch)
+    model.compile(tf.keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    keys = ["0", "0#2", *map(str, rates)]
+    for key in keys:  # trace once, then warm up every sampler
+        set_ber(model, float(key.split("#")[0]))
+        _time_steps(model, x, y, 2)
+    ratios: dict[str, list[float]] = {k: [] for k in keys[1:]}
+    for r in range(rounds):
+        block = {}
+        for key in keys if r % 2 == 0 else keys[::-1]:
+            set_ber(model, float(key.split("#")[0]))
+            block[key] = _time_steps(model, x, y, steps)
+        for key in keys[1:]:
+            ratios[key].append(block[key] / block["0"])
+    print(f"STEP_SECONDS {block['0']!r} RATIOS {ratios!r}")
+
+
+def _median_interval(values: list[float]) -> tuple[float, float]:
+    r"""A 95 % confidence interval of the median (distribution-free).
+
+    The order statistics $k$ and $n + 1 - k$ with $k = \lfloor n/2 - 0.98\sqrt{n}
+    \rfloor$ (normal approximation of the Binomial(n, 1/2) count below the median).
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    k = max(int(n / 2 - 0.98 * np.sqrt(n)), 0)
+    return ordered[k], ordered[min(n - 1 - k, n - 1)]
+
+
+def paired(args: argparse.Namespace, batches: dict[str, int]) -> None:
+    """Runs `paired_child` per model in a fresh process and prints the table."""
+    import ast
+
+    steps = {"lenet4": args.lenet_steps, "nin": args.nin_steps}
+    print(f"{'model':7s} {'batch':>5s} {'quantizer':>17s} {'median ratio':>13s} "
+          f"{'95% CI':>15s}  (rate-0 s/step)")  # fmt: skip
+    for name in args.models.split(","):
+        cmd = [sys.executable, __file__, "--paired-child", name, args.rates,
+               str(batches[name]), str(steps[name]), str(args.rounds)]  # fmt: skip
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        seconds, text = out.split("STEP_SECONDS")[-1].split("RATIOS")
+        ratios = ast.literal_eval(text.strip())
+        for key, values in ratios.items():
+            label = "BerSteSign(0) (A/A)" if key == "0#2" else f"BerSteSign({key})"
+            low, high = _median_interval(values)
+            step = float(seconds)
+            print(f"{name:7s} {batches[name]:5d} {label:>17s} "
+                  f"{statistics.median(values):13.3f} {low:7.3f}-{high:.3f}  "
+                  f"({step:.4f})")  # fmt: skip
+
+
 LABELS = {"ste_sign": "ste_sign", "ste_sign#2": "ste_sign (A/A)"}
 
 
@@ -293,10 +368,24 @@ def main() -> None:
         action="store_true",
         help="time the quantizer alone per call (gaps vs bytes), not training steps",
     )
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="one process per model, blocks alternating between rate 0 and each rate",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--paired-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.per_call:
         per_call([float(r) for r in args.rates.split(",")])
+        return
+    if args.paired_child:
+        name, rates, batch, steps, rounds = args.paired_child
+        paired_child(name, [float(r) for r in rates.split(",")], int(batch),
+                     int(steps), int(rounds))  # fmt: skip
+        return
+    if args.paired:
+        paired(args, {"lenet4": args.lenet_batch, "nin": args.nin_batch})
         return
     if args.child:
         model_name, variant, batch, steps, jit = args.child

@@ -17,6 +17,7 @@ binarized layer.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import larq as lq
@@ -45,6 +46,18 @@ def _compiling_with_xla() -> bool:
     return bool(
         control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
     )
+
+
+def _static_rates(ber_neg: tf.Tensor, ber_pos: tf.Tensor) -> tuple[float, float] | None:
+    """Both rates as Python floats if they are known when tracing, else `None`.
+
+    Each is read on its own: `tf.get_static_value` does not fold operations such
+    as `tf.maximum` or `tf.equal` of two constants.
+    """
+    neg, pos = tf.get_static_value(ber_neg), tf.get_static_value(ber_pos)
+    if neg is None or pos is None:
+        return None
+    return float(neg), float(pos)
 
 
 def _draw_key(seed: int | None, generator: Any) -> tf.Tensor:
@@ -107,9 +120,9 @@ def _sparse_mask(
 
     # Symmetric rates (the paper's setting) keep every candidate; rates known when
     # tracing (errors at inference) pick the branch without a `tf.cond`.
-    symmetric = tf.get_static_value(tf.equal(ber_neg, ber_pos))
-    if symmetric is not None:
-        keep = inside if symmetric else thinned()
+    static = _static_rates(ber_neg, ber_pos)
+    if static is not None:
+        keep = inside if static[0] == static[1] else thinned()
     else:
         keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
     # One SparseToDense (the slot past the end takes the unused candidates): on 2
@@ -134,30 +147,39 @@ def _byte_mask(
     """
     bytes_key, rest_key = tf.unstack(tf.random.split(key, 2))
     draws = _random_bytes(tf.size(negative), bytes_key)
+    static = _static_rates(ber_neg, ber_pos)
+    if static is not None:  # rates known when tracing: levels and rest in Python
+        k = [min(math.floor(256 * r), 255) for r in static]
+        level_neg, level_pos = (tf.constant(level, tf.uint8) for level in k)
+        rest = [
+            (r - level / 256) / (1 - level / 256)
+            for r, level in zip(static, k, strict=True)
+        ]
+        flips = (
+            draws < level_neg
+            if k[0] == k[1]
+            else draws < tf.where(negative, level_neg, level_pos)
+        )
+        if max(rest) <= 0:
+            return flips
+        rest_neg, rest_pos = (tf.constant(r, tf.float32) for r in rest)
+        return flips | _sparse_mask(negative, rest_neg, rest_pos, rest_key)
     k_neg = tf.minimum(tf.floor(256.0 * ber_neg), 255.0)
     k_pos = tf.minimum(tf.floor(256.0 * ber_pos), 255.0)
     level_neg, level_pos = tf.cast(k_neg, tf.uint8), tf.cast(k_pos, tf.uint8)
-
-    def per_sign() -> tf.Tensor:
-        return draws < tf.where(negative, level_neg, level_pos)
-
-    symmetric = tf.get_static_value(tf.equal(ber_neg, ber_pos))
-    if symmetric is not None:
-        flips = draws < level_neg if symmetric else per_sign()
-    else:
-        flips = tf.cond(tf.equal(ber_neg, ber_pos), lambda: draws < level_neg, per_sign)
+    flips = tf.cond(
+        tf.equal(level_neg, level_pos),
+        lambda: draws < level_neg,
+        lambda: draws < tf.where(negative, level_neg, level_pos),
+    )
     # What the bytes leave of each rate, as independent sparse flips.
     rest_neg = (ber_neg - k_neg / 256.0) / (1.0 - k_neg / 256.0)
     rest_pos = (ber_pos - k_pos / 256.0) / (1.0 - k_pos / 256.0)
-
-    def with_rest() -> tf.Tensor:
-        return flips | _sparse_mask(negative, rest_neg, rest_pos, rest_key)
-
-    remainder = tf.maximum(rest_neg, rest_pos)
-    static_rest = tf.get_static_value(remainder)
-    if static_rest is not None:
-        return with_rest() if static_rest > 0 else flips
-    return tf.cond(remainder > 0, with_rest, lambda: flips)
+    return tf.cond(
+        tf.maximum(rest_neg, rest_pos) > 0,
+        lambda: flips | _sparse_mask(negative, rest_neg, rest_pos, rest_key),
+        lambda: flips,
+    )
 
 
 def _flip_mask(
@@ -256,8 +278,9 @@ def ber_sign(
     # Under XLA one uniform draw per element fuses with the comparisons and costs
     # less than the scatter of the sparse sampler at every rate.
     xla = _compiling_with_xla()
-    static = tf.get_static_value(p)
-    if static is not None:  # constant rates (errors at inference): no control flow
+    rates = _static_rates(ber_neg, ber_pos)
+    if rates is not None:  # constant rates (errors at inference): no control flow
+        static = max(rates)
         if static <= 0.0:
             return lq.math.sign(x)
         if xla:

@@ -241,12 +241,17 @@ RATE_PAIRS = [
 
 
 @pytest.mark.parametrize(("ber_neg", "ber_pos"), RATE_PAIRS)
-@pytest.mark.parametrize("training", [True, "tensor"])
+@pytest.mark.parametrize("training", [True, "tensor", "graph"])
 def test_flip_rates_per_sign(ber_neg, ber_pos, training):
+    """Eagerly the rates are known and pick a sampler when called; in a graph
+    (`"graph"`, as in `fit`) they are variables and the shared function picks it."""
     x = _inputs()
     q = BerSteSign(ber_neg=ber_neg, ber_pos=ber_pos)
-    flag = tf.constant(True) if training == "tensor" else training
-    y = q(x, training=flag).numpy()
+    if training == "graph":
+        y = tf.function(lambda x: q(x, training=True))(x).numpy()
+    else:
+        flag = tf.constant(True) if training == "tensor" else training
+        y = q(x, training=flag).numpy()
     signs = lq.math.sign(x).numpy()
     assert set(np.unique(y)) <= {-1.0, 1.0}
     flipped = y != signs
@@ -285,6 +290,56 @@ def test_flips_are_independent_and_uniform(ber):
     n = 4_000_000
     x = tf.ones([n])
     _check_independent_and_uniform(lambda: ber_sign(x, ber, ber).numpy() < 0, n, ber)
+
+
+@pytest.mark.parametrize("ber", [0.04, 0.3])
+def test_flips_with_variable_rates_are_independent_and_uniform(ber):
+    """The same checks on the sampler a training graph runs: rates in a variable,
+    the choice of sampler made by the shared, once-traced function."""
+    n = 4_000_000
+    x = tf.ones([n])
+    rates = tf.Variable([ber, ber])
+    generator = tf.random.Generator.from_seed(3)
+    draw = tf.function(lambda x: ber_sign(x, rates[0], rates[1], generator=generator))
+    _check_independent_and_uniform(lambda: draw(x).numpy() < 0, n, ber)
+
+
+def _op_types(function, *args):
+    graph = function.get_concrete_function(*args).graph
+    types = {op.type for op in graph.get_operations()}
+    for definition in graph.as_graph_def().library.function:
+        types |= {node.op for node in definition.node_def}
+    return types
+
+
+def test_variable_rates_share_one_sampler_and_constant_rates_need_no_conditional():
+    """Every layer of a model calls one sampling function, traced once per process
+    whatever the shapes (tracing it per layer took ~0.5 s each); rates known when
+    tracing choose the sampler in Python, so the graph has no conditional."""
+    from larq_ber.flips import _shared_flip_mask
+    from larq_ber.models import LeNet4, NiN
+
+    # Other tests in this process may have traced it already (in other contexts,
+    # e.g. a distribution strategy): 9 layers of two models add at most one trace.
+    before = _shared_flip_mask.experimental_get_tracing_count()
+    for model in (LeNet4(ber=0.04), NiN(input_shape=(32, 32, 3), ber=0.3)):
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        model.fit(np.zeros((4, *model.input_shape[1:])), np.zeros(4), verbose=0)
+    assert _shared_flip_mask.experimental_get_tracing_count() - before <= 1
+
+    x = tf.TensorSpec([64, 100], tf.float32)
+    # (rates, random bytes drawn, sparse flips drawn): 0.25 is 64/256 exactly.
+    cases = [((0.01, 0.01), False, True), ((0.3, 0.3), True, True),
+             ((0.3, 0.07), True, True), ((0.25, 0.25), True, False)]  # fmt: skip
+    for (ber_neg, ber_pos), uses_bytes, uses_gaps in cases:
+        constant = tf.function(lambda x, a=ber_neg, b=ber_pos: ber_sign(x, a, b))
+        types = _op_types(constant, x)
+        assert not types & {"If", "StatelessIf", "Case", "StatelessCase"}, types
+        assert ("Bitcast" in types) == uses_bytes, (ber_neg, ber_pos, types)
+        assert ("SparseToDense" in types) == uses_gaps, (ber_neg, ber_pos, types)
+    rates = tf.Variable([0.3, 0.3])
+    variable = tf.function(lambda x: ber_sign(x, rates[0], rates[1]))
+    assert "StatelessIf" in _op_types(variable, x) or "If" in _op_types(variable, x)
 
 
 @pytest.mark.parametrize("ber", [1e-30, 1e-20, 5e-324])
