@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -647,8 +648,10 @@ def _quiet(verbose: bool) -> Iterator[None]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     loggers = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
     levels = [logger.level for logger in loggers]
+    # Typed (absl-py >= 2) or not (1.x): either way a module or None here.
+    absl_logging: Any
     try:
-        from absl import logging as absl_logging
+        absl_logging = importlib.import_module("absl.logging")
     except ImportError:  # pragma: no cover - absl comes with TensorFlow
         absl_logging = None
     absl_level = absl_logging.get_verbosity() if absl_logging else None
