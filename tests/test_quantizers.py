@@ -312,20 +312,31 @@ def _op_types(function, *args):
     return types
 
 
-def test_variable_rates_share_one_sampler_and_constant_rates_need_no_conditional():
+def test_variable_rates_share_one_sampler_and_constant_rates_need_no_conditional(
+    monkeypatch,
+):
     """Every layer of a model calls one sampling function, traced once per process
     whatever the shapes (tracing it per layer took ~0.5 s each); rates known when
     tracing choose the sampler in Python, so the graph has no conditional."""
-    from larq_ber.flips import _shared_flip_mask
+    from larq_ber import flips
     from larq_ber.models import LeNet4, NiN
 
+    shared = flips._shared_flip_mask
+    calls = []
+
+    def counted(*args):
+        calls.append(args[0].shape)
+        return shared(*args)
+
+    monkeypatch.setattr(flips, "_shared_flip_mask", counted)
     # Other tests in this process may have traced it already (in other contexts,
     # e.g. a distribution strategy): 9 layers of two models add at most one trace.
-    before = _shared_flip_mask.experimental_get_tracing_count()
+    before = shared.experimental_get_tracing_count()
     for model in (LeNet4(ber=0.04), NiN(input_shape=(32, 32, 3), ber=0.3)):
         model.compile("sgd", "sparse_categorical_crossentropy")
         model.fit(np.zeros((4, *model.input_shape[1:])), np.zeros(4), verbose=0)
-    assert _shared_flip_mask.experimental_get_tracing_count() - before <= 1
+    assert len(calls) >= 9, calls  # 2 binarized layers of LeNet-4, 7 of NiN
+    assert shared.experimental_get_tracing_count() - before <= 1
 
     x = tf.TensorSpec([64, 100], tf.float32)
     # (rates, random bytes drawn, sparse flips drawn): 0.25 is 64/256 exactly.
