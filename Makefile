@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo readme-numbers study test test-fast check-notebooks strip-notebooks lint format benchmark clean
+.PHONY: kernel demo readme-numbers study test test-fast check-notebooks strip-notebooks lint format benchmark clean
 
 # PYTHONWARNINGS=ignore: setuptools's build backend warns about every editable install.
 $(STAMP): setup.cfg pyproject.toml
@@ -17,6 +17,10 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+## kernel: compile the optional CPU kernel of the flips (about 10 s; see larq_ber.kernel)
+kernel: $(STAMP)
+	$(BIN)/larq-ber kernel build
 
 ## demo: install everything, sweep the quickstart recipe (LeNet-4, offline digits) and plot it
 demo: $(STAMP)

@@ -19,6 +19,10 @@ With `--per-call` it times the quantizer alone instead, forward and backward in 
 and NiN's largest (64 x 32 x 32 x 192 = 12.6 M), and prints what the flips add to
 `ste_sign` per call (ms), for the gap sampler and the byte sampler at each rate.
 
+With `--kernel` the flips use the compiled CPU kernel (`larq_ber.kernel`, built
+first if needed; `--per-call` adds its column); without it a built kernel is
+disabled (`LARQ_BER_KERNEL=0`), so the flips are TensorFlow operations.
+
 Each (round, variant) runs in a fresh process: in one process, two models of the
 same architecture differed in speed by up to 40 % depending on which was built
 second (seen on the 2-core CI machine), which would swamp the effect measured.
@@ -53,6 +57,7 @@ import larq as lq
 import numpy as np
 import tensorflow as tf
 
+from larq_ber.kernel import DISABLE_VARIABLE
 from larq_ber.quantizers import BerSteSign
 
 QuantizerFactory = Callable[[], object]
@@ -127,8 +132,14 @@ def nin(q: QuantizerFactory) -> tf.keras.Model:
 PER_CALL_SHAPES = {"lenet4": (128, 12, 12, 20), "nin": (64, 32, 32, 192)}
 
 
-def per_call(rates: list[float], reps: int = 20, rounds: int = 9) -> None:
-    """Prints the ms per forward + backward call the flips add to `ste_sign`."""
+def per_call(
+    rates: list[float], kernel: bool = False, reps: int = 20, rounds: int = 9
+) -> None:
+    """Prints the ms per forward + backward call the flips add to `ste_sign`.
+
+    For the gap and byte samplers of TensorFlow operations and, with `kernel`, the
+    compiled kernel.
+    """
     from larq_ber import flips
 
     generator = tf.random.Generator.from_seed(0)
@@ -145,27 +156,31 @@ def per_call(rates: list[float], reps: int = 20, rounds: int = 9) -> None:
 
     def sampler(rate: float, which: str, x: tf.Tensor) -> Callable[..., object]:
         # The rate is a constant, so tracing picks the sampler from the threshold
-        # (patched for the trace, which happens here, with the timed shape).
-        saved = flips.SPARSE_MAX_RATE
+        # (patched for the trace, which happens here, with the timed shape) and
+        # uses the compiled kernel if it is enabled then.
+        saved = flips.SPARSE_MAX_RATE, os.environ[DISABLE_VARIABLE]
         flips.SPARSE_MAX_RATE = 1.0 if which == "gaps" else -1.0
+        os.environ[DISABLE_VARIABLE] = "1" if which == "kernel" else "0"
         try:
             step = step_of(
                 lambda t: flips.ber_ste_sign(t, rate, rate, generator=generator)
             )
             step(x)
         finally:
-            flips.SPARSE_MAX_RATE = saved
+            flips.SPARSE_MAX_RATE, os.environ[DISABLE_VARIABLE] = saved
         return step
 
-    print(f"{'input':7s} {'elements':>10s} {'rate':>7s} {'gaps ms':>8s} "
-          f"{'bytes ms':>9s} {'ste_sign ms':>12s}")  # fmt: skip
+    samplers = ["gaps", "bytes", *(["kernel"] if kernel else [])]
+    print(f"{'input':7s} {'elements':>10s} {'rate':>7s} "
+          + " ".join(f"{f'{s} ms':>9s}" for s in samplers)
+          + f" {'ste_sign ms':>12s}")  # fmt: skip
     for name, shape in PER_CALL_SHAPES.items():
         x = tf.random.normal(shape)
         base = step_of(lq.quantizers.ste_sign)
         steps = {"ste": base}
         for rate in rates:
-            steps[f"{rate} gaps"] = sampler(rate, "gaps", x)
-            steps[f"{rate} bytes"] = sampler(rate, "bytes", x)
+            for which in samplers:
+                steps[f"{rate} {which}"] = sampler(rate, which, x)
         times: dict[str, list[float]] = {k: [] for k in steps}
         for step in steps.values():
             step(x)
@@ -178,10 +193,10 @@ def per_call(rates: list[float], reps: int = 20, rounds: int = 9) -> None:
                 times[key].append((time.perf_counter() - start) / reps * 1e3)
         ste = statistics.median(times["ste"])
         for rate in rates:
-            gaps = statistics.median(times[f"{rate} gaps"]) - ste
-            bytes_ = statistics.median(times[f"{rate} bytes"]) - ste
-            print(f"{name:7s} {int(np.prod(shape)):10d} {rate:7g} {gaps:8.2f} "
-                  f"{bytes_:9.2f} {ste:12.2f}", flush=True)  # fmt: skip
+            added = [statistics.median(times[f"{rate} {s}"]) - ste for s in samplers]
+            print(f"{name:7s} {int(np.prod(shape)):10d} {rate:7g} "
+                  + " ".join(f"{a:9.2f}" for a in added)
+                  + f" {ste:12.2f}", flush=True)  # fmt: skip
 
 
 def _time_steps(
@@ -307,6 +322,8 @@ def paired(args: argparse.Namespace, batches: dict[str, int]) -> None:
     import ast
 
     steps = {"lenet4": args.lenet_steps, "nin": args.nin_steps}
+    flips = "the compiled kernel" if args.kernel else "TensorFlow operations"
+    print(f"flips drawn by {flips}")
     print(f"{'model':7s} {'batch':>5s} {'quantizer':>17s} {'median ratio':>13s} "
           f"{'95% CI':>15s}  (rate-0 s/step)")  # fmt: skip
     for name in args.models.split(","):
@@ -373,11 +390,24 @@ def main() -> None:
         action="store_true",
         help="one process per model, blocks alternating between rate 0 and each rate",
     )
+    parser.add_argument(
+        "--kernel",
+        action="store_true",
+        help="build (if needed) and use the compiled CPU kernel (larq_ber.kernel); "
+        "without it any built kernel is disabled, so the flips are TensorFlow "
+        "operations",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--paired-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not (args.child or args.paired_child):  # children inherit the choice
+        if args.kernel:
+            from larq_ber import kernel
+
+            print(f"kernel: {kernel.build()}", flush=True)
+        os.environ[DISABLE_VARIABLE] = "1" if args.kernel else "0"
     if args.per_call:
-        per_call([float(r) for r in args.rates.split(",")])
+        per_call([float(r) for r in args.rates.split(",")], kernel=args.kernel)
         return
     if args.paired_child:
         name, rates, batch, steps, rounds = args.paired_child

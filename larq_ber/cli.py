@@ -23,6 +23,14 @@ examples:
   larq-ber plot runs/quickstart --figure fig1.png
   larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite lenet4.tflite
   larq-ber mtj table
+  larq-ber kernel build                # optional: flips at no cost on CPUs
+"""
+
+_KERNEL_EXAMPLES = """\
+examples:
+  larq-ber kernel build      # compile once (about 10 s); every later process uses it
+  larq-ber kernel status     # built? used? where?
+  LARQ_BER_KERNEL=0 python train.py   # keep one run on TensorFlow's operations
 """
 
 _DEMO_EXAMPLES = """\
@@ -414,11 +422,53 @@ def build_parser() -> argparse.ArgumentParser:
             type=_positive_float,
             help=f"device {name}{unit} (default: the paper's device)",
         )
+
+    kernel = command(
+        "kernel",
+        "build or check the optional compiled CPU kernel of the flips",
+        "Compile larq-ber's kernel (sign and bit errors in one pass, see "
+        "larq_ber.kernel) against the installed TensorFlow with the machine's C++ "
+        "compiler ($CXX, c++ or g++) into the cache folder ($LARQ_BER_CACHE, else "
+        "~/.cache/larq_ber). Once built, BerSteSign uses it on CPUs.",
+        _KERNEL_EXAMPLES,
+    )
+    kernel.add_argument("action", choices=("build", "status"), help="what to do")
+    kernel.add_argument(
+        "--force", action="store_true", help="build: compile even if already built"
+    )
     return parser
 
 
 class CommandError(Exception):
     """A command cannot run as asked; the message is printed as one line."""
+
+
+def _kernel(args: argparse.Namespace) -> int:
+    import time
+
+    from larq_ber import kernel
+
+    if args.action == "build":
+        start = time.perf_counter()
+        built = kernel.library_path().exists() and not args.force
+        path = kernel.build(force=args.force)
+        took = (
+            "already built"
+            if built
+            else f"built in {time.perf_counter() - start:.1f} s"
+        )
+        print(f"kernel {took}: {path}")
+        return 0
+    path = kernel.library_path()
+    print(f"kernel file: {path} ({'built' if path.exists() else 'not built'})")
+    if not path.exists():
+        print("flips: TensorFlow operations (run `larq-ber kernel build`)")
+    elif not kernel.is_enabled():
+        print(f"flips: TensorFlow operations ({kernel.DISABLE_VARIABLE}=0 is set)")
+    else:
+        kernel.load()
+        print("flips: the kernel on CPUs (not under XLA or with a GPU visible)")
+    return 0
 
 
 def _mtj(args: argparse.Namespace) -> int:
@@ -615,6 +665,7 @@ _COMMANDS = {
     "plot": _plot,
     "export": _export,
     "mtj": _mtj,
+    "kernel": _kernel,
 }
 
 

@@ -9,6 +9,10 @@ adds the straight-through gradient of the un-flipped sign. Both take a
 `tf.random.Generator` or an op-level seed, from which each call draws one key for
 stateless random ops.
 
+Where `larq_ber.kernel.build()` has compiled larq-ber's CPU kernel, `ber_sign` runs
+it instead on CPUs (outside XLA, float32): the sign and its flips in one pass, at
+the cost of a plain sign.
+
 Rates held in variables (`BerSteSign` in training) choose the sampler in the graph;
 that choice is one `tf.function` of a flat vector, traced once per process and
 called by every layer, so a model's first `fit` does not trace ~400 operations per
@@ -17,6 +21,7 @@ binarized layer.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -24,7 +29,13 @@ import larq as lq
 import tensorflow as tf
 from tensorflow.python.ops import control_flow_util
 
+from larq_ber import kernel
+
 __all__ = ["SPARSE_MAX_RATE", "ber_sign", "ber_ste_sign"]
+
+# A built kernel's operation is registered with TensorFlow on import, so that
+# SavedModels trained with it load wherever larq-ber is imported.
+kernel.register()
 
 # Above this rate one random byte per element is cheaper than drawing the gaps
 # between flips: on 2 CPU cores, forward and backward, the two cost the same near
@@ -58,6 +69,25 @@ def _static_rates(ber_neg: tf.Tensor, ber_pos: tf.Tensor) -> tuple[float, float]
     if neg is None or pos is None:
         return None
     return float(neg), float(pos)
+
+
+@functools.lru_cache(maxsize=1)
+def _gpu_visible() -> bool:
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+def _cpu_kernel(dtype: tf.DType) -> Any:
+    """The compiled `larq_ber_sign` operation if it applies here, else `None`.
+
+    It applies to float32 tensors outside XLA when `larq_ber.kernel.build()` has
+    built it and no GPU is visible (it has a CPU kernel only).
+    """
+    if dtype != tf.float32 or _compiling_with_xla():
+        return None
+    module = kernel.load()
+    if module is None or _gpu_visible():
+        return None
+    return module.larq_ber_sign
 
 
 def _draw_key(seed: int | None, generator: Any) -> tf.Tensor:
@@ -229,7 +259,11 @@ def ber_sign(
     $k = \min(\lfloor 256 p \rfloor, 255)$ and add sparse flips at the rate
     $r = (p - k/256) / (1 - k/256) < 1/(256 - k)$ that remains, so that
     $P(\text{flip}) = k/256 + (1 - k/256)\,r = p$ exactly. In a function compiled
-    with XLA every rate uses one uniform draw per element, which XLA fuses. A zero
+    with XLA every rate uses one uniform draw per element, which XLA fuses. Where
+    the compiled kernel is built (`larq_ber.kernel`), float32 tensors on CPUs
+    outside XLA use it instead: one random byte per element from a vectorized
+    Philox and a finer draw where the byte ties with $k$, in a single pass that
+    also computes the sign (the same distribution, another random stream). A zero
     rate draws nothing. No gradient is defined: `ber_ste_sign` adds the
     straight-through one.
 
@@ -275,10 +309,20 @@ def ber_sign(
         flips = uniform < tf.where(negative, ber_neg, ber_pos)
         return tf.where(tf.equal(negative, flips), one, -one)
 
+    rates = _static_rates(ber_neg, ber_pos)
+    fused_op = _cpu_kernel(x.dtype)
+    if fused_op is not None:  # the compiled kernel: sign and flips in one pass
+
+        def fused() -> tf.Tensor:
+            key = _draw_key(seed, generator)
+            return fused_op(x, tf.stack([ber_neg, ber_pos]), key)
+
+        if rates is not None:
+            return lq.math.sign(x) if max(rates) <= 0.0 else fused()
+        return tf.cond(p <= 0.0, lambda: lq.math.sign(x), fused)
     # Under XLA one uniform draw per element fuses with the comparisons and costs
     # less than the scatter of the sparse sampler at every rate.
     xla = _compiling_with_xla()
-    rates = _static_rates(ber_neg, ber_pos)
     if rates is not None:  # constant rates (errors at inference): no control flow
         static = max(rates)
         if static <= 0.0:

@@ -88,7 +88,9 @@ class BerSteSign(lq.quantizers.SteSign):
 
     The rates live in a non-trainable variable, so `set_ber` (or a schedule
     callback) can change them between steps without retracing the training
-    function.
+    function. On CPUs, the compiled kernel of `larq_ber.kernel` (`larq-ber kernel
+    build`, once) draws the flips and the sign in one pass, at the cost of a
+    plain sign.
 
     Args:
         ber: Symmetric bit error rate, a probability in $[0, 1]$, or the

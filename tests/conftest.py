@@ -5,6 +5,9 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The tests test the TensorFlow operations that draw the flips, also where a kernel
+# was built (`larq-ber kernel build`); tests/test_kernel.py enables its own build.
+os.environ["LARQ_BER_KERNEL"] = "0"
 
 import larq as lq
 import numpy as np

@@ -1,0 +1,342 @@
+"""The optional compiled kernel: building, loading, exactness against a numpy
+reference of its definition, flip statistics through the quantizer, and where it is
+(not) used.
+
+The session's other tests run with the kernel disabled (`LARQ_BER_KERNEL=0`, set in
+conftest), so they test the TensorFlow operations; these build it into a temporary
+cache and enable it. Statistical tolerances as in test_quantizers (4 sigma)."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import larq as lq
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from larq_ber import flips, kernel
+from larq_ber.quantizers import BerSteSign, ber_sign, ber_ste_sign
+from tests.test_quantizers import (
+    N_PER_SIGN,
+    RATE_PAIRS,
+    _assert_binomial,
+    _check_independent_and_uniform,
+    _inputs,
+    _op_types,
+)
+
+pytestmark = pytest.mark.skipif(
+    shutil.which(os.environ.get("CXX", "c++")) is None and shutil.which("g++") is None,
+    reason="no C++ compiler to build the kernel",
+)
+
+
+@pytest.fixture(scope="session")
+def kernel_cache(tmp_path_factory):
+    """A cache folder with the kernel built in it (once per test process)."""
+    cache = tmp_path_factory.mktemp("kernel_cache")
+    saved = os.environ.get(kernel.CACHE_VARIABLE)
+    os.environ[kernel.CACHE_VARIABLE] = str(cache)
+    try:
+        kernel.build()
+    finally:
+        if saved is None:
+            del os.environ[kernel.CACHE_VARIABLE]
+        else:
+            os.environ[kernel.CACHE_VARIABLE] = saved
+    return cache
+
+
+@pytest.fixture
+def with_kernel(kernel_cache, monkeypatch):
+    """The kernel built and enabled for one test; its loaded operations."""
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(kernel_cache))
+    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "1")
+    module = kernel.load()
+    assert module is not None
+    return module
+
+
+# A numpy reference of the kernel's definition (see kernel.cc).
+
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = 0x9E3779B9, 0xBB67AE85
+_LOW = np.uint64(0xFFFFFFFF)
+
+
+def _philox(counter, key):
+    """Philox4x32-10 of counters `[m, 4]` (uint32) under `key` (2 x uint32)."""
+    c = [counter[:, i].astype(np.uint64) for i in range(4)]
+    k0, k1 = int(key[0]), int(key[1])
+    for _ in range(10):
+        p0, p1 = _M0 * c[0], _M1 * c[2]
+        c = [
+            (p1 >> np.uint64(32)) ^ c[1] ^ np.uint64(k0),
+            p1 & _LOW,
+            (p0 >> np.uint64(32)) ^ c[3] ^ np.uint64(k1),
+            p0 & _LOW,
+        ]
+        k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
+    return np.stack(c, axis=1).astype(np.uint32)
+
+
+def _counters(index, stream):
+    index = np.asarray(index, np.uint64)
+    stream = np.uint64(stream)
+    return np.stack(
+        [index & _LOW, index >> np.uint64(32), np.full_like(index, stream & _LOW),
+         np.full_like(index, stream >> np.uint64(32))],
+        axis=1,
+    ).astype(np.uint32)  # fmt: skip
+
+
+def _reference(x, ber_neg, ber_pos, key):
+    """What the kernel computes, element by element."""
+    x = np.asarray(x, np.float32).ravel()
+    n = x.size
+    with np.errstate(over="ignore"):
+        k0 = np.uint64(key[0])
+        stream = np.uint64(key[1]) * np.uint64(2)
+        keys = (int(k0 & _LOW), int(k0 >> np.uint64(32)))
+        blocks = _philox(_counters(np.arange((n + 15) // 16), stream), keys)
+        rest_stream = stream + np.uint64(1)
+    data = blocks.view(np.uint8).ravel()[:n]
+    negative = x < 0
+    q = np.where(
+        negative, np.float64(np.float32(ber_neg)), np.float64(np.float32(ber_pos))
+    )
+    q = np.clip(q, 0.0, 1.0) * 256.0
+    level = np.minimum(np.floor(q), 255.0)
+    flip = data < level
+    tie = np.flatnonzero((data == level) & (q > level))
+    if tie.size:
+        words = _philox(_counters(tie, rest_stream), keys).astype(np.uint64)
+        bits53 = ((words[:, 0] << np.uint64(32)) | words[:, 1]) >> np.uint64(11)
+        flip[tie] = bits53.astype(np.float64) < (q[tie] - level[tie]) * 2.0**53
+    return np.where(negative != flip, -1.0, 1.0).astype(np.float32)
+
+
+def test_numpy_philox_is_tensorflows():
+    """The reference generator is the one TensorFlow's stateless ops use."""
+    key, counter = np.uint64(0x0123456789ABCDEF), (np.uint64(7), np.uint64(0x42))
+    words = tf.raw_ops.StatelessRandomUniformFullIntV2(
+        shape=[64], key=tf.constant([key], tf.uint64),
+        counter=tf.constant(counter, tf.uint64),
+        alg=1, dtype=tf.uint32,
+    ).numpy()  # fmt: skip
+    index = np.arange(7, 7 + 16, dtype=np.uint64)
+    ours = _philox(_counters(index, 0x42), (int(key & _LOW), int(key >> np.uint64(32))))
+    np.testing.assert_array_equal(ours.ravel(), words)
+
+
+@pytest.mark.parametrize(
+    ("ber_neg", "ber_pos"),
+    [(0.3, 0.07), (0.04, 0.04), (1e-3, 0.5), (0.25, 0.25), (1.0, 0.999), (0.0, 1e-6)],
+)
+def test_kernel_computes_its_definition_exactly(with_kernel, ber_neg, ber_pos):
+    """Bit for bit, including the finer draws where a byte ties with its level
+    (about 1 in 256 elements), zeros (sign +1) and a length not a multiple of 16."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(300_007).astype(np.float32)
+    x[:100] = 0.0
+    key = [int(v) for v in rng.integers(-(2**62), 2**62, 2)]
+    y = with_kernel.larq_ber_sign(
+        x, tf.constant([ber_neg, ber_pos]), tf.constant(key, tf.int64)
+    ).numpy()
+    np.testing.assert_array_equal(y, _reference(x, ber_neg, ber_pos, key))
+
+
+def test_kernel_output_does_not_depend_on_threads(with_kernel):
+    x = tf.random.normal([3, 1000, 1001])
+    rates, key = tf.constant([0.3, 0.2]), tf.constant([11, 12], tf.int64)
+    first = with_kernel.larq_ber_sign(x, rates, key).numpy()
+    assert first.shape == (3, 1000, 1001)
+    np.testing.assert_array_equal(
+        first, _reference(x.numpy(), 0.3, 0.2, [11, 12]).reshape(first.shape)
+    )
+    other = with_kernel.larq_ber_sign(x, rates, tf.constant([11, 13], tf.int64))
+    assert np.mean(first != other.numpy()) > 0.3  # another key, other flips
+
+
+@pytest.mark.parametrize(("ber_neg", "ber_pos"), RATE_PAIRS)
+@pytest.mark.parametrize("training", [True, "graph"])
+def test_flip_rates_per_sign_with_the_kernel(with_kernel, ber_neg, ber_pos, training):
+    x = _inputs()
+    q = BerSteSign(ber_neg=ber_neg, ber_pos=ber_pos)
+    call = tf.function(lambda x: q(x, training=True))
+    y = (call(x) if training == "graph" else q(x, training=True)).numpy()
+    if training == "graph" and max(ber_neg, ber_pos) > 0:
+        assert "LarqBerSign" in _op_types(call, x)
+    signs = lq.math.sign(x).numpy()
+    flipped = y != signs
+    _assert_binomial(flipped[signs < 0].sum(), N_PER_SIGN, ber_neg, "-1 -> +1")
+    _assert_binomial(flipped[signs > 0].sum(), N_PER_SIGN, ber_pos, "+1 -> -1")
+
+
+@pytest.mark.parametrize("ber", [1e-3, 0.04, 0.3])
+def test_kernel_flips_are_independent_and_uniform(with_kernel, ber):
+    n = 4_000_000
+    x = tf.ones([n])
+    rates = tf.Variable([ber, ber])
+    generator = tf.random.Generator.from_seed(3)
+    draw = tf.function(lambda x: ber_sign(x, rates[0], rates[1], generator=generator))
+    _check_independent_and_uniform(lambda: draw(x).numpy() < 0, n, ber)
+
+
+def test_gradient_with_the_kernel_is_the_straight_through_one(with_kernel):
+    x = tf.Variable(np.linspace(-2, 2, 4001, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        y = ber_ste_sign(x, 0.3, 0.3, seed=1)
+        loss = tf.reduce_sum(y * tf.range(4001, dtype=tf.float32))
+    grad = tape.gradient(loss, x).numpy()
+    expected = np.where(np.abs(x.numpy()) <= 1, np.arange(4001), 0)
+    np.testing.assert_array_equal(grad, expected)
+    assert 0.25 < np.mean(y.numpy() != lq.math.sign(x).numpy()) < 0.35
+
+
+def test_generator_seed_makes_kernel_flips_reproducible(with_kernel):
+    x = tf.random.stateless_normal([100_000], [1, 2])
+
+    def draws(seed):
+        generator = tf.random.Generator.from_seed(seed)
+        return [ber_sign(x, 0.2, 0.2, generator=generator).numpy() for _ in range(2)]
+
+    first, second = draws(7), draws(7)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert np.mean(first[0] != first[1]) > 0.2  # successive calls draw anew
+    assert np.mean(first[0] != draws(8)[0]) > 0.2
+
+
+def test_kernel_is_not_used_where_it_does_not_apply(with_kernel, monkeypatch):
+    """Not under XLA (which compiles its own draws), not for float64, not when a
+    GPU is visible or the kernel is disabled; rate 0 is the plain sign."""
+    x = tf.ones([1000])
+    rates = tf.Variable([0.2, 0.2])
+
+    def sampled(**kwargs):
+        return tf.function(lambda x: ber_sign(x, rates[0], rates[1]), **kwargs)
+
+    assert "LarqBerSign" in _op_types(sampled(), x)
+    assert "LarqBerSign" not in _op_types(sampled(jit_compile=True), x)
+    assert "LarqBerSign" not in _op_types(sampled(), tf.ones([10], tf.float64))
+    xla = sampled(jit_compile=True)(x).numpy()
+    assert 100 < np.sum(xla < 0) < 300
+    assert "LarqBerSign" not in _op_types(
+        tf.function(lambda x: ber_sign(x, 0.0, 0.0)), x
+    )
+    monkeypatch.setattr(flips, "_gpu_visible", lambda: True)
+    assert "LarqBerSign" not in _op_types(sampled(), x)
+    monkeypatch.undo()
+    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "0")
+    assert kernel.load() is None
+    assert "LarqBerSign" not in _op_types(sampled(), x)
+
+
+def test_training_with_the_kernel_and_the_metric(with_kernel, monkeypatch):
+    """A model trains with the kernel; the measured bit error rate follows the rate
+    and inference has no flips."""
+    chosen = []
+    choose = flips._cpu_kernel
+    monkeypatch.setattr(
+        flips, "_cpu_kernel", lambda d: chosen.append(choose(d)) or chosen[-1]
+    )
+    inp = tf.keras.Input((256,))
+    out = lq.layers.QuantDense(
+        4,
+        input_quantizer=BerSteSign(0.1, metrics=["bit_error_rate"]),
+        kernel_quantizer="ste_sign",
+        use_bias=False,
+    )(inp)
+    model = tf.keras.Model(inp, out)
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).standard_normal((512, 256)).astype(np.float32)
+    history = model.fit(x, np.zeros((512, 4)), batch_size=512, verbose=0).history
+    assert chosen and all(op is not None for op in chosen)
+    (name,) = [k for k in history if k.startswith("bit_error_rate/")]
+    n = 512 * 256
+    assert abs(history[name][0] - 0.1) <= 4 * np.sqrt(0.09 / n)
+    # A flip would change an output by far more than float rounding.
+    np.testing.assert_allclose(model.predict(x, verbose=0), model(x), atol=1e-4)
+
+
+def test_build_errors_name_the_compiler(kernel_cache, monkeypatch, tmp_path):
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(tmp_path))
+    with pytest.raises(kernel.KernelBuildError, match="nonexistent-c"):
+        kernel.build(compiler="nonexistent-c++")
+    with pytest.raises(kernel.KernelBuildError, match=r"failed \(exit 1\)"):
+        kernel.build(compiler="false")
+    assert not any(tmp_path.iterdir())  # nothing half-written is left
+
+
+def test_build_is_a_no_op_once_built_and_force_rebuilds(kernel_cache, monkeypatch):
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(kernel_cache))
+    path = kernel.build()
+    assert path.parent == kernel_cache and path.exists()
+    stamp = path.stat().st_mtime_ns
+    assert kernel.build() == path and path.stat().st_mtime_ns == stamp
+    assert kernel.build(compiler="false") == path  # built: the compiler is not run
+
+
+_LOAD_SCRIPT = """
+import sys
+import numpy as np
+import tensorflow as tf
+import larq_ber.quantizers  # registers the alias and a built kernel's operation
+model = tf.keras.models.load_model(sys.argv[1])
+x = np.load(sys.argv[2])
+np.save(sys.argv[3], model.predict(x, verbose=0))
+"""
+
+
+@pytest.mark.slow
+def test_savedmodel_trained_with_the_kernel_loads_in_a_fresh_process(
+    with_kernel, kernel_cache, tmp_path
+):
+    inp = tf.keras.Input((64,))
+    out = lq.layers.QuantDense(4, input_quantizer=BerSteSign(0.1))(inp)
+    model = tf.keras.Model(inp, out)
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).standard_normal((32, 64)).astype(np.float32)
+    model.fit(x, np.zeros((32, 4)), verbose=0)
+    model.save(tmp_path / "saved", save_format="tf")
+    graphs = (tmp_path / "saved" / "saved_model.pb").read_bytes()
+    assert b"LarqBerSign" in graphs  # the training graph holds the kernel's op
+    np.save(tmp_path / "x.npy", x)
+    env = {**os.environ, kernel.CACHE_VARIABLE: str(kernel_cache)}
+    env[kernel.DISABLE_VARIABLE] = "0"  # registered even where not used
+    subprocess.run(
+        [sys.executable, "-c", _LOAD_SCRIPT, str(tmp_path / "saved"),
+         str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+        check=True, env=env, capture_output=True, timeout=300,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        np.load(tmp_path / "y.npy"), model.predict(x, verbose=0), atol=1e-5
+    )
+
+
+def test_command_line_builds_and_reports_the_kernel(
+    kernel_cache, monkeypatch, capsys, tmp_path
+):
+    from larq_ber.cli import main
+
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "1")
+    assert main(["kernel", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "not built" in out and "larq-ber kernel build" in out
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(kernel_cache))
+    assert main(["kernel", "build"]) == 0
+    assert f"kernel already built: {kernel.library_path()}" in capsys.readouterr().out
+    assert main(["kernel", "status"]) == 0
+    assert "flips: the kernel on CPUs" in capsys.readouterr().out
+    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "0")
+    assert main(["kernel", "status"]) == 0
+    assert "LARQ_BER_KERNEL=0 is set" in capsys.readouterr().out
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("CXX", "nonexistent-c++")
+    assert main(["kernel", "build"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'nonexistent-c++'" in err
