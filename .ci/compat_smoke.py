@@ -36,7 +36,10 @@ Checks:
 9. `tf.summary` writes (TensorBoard is installed: TensorFlow 2.21 no longer
    depends on it, and `larq-ber sweep --tensorboard` needs it);
 10. if tensorflow-datasets and dill are installed: MNIST through
-    `larq_ber.data.load` under `tfds.testing.mock_data` (no download).
+    `larq_ber.data.load` under `tfds.testing.mock_data` (no download);
+11. if a C++ compiler is found: `larq_ber.kernel.build()` compiles the optional
+    CPU kernel against this TensorFlow (into a temporary cache) and it flips 30 %
+    of a million signs at rate 0.3.
 """
 
 from __future__ import annotations
@@ -410,6 +413,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"SKIP  {name}: not installed: {', '.join(missing)}", flush=True)
     else:
         checks.run(name, tfds_mock, needs=(imported, keras2_ok))
+
+    # 11. the optional compiled kernel -------------------------------------------
+    def compiled_kernel() -> str:
+        tf = state["tf"]
+        from larq_ber import kernel
+
+        os.environ[kernel.CACHE_VARIABLE] = str(work / "kernel_cache")
+        os.environ[kernel.DISABLE_VARIABLE] = "1"
+        start = time.perf_counter()
+        kernel.build()
+        took = time.perf_counter() - start
+        module = kernel.load()
+        if module is None:
+            raise AssertionError("built, but load() found no kernel")
+        x = tf.random.stateless_normal([1_000_000], [1, 2])
+        rates, key = tf.constant([0.3, 0.3]), tf.constant([3, 4], tf.int64)
+        signs = module.larq_ber_sign(x, rates, key)
+        flipped = float(tf.reduce_mean(tf.cast(signs * tf.sign(x) < 0, "float64")))
+        if abs(flipped - 0.3) > 0.003:  # 6.5 binomial standard deviations
+            raise AssertionError(f"the kernel flipped {flipped:.4f}, not 0.3")
+        return f"built in {took:.1f} s, flipped {flipped:.4f} at 0.3"
+
+    name = "larq_ber.kernel builds and flips at the rate"
+    if shutil.which(os.environ.get("CXX", "c++")) is None and not shutil.which("g++"):
+        print(f"SKIP  {name}: no C++ compiler", flush=True)
+    else:
+        checks.run(name, compiled_kernel, needs=(imported,))
 
     print(
         f"smoke: {len(checks.passed)} passed, {len(checks.failed)} failed, "
