@@ -171,6 +171,7 @@ def per_call(
         return step
 
     samplers = ["gaps", "bytes", *(["kernel"] if kernel else [])]
+    forward: dict[str, dict[str, float]] = {}
     print(f"{'input':7s} {'elements':>10s} {'rate':>7s} "
           + " ".join(f"{f'{s} ms':>9s}" for s in samplers)
           + f" {'ste_sign ms':>12s}")  # fmt: skip
@@ -192,11 +193,48 @@ def per_call(
                 np.asarray(out)
                 times[key].append((time.perf_counter() - start) / reps * 1e3)
         ste = statistics.median(times["ste"])
+        forward[name] = _forward_times(x, kernel, reps, rounds)
         for rate in rates:
             added = [statistics.median(times[f"{rate} {s}"]) - ste for s in samplers]
             print(f"{name:7s} {int(np.prod(shape)):10d} {rate:7g} "
                   + " ".join(f"{a:9.2f}" for a in added)
                   + f" {ste:12.2f}", flush=True)  # fmt: skip
+    print("\nforward only, ms per call (median):")
+    for name, row in forward.items():
+        print(f"{name:7s} " + "  ".join(f"{k} {v:.2f}" for k, v in row.items()))
+
+
+def _forward_times(
+    x: tf.Tensor, kernel: bool, reps: int, rounds: int
+) -> dict[str, float]:
+    """Forward-only times: larq's sign, TensorFlow's random bytes, the kernel."""
+    n = int(np.prod(x.shape))
+    key = tf.constant([3, 4], tf.int64)
+    calls = {
+        "larq sign": tf.function(lambda t: lq.math.sign(t)),
+        "TF random bytes (n/4 words)": tf.function(
+            lambda t: tf.random.stateless_uniform([n // 4], key, None, None, tf.uint32)
+        ),
+    }
+    if kernel:
+        from larq_ber import kernel as compiled
+
+        module = compiled.load()
+        assert module is not None, "built above"
+        op = module.larq_ber_sign
+        rates = tf.constant([0.25, 0.25])
+        calls["kernel at 25 %"] = tf.function(lambda t: op(t, rates, key))
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for call in calls.values():
+        call(x)
+    for _ in range(rounds):
+        for label, call in calls.items():
+            start = time.perf_counter()
+            for _ in range(reps):
+                out = call(x)
+            np.asarray(out)
+            times[label].append((time.perf_counter() - start) / reps * 1e3)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _time_steps(
