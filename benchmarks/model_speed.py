@@ -16,6 +16,16 @@ optimising its graph, one step): what every new model pays once, e.g. once per r
 of a sweep.
 
     python benchmarks/model_speed.py [--rounds 5] [--models lenet4,nin,alexnet]
+
+With `--paired` the three models of each architecture live in one process (one
+fresh process per architecture) and single training steps alternate between them
+(order reversed every other round); it prints the median over rounds of the step
+time of `larq_ber` and of the second plain stack, each divided by the plain stack's
+step in the same round, with a distribution-free 95 % interval. Pairing steps
+within seconds of each other removes the machine's drifts, which the
+fresh-process comparison cannot (its A/A ratios ranged 0.93-1.10):
+
+    python benchmarks/model_speed.py --paired --rounds 200
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import larq as lq
 import numpy as np
 import tensorflow as tf
+from _stats import median_interval
 
 from larq_ber.models import BinaryAlexNet, LeNet4, NiN
 
@@ -165,6 +176,58 @@ def child(name: str, variant: str) -> None:
     )
 
 
+def paired_child(name: str, rounds: int) -> None:
+    """Alternates single training steps of the three variants in this process.
+
+    Prints `RATIOS [[larq_ber / plain, plain again / plain] per round]`.
+    """
+    function, shape, batch, _ = SETUPS[name]
+    rng = np.random.default_rng(0)
+    models = []
+    for variant in ("larq_ber", "plain", "plain"):
+        tf.keras.utils.set_random_seed(0)
+        if variant == "larq_ber":
+            classes = 1000 if name == "alexnet" else 10
+            model = function(input_shape=shape, num_classes=classes, ber=0.0)
+        else:
+            model = PLAIN[name](shape)
+        model.compile(
+            tf.keras.optimizers.SGD(0.01, momentum=0.9),
+            "sparse_categorical_crossentropy",
+        )
+        models.append(model)
+    x = rng.standard_normal((batch, *shape)).astype("float32")
+    y = rng.integers(0, models[0].output_shape[-1], batch)
+    for model in models:  # trace, warm up
+        model.train_on_batch(x, y)
+        model.train_on_batch(x, y)
+    ratios = []
+    for r in range(rounds):
+        seconds = [0.0, 0.0, 0.0]
+        for i in (0, 1, 2) if r % 2 == 0 else (2, 1, 0):
+            start = time.perf_counter()
+            models[i].train_on_batch(x, y)
+            seconds[i] = time.perf_counter() - start
+        ratios.append([seconds[0] / seconds[1], seconds[2] / seconds[1]])
+    print(f"RATIOS {ratios!r}")
+
+
+def paired(names: list[str], rounds: int) -> None:
+    """Runs `paired_child` per model in a fresh process and prints the table."""
+    import ast
+
+    print(f"{'model':8} {'variant':17} {'median ratio':>13} {'95% CI':>15}")
+    for name in names:
+        cmd = [sys.executable, __file__, "--paired-child", name, str(rounds)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        ratios = ast.literal_eval(out.split("RATIOS")[-1].strip())
+        for column, label in ((0, "larq_ber"), (1, "plain larq (A/A)")):
+            values = [row[column] for row in ratios]
+            low, high = median_interval(values)
+            print(f"{name:8} {label:17} {statistics.median(values):13.3f} "
+                  f"{low:7.3f}-{high:.3f}")  # fmt: skip
+
+
 def _run(name: str, variant: str) -> tuple[float, float, int]:
     cmd = [sys.executable, __file__, "--child", name, variant]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -183,10 +246,23 @@ def main() -> None:
         default="lenet4,nin,alexnet",
         help="models to time (default lenet4,nin,alexnet)",
     )
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="one process per model, single steps of the variants alternating "
+        "(median of per-round ratios with a 95%% interval)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--paired-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.paired_child:
+        paired_child(args.paired_child[0], int(args.paired_child[1]))
+        return
+    if args.paired:
+        paired(args.models.split(","), args.rounds)
         return
     variants = ["larq_ber", "plain larq", "plain larq (A/A)"]
     header = (

@@ -56,6 +56,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import larq as lq
 import numpy as np
 import tensorflow as tf
+from _stats import median_interval
 
 from larq_ber.kernel import DISABLE_VARIABLE
 from larq_ber.quantizers import BerSteSign
@@ -343,18 +344,6 @@ def paired_child(model_name: str, rates: list[float], batch: int, steps: int,
     print(f"STEP_SECONDS {block['0']!r} RATIOS {ratios!r}")
 
 
-def _median_interval(values: list[float]) -> tuple[float, float]:
-    r"""A 95 % confidence interval of the median (distribution-free).
-
-    The order statistics $k$ and $n + 1 - k$ with $k = \lfloor n/2 - 0.98\sqrt{n}
-    \rfloor$ (normal approximation of the Binomial(n, 1/2) count below the median).
-    """
-    ordered = sorted(values)
-    n = len(ordered)
-    k = max(int(n / 2 - 0.98 * np.sqrt(n)), 0)
-    return ordered[k], ordered[min(n - 1 - k, n - 1)]
-
-
 def paired(args: argparse.Namespace, batches: dict[str, int]) -> None:
     """Runs `paired_child` per model in a fresh process and prints the table."""
     import ast
@@ -372,7 +361,7 @@ def paired(args: argparse.Namespace, batches: dict[str, int]) -> None:
         ratios = ast.literal_eval(text.strip())
         for key, values in ratios.items():
             label = "BerSteSign(0) (A/A)" if key == "0#2" else f"BerSteSign({key})"
-            low, high = _median_interval(values)
+            low, high = median_interval(values)
             step = float(seconds)
             print(f"{name:7s} {batches[name]:5d} {label:>17s} "
                   f"{statistics.median(values):13.3f} {low:7.3f}-{high:.3f}  "

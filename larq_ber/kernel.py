@@ -201,6 +201,7 @@ def build(*, force: bool = False, compiler: str | None = None) -> Path:
                 f"compiling the kernel failed (exit {done.returncode}): "
                 f"{' '.join(command)}\n{tail}"
             )
+        os.chmod(partial, 0o755)  # mkstemp's 0600 would hide it from other users
         os.replace(partial, target)
     finally:
         if os.path.exists(partial):
@@ -228,7 +229,10 @@ def register() -> Any | None:
     global _module
     if _module is not None:  # operations are registered once per process
         return _module
-    path = library_path()
+    try:
+        path = library_path()
+    except (OSError, RuntimeError):  # no readable source or home folder
+        return None
     if path.exists():
         import tensorflow as tf
 
