@@ -465,8 +465,10 @@ def _kernel(args: argparse.Namespace) -> int:
         print("flips: TensorFlow operations (run `larq-ber kernel build`)")
     elif not kernel.is_enabled():
         print(f"flips: TensorFlow operations ({kernel.DISABLE_VARIABLE}=0 is set)")
+    elif kernel.load() is None:
+        print("flips: TensorFlow operations (the kernel does not load: rebuild it "
+              "with `larq-ber kernel build --force`)")  # fmt: skip
     else:
-        kernel.load()
         print("flips: the kernel on CPUs (not under XLA or with a GPU visible)")
     return 0
 

@@ -127,7 +127,9 @@ struct Level {
 };
 
 Level LevelOf(float rate) {
-  const double q = std::min(std::max(static_cast<double>(rate), 0.0), 1.0) * 256.0;
+  double p = static_cast<double>(rate);
+  p = p > 0.0 ? std::min(p, 1.0) : 0.0;  // NaN and negative rates flip nothing
+  const double q = p * 256.0;
   const double k = std::min(std::floor(q), 255.0);
   return {static_cast<uint32_t>(k), (q - k) * 9007199254740992.0};  // 2^53
 }

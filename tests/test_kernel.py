@@ -160,6 +160,21 @@ def test_kernel_output_does_not_depend_on_threads(with_kernel):
     assert np.mean(first != other.numpy()) > 0.3  # another key, other flips
 
 
+def test_kernel_treats_invalid_rates_as_zero_and_checks_its_inputs(with_kernel):
+    """The quantizers validate rates; the operation itself flips nothing for NaN or
+    negative rates and refuses rates or keys of the wrong size."""
+    x = tf.random.normal([10_000])
+    key = tf.constant([1, 2], tf.int64)
+    y = with_kernel.larq_ber_sign(x, tf.constant([np.nan, -0.5]), key)
+    np.testing.assert_array_equal(y.numpy(), lq.math.sign(x).numpy())
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rates"):
+        with_kernel.larq_ber_sign(x, tf.constant([0.1]), key)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="key"):
+        with_kernel.larq_ber_sign(
+            x, tf.constant([0.1, 0.1]), tf.constant([1], tf.int64)
+        )
+
+
 @pytest.mark.parametrize(("ber_neg", "ber_pos"), RATE_PAIRS)
 @pytest.mark.parametrize("training", [True, "graph"])
 def test_flip_rates_per_sign_with_the_kernel(with_kernel, ber_neg, ber_pos, training):
