@@ -146,21 +146,28 @@ def plain_alexnet(shape: tuple[int, int, int]) -> tf.keras.Model:
 PLAIN = {"lenet4": plain_lenet4, "nin": plain_nin, "alexnet": plain_alexnet}
 
 
-def child(name: str, variant: str) -> None:
-    """Times training steps of one variant in this process; prints seconds/step."""
-    function, shape, batch, steps = SETUPS[name]
+def _model(name: str, variant: str) -> tf.keras.Model:
+    """One variant ("larq_ber" or "plain"), seeded and compiled (SGD)."""
+    function, shape, _, _ = SETUPS[name]
     tf.keras.utils.set_random_seed(0)
     if variant == "larq_ber":
         classes = 1000 if name == "alexnet" else 10
         model = function(input_shape=shape, num_classes=classes, ber=0.0)
     else:
         model = PLAIN[name](shape)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((batch, *shape)).astype("float32")
-    y = rng.integers(0, model.output_shape[-1], batch)
     model.compile(
         tf.keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy"
     )
+    return model
+
+
+def child(name: str, variant: str) -> None:
+    """Times training steps of one variant in this process; prints seconds/step."""
+    _, shape, batch, steps = SETUPS[name]
+    model = _model(name, variant)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *shape)).astype("float32")
+    y = rng.integers(0, model.output_shape[-1], batch)
     start = time.perf_counter()
     model.train_on_batch(x, y)  # trace
     first = time.perf_counter() - start
@@ -181,21 +188,9 @@ def paired_child(name: str, rounds: int) -> None:
 
     Prints `RATIOS [[larq_ber / plain, plain again / plain] per round]`.
     """
-    function, shape, batch, _ = SETUPS[name]
+    _, shape, batch, _ = SETUPS[name]
     rng = np.random.default_rng(0)
-    models = []
-    for variant in ("larq_ber", "plain", "plain"):
-        tf.keras.utils.set_random_seed(0)
-        if variant == "larq_ber":
-            classes = 1000 if name == "alexnet" else 10
-            model = function(input_shape=shape, num_classes=classes, ber=0.0)
-        else:
-            model = PLAIN[name](shape)
-        model.compile(
-            tf.keras.optimizers.SGD(0.01, momentum=0.9),
-            "sparse_categorical_crossentropy",
-        )
-        models.append(model)
+    models = [_model(name, variant) for variant in ("larq_ber", "plain", "plain")]
     x = rng.standard_normal((batch, *shape)).astype("float32")
     y = rng.integers(0, models[0].output_shape[-1], batch)
     for model in models:  # trace, warm up
