@@ -36,7 +36,7 @@ Checks:
 9. `tf.summary` writes (TensorBoard is installed: TensorFlow 2.21 no longer
    depends on it, and `larq-ber sweep --tensorboard` needs it);
 10. if tensorflow-datasets and dill are installed: MNIST through
-    `larq_ber.data.load` under `tfds.testing.mock_data` (no download);
+    `larq_ber.study.data.load` under `tfds.testing.mock_data` (no download);
 11. if a C++ compiler is found: `larq_ber.kernel.build()` compiles the optional
     CPU kernel against this TensorFlow (into a temporary cache) and it flips 30 %
     of a million signs at rate 0.3.
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from larq_ber.models import LeNet4
 
-        # What `larq_ber.sweeps.run.train_run` does before it builds its model.
+        # What `larq_ber.study.sweeps.run.train_run` does before it builds its model.
         tf.keras.utils.set_random_seed(0)
         model = LeNet4(ber=0.04)
         return f"{model.count_params()} parameters"
@@ -316,9 +316,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # 7. keras-tuner Oracle + BaseTuner, stub trials ------------------------------
     def oracle_plan() -> str:
-        from larq_ber.recipes import load_recipe
-        from larq_ber.sweeps.oracle import OBJECTIVE, SweepOracle
-        from larq_ber.sweeps.tuner import SweepTuner
+        from larq_ber.study.recipes import load_recipe
+        from larq_ber.study.sweeps.oracle import OBJECTIVE, SweepOracle
+        from larq_ber.study.sweeps.tuner import SweepTuner
 
         recipe = load_recipe(QUICKSTART)
         oracle = SweepOracle(recipe)
@@ -349,14 +349,14 @@ def main(argv: list[str] | None = None) -> int:
 
     # 8. keras-tuner sweep with one real run ---------------------------------------
     def sweep() -> str:
-        from larq_ber.recipes import load_recipe
-        from larq_ber.sweeps.runner import run_sweep
+        from larq_ber.study.recipes import load_recipe
+        from larq_ber.study.sweeps.runner import run_sweep
 
         recipe = load_recipe(QUICKSTART, {"bers": [0.04], "repeats": 1, "epochs": 1})
         summary = run_sweep(recipe, work / "sweep", progress=False)
         if summary.failed or summary.finished != 1:
             raise AssertionError(f"{summary}")
-        from larq_ber.results import read_results
+        from larq_ber.study.results import read_results
 
         rows = read_results(work / "sweep")
         return f"1 run, 1 epoch, test top-1 {rows[-1]['test_top1']:.3f}"
@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     def tfds_mock() -> str:
         import tensorflow_datasets as tfds
 
-        from larq_ber.data import load
+        from larq_ber.study.data import load
 
         with tfds.testing.mock_data(num_examples=40):
             data = load(
@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             raise AssertionError(f"batch shapes {shapes}")
         return f"tensorflow-datasets {tfds.__version__}, 3 batches"
 
-    name = "tensorflow-datasets: mnist via larq_ber.data.load (mock_data)"
+    name = "tensorflow-datasets: mnist via larq_ber.study.data.load (mock_data)"
     missing = [
         dist
         for dist, module in (

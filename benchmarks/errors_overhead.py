@@ -3,7 +3,7 @@
 For LeNet-4 and NiN (`larq_ber.models`, random weights, random inputs), times:
 
 * `plain`: `model.evaluate(data)`;
-* `draw`: one draw of a robustness table as `larq_ber.sweeps.robustness` makes it
+* `draw`: one draw of a robustness table as `larq_ber.study.sweeps.robustness` makes it
   — activation errors at inference (BER 0.04) and weight errors (BER 0.01): the
   quantizers' generators reseeded, the weights flipped and restored, `evaluate`;
   the `activation_errors` context is entered once per test BER, so its retrace is
@@ -17,7 +17,7 @@ it prints the median time of each, the median of the per-round ratios to
 Goal: `draw` <= 1.2x `plain`.
 
 The data are read from memory with tf.data's autotuning off, as
-`larq_ber.sweeps.robustness` reads a test set. With `--autotune` they are not:
+`larq_ber.study.sweeps.robustness` reads a test set. With `--autotune` they are not:
 then destroying each `evaluate`'s iterator waits for tf.data's optimisation
 thread, and single evaluations fall into two speeds (on the 2-core machine,
 LeNet-4: about 0.3 s or exactly 0.63 s, the wait coming after `on_test_end`).

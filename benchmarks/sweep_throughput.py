@@ -37,7 +37,7 @@ def _children_cpu() -> float:
 
 def _command(out: Path, overrides: list[str]) -> list[str]:
     sets = [x for o in overrides for x in ("--set", o)]
-    return [sys.executable, "-m", "larq_ber.cli", "sweep",
+    return [sys.executable, "-m", "larq_ber.study.cli", "sweep",
             str(ROOT / "models" / "quickstart.toml"), "--out", str(out),
             "--no-progress", *sets]  # fmt: skip
 

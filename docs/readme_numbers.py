@@ -119,8 +119,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from larq_ber.plots import top1max_table
-    from larq_ber.results import read_results
+    from larq_ber.study.plots import top1max_table
+    from larq_ber.study.results import read_results
 
     runs = Path(args.runs)
     if runs.exists():

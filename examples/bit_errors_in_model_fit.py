@@ -24,7 +24,7 @@ import larq as lq
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.data import digits_arrays
+from larq_ber.study.data import digits_arrays
 from larq_ber.quantizers import ber_quantizers, set_ber
 
 

@@ -24,7 +24,7 @@ import larq_compute_engine as lce
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.data import digits_arrays
+from larq_ber.study.data import digits_arrays
 from larq_ber.export import latency_ms, to_float_tflite, to_tflite
 from larq_ber.models import LeNet4
 

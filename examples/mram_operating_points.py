@@ -79,8 +79,8 @@ def main() -> None:
         f"10 years {float(mtj.retention_failure(decade, device)):.2f}"
     )
     if args.sweep:
-        from larq_ber.plots import top1max_table
-        from larq_ber.results import read_results
+        from larq_ber.study.plots import top1max_table
+        from larq_ber.study.results import read_results
 
         curve = {r["ber"]: r["mean"] for r in top1max_table(read_results(args.sweep))}
         origin = f"<Top1Max> of {args.sweep}"

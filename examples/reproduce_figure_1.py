@@ -19,11 +19,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from larq_ber.data import is_available
-from larq_ber.plots import save_figure, top1max_table
-from larq_ber.recipes import load_recipe
-from larq_ber.results import read_results
-from larq_ber.sweeps import run_sweep
+from larq_ber.study.data import is_available
+from larq_ber.study.plots import save_figure, top1max_table
+from larq_ber.study.recipes import load_recipe
+from larq_ber.study.results import read_results
+from larq_ber.study.sweeps import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = {"bers": [0.0, 0.04, 0.16], "repeats": 2, "epochs": 3, "batch_size": 64,

@@ -1,7 +1,7 @@
 """larq-ber: bit-error-resilient binarized neural networks for Larq and Keras.
 
 The package loads lazily (PEP 562): `import larq_ber` alone imports neither
-TensorFlow nor larq, so the TF-free modules (`larq_ber.results`, `recipes`,
+TensorFlow nor larq, so the TF-free modules (`larq_ber.study.results`, `recipes`,
 `plots`, `mtj`, `defaults`, `rates`) start fast. The `"ber_ste_sign"` quantizer
 alias is registered with larq and Keras when `larq_ber.quantizers` is imported:
 at once by `import larq_ber` if larq or TensorFlow is already imported (as after

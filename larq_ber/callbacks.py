@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from larq_ber.quantizers import ber_quantizers, set_ber
 from larq_ber.rates import check_rate
-from larq_ber.results import COLUMNS, RunInfo, append_row
+from larq_ber.tables import COLUMNS, EPOCHS, RunInfo
 
 __all__ = ["COLUMNS", "BerLogger", "BerSchedule", "RunInfo"]
 
@@ -168,7 +168,7 @@ class BerLogger(tf.keras.callbacks.Callback):
         Args:
             row: A mapping with the keys `COLUMNS`.
         """
-        append_row(self.path, row)
+        EPOCHS.append(self.path, row)
 
     def update_top1_max(self, row: Mapping[str, Any]) -> None:
         """Updates `top1_max` / `top1_max_epoch` with a row's accuracy.

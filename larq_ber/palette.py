@@ -1,7 +1,7 @@
 """The colours of every figure larq-ber draws (no dependencies).
 
 Okabe–Ito colours: distinguishable with every common colour-vision deficiency and,
-in this order (the order of the legend), in grey-scale print. `larq_ber.plots` and
+in this order (the order of the legend), in grey-scale print. `larq_ber.study.plots` and
 `larq_ber.mtj.plots` both draw with them.
 """
 

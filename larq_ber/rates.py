@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["ErrorRates", "Rates", "check_rate", "per_layer"]
+__all__ = ["ErrorRates", "Rates", "check_rate", "per_layer", "split_rates"]
 
 #: A rate for every binarized layer, one per layer in order, or by layer name.
 Rates = float | Sequence[float] | Mapping[str, float] | None
@@ -102,6 +102,33 @@ class ErrorRates:
             `{"ber_neg": …, "ber_pos": …, "weight_ber": …}`.
         """
         return dataclasses.asdict(self)
+
+
+def split_rates(
+    ber: Any, ber_neg: Any = None, ber_pos: Any = None
+) -> tuple[Any, Any, Any]:
+    r"""Splits `ErrorRates` into `(ber, ber_neg, ber_pos)`; given directions win.
+
+    Args:
+        ber: A symmetric rate, `None`, or an `ErrorRates`.
+        ber_neg: An explicit $-1 \to +1$ rate, or `None`.
+        ber_pos: An explicit $+1 \to -1$ rate, or `None`.
+
+    Returns:
+        `(ber, ber_neg, ber_pos)`, unchecked; for an `ErrorRates` its mean and its
+        two directions, each replaced by `ber_neg`/`ber_pos` where given.
+
+    Example:
+        >>> split_rates(ErrorRates(0.01, 0.03), ber_pos=0.05)
+        (0.02, 0.01, 0.05)
+    """
+    if isinstance(ber, ErrorRates):
+        return (
+            ber.ber,
+            ber.ber_neg if ber_neg is None else ber_neg,
+            ber.ber_pos if ber_pos is None else ber_pos,
+        )
+    return ber, ber_neg, ber_pos
 
 
 def per_layer(argument: str, value: Rates, names: Sequence[str]) -> list[Any]:

@@ -138,7 +138,7 @@ def tiny_recipe_file(tmp_path):
 @pytest.fixture
 def tiny_recipe(tmp_path):
     """A function `(**overrides) -> Recipe` loading `TINY_RECIPE` with overrides."""
-    from larq_ber.recipes import load_recipe
+    from larq_ber.study.recipes import load_recipe
 
     def load(**overrides):
         path = tmp_path / "tiny.toml"

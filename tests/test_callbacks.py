@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from larq_ber.callbacks import COLUMNS, BerLogger, BerSchedule, RunInfo
-from larq_ber.data import digits_arrays
+from larq_ber.study.data import digits_arrays
 from larq_ber.models import LeNet4
 from larq_ber.quantizers import BerSteSign
 

@@ -338,7 +338,7 @@ def test_savedmodel_trained_with_the_kernel_loads_in_a_fresh_process(
 def test_command_line_builds_and_reports_the_kernel(
     kernel_cache, monkeypatch, capsys, tmp_path
 ):
-    from larq_ber.cli import main
+    from larq_ber.study.cli import main
 
     monkeypatch.setenv(kernel.CACHE_VARIABLE, str(tmp_path))
     monkeypatch.setenv(kernel.DISABLE_VARIABLE, "1")

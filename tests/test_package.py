@@ -7,16 +7,16 @@ import pytest
 
 TF_FREE = [
     "larq_ber",
-    "larq_ber.results",
-    "larq_ber.recipes",
-    "larq_ber.plots",
+    "larq_ber.study.results",
+    "larq_ber.study.recipes",
+    "larq_ber.study.plots",
     "larq_ber.palette",
     "larq_ber.mtj",
-    "larq_ber.defaults",
+    "larq_ber.study.defaults",
     "larq_ber.rates",
-    "larq_ber.progress",
-    "larq_ber.sweeps.grid",
-    "larq_ber.cli",
+    "larq_ber.study.progress",
+    "larq_ber.study.sweeps.grid",
+    "larq_ber.study.cli",
 ]
 
 
@@ -38,7 +38,7 @@ def test_tf_free_modules_import_no_tensorflow(module):
 
 def test_a_recipe_loads_without_tensorflow(root):
     out = _run(
-        "import sys\nfrom larq_ber.recipes import load_recipe\n"
+        "import sys\nfrom larq_ber.study.recipes import load_recipe\n"
         f"r = load_recipe({str(root / 'models/fig1_lenet4_mnist.toml')!r})\n"
         "print(r.model, 'tensorflow' in sys.modules)"
     )
@@ -80,9 +80,9 @@ def test_lazy_names_of_the_package():
 
 def test_the_sweep_module_of_0_1_still_works_with_a_warning():
     sys.modules.pop("larq_ber.sweep", None)
-    with pytest.warns(DeprecationWarning, match="larq_ber.sweeps"):
+    with pytest.warns(DeprecationWarning, match="larq_ber.study.sweeps"):
         import larq_ber.sweep as old
-    import larq_ber.sweeps as new
+    import larq_ber.study.sweeps as new
 
     for name in old.__all__:
         assert getattr(old, name) is getattr(new, name), name

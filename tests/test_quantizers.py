@@ -19,7 +19,7 @@ import tensorflow as tf
 
 import larq_ber
 from larq_ber.export import RANDOM_OPS
-from larq_ber.flatbuffer import op_census
+from larq_ber.export.flatbuffer import op_census
 from larq_ber.quantizers import (
     SPARSE_MAX_RATE,
     BerSteSign,

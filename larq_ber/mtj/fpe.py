@@ -185,84 +185,109 @@ def _initial_and_hemisphere(delta: float, order: int) -> tuple[np.ndarray, np.nd
     return coefficients, hemisphere
 
 
-def _modes(
-    i: float, h: float, delta: float, order: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(λ_k, w_k short, w_k long) with WER(τ) = Σ_k w_k exp(λ_k τ) for one drive i.
+@functools.lru_cache(maxsize=64)
+def _modes(i: float, h: float, delta: float, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """(λ_k, w_k) with WER(τ) = Σ_k w_k exp(λ_k τ) for τ ≥ `_LONG_PULSE`, one drive i.
 
-    Two sets of weights from one eigensystem (scipy's LAPACK: numpy 1.x wheels
-    bundle OpenBLAS 0.3.23, whose fallback kernels on CPUs it does not know gave a
-    one-thread eigensolver ~1 % off here). The eigenvector matrix is far from
-    orthogonal (rcond ~1e-17):
-
-    - short: w = (c·V) ∘ V⁻¹ r0, exact at τ = 0 (Σ w = c·r0); measured against
-      expm over 0.35–1.2 V: within 1e-3 absolute for 0.25 ≤ τ < 1 (where
-      WER ≈ 1), 6e-4 for 1 ≤ τ < 3;
-    - long: w_k = (c·v_k)(u_k·r0)/(u_k·v_k) with left eigenvectors u_k, which
-      keeps the slow modes accurate: within 4e-9 absolute at τ = 3, 1e-13 from
-      τ = 5 on, where the V⁻¹ form is off by up to 1e-5 with some BLAS builds.
+    w_k = (c·v_k)(u_k·r0)/(u_k·v_k) with right and left eigenvectors v_k, u_k
+    (scipy's LAPACK). The eigenvector matrix is far from orthogonal (rcond
+    ~1e-17), so the fast modes' weights carry rounding errors of up to ~1e-4 that
+    depend on the BLAS build; they have decayed from τ = 3 on (measured against
+    `expm`: within 2e-11 absolute at τ = 3, 2e-13 from τ = 5 on, for 0.35–1.2 V),
+    which is why shorter pulses use the matrix exponential. Cached (read-only
+    arrays): the inverses evaluate one drive many times.
     """
     a = _operator(i, h, delta, order)
     r0, c = _initial_and_hemisphere(delta, order)
     lam, left, right = scipy.linalg.eig(a, left=True, right=True)
-    projected = c @ right
-    short = projected * scipy.linalg.lu_solve(scipy.linalg.lu_factor(right), r0)
-    long = projected * (left.conj().T @ r0) / np.einsum("ij,ij->j", left.conj(), right)
-    return lam, short, long
+    weights = (c @ right) * (left.conj().T @ r0)
+    weights /= np.einsum("ij,ij->j", left.conj(), right)
+    lam.setflags(write=False)
+    weights.setflags(write=False)
+    return lam, weights
 
 
-#: Reduced pulse length from which the left-eigenvector weights are used.
+#: Reduced pulse length from which the eigen-expansion is used; shorter pulses
+#: use the matrix exponential.
 _LONG_PULSE = 3.0
 
-#: Reduced pulse length below which `_fpe` uses the matrix exponential.
-_SHORT_PULSE = 0.25
+#: WERs closer than this to 1 are reported as 1: the truncated initial density
+#: already puts ~6e-13 of its mass below the equator (paper's device), and the
+#: solution drifts by that much on the plateau, so they are not resolved.
+_PLATEAU = 1e-11
 
 
-def _expand(
-    modes: tuple[np.ndarray, np.ndarray, np.ndarray], tau: np.ndarray
+def _one_drive(i: float, tau: np.ndarray, h: float, delta: float, order: int) -> np.ndarray:
+    """Unclipped WER at reduced pulse lengths `tau` (1-D) for one reduced drive i."""
+    out = np.empty(tau.shape)
+    long = tau >= _LONG_PULSE
+    if np.any(long):
+        lam, weights = _modes(i, h, delta, order)
+        out[long] = np.real(np.exp(np.outer(tau[long], lam)) @ weights)
+    if not np.all(long):
+        a = _operator(i, h, delta, order)
+        r0, c = _initial_and_hemisphere(delta, order)
+        lengths, where = np.unique(tau[~long], return_inverse=True)
+        values = np.array([c @ (scipy.linalg.expm(a * t) @ r0) for t in lengths])
+        out[~long] = values[where.ravel()]
+    return out
+
+
+def legendre_wer(
+    i: ArrayLike, tau: ArrayLike, *, h: float, delta: float, order: int
 ) -> np.ndarray:
-    """WER at reduced pulse lengths `tau` from `_modes`."""
-    lam, short, long = modes
-    tau = np.atleast_1d(tau)
-    growth = np.exp(np.outer(tau, lam))
-    return np.real(np.where(tau < _LONG_PULSE, growth @ short, growth @ long))
+    r"""The Legendre solution's WER at reduced drives and pulse lengths.
 
+    The one evaluator of the Fokker–Planck WER: `write_error_rate` (its default
+    model), `voltage_for_wer` and `pulse_for_wer` all call it, so the inverses
+    are exact inverses of the forward function. Per drive: the matrix
+    exponential $c \cdot e^{A\tau} r_0$ for $\tau < 3$ and the eigen-expansion
+    $\sum_k w_k e^{\lambda_k\tau}$ beyond (one eigensystem per drive, cached).
+    The result is clipped to [0, 1] and values within `_PLATEAU` (1e-11) of 1,
+    which the truncated solution does not resolve, are 1; it does not increase
+    with $\tau$.
 
-def _fpe(
-    i: np.ndarray, tau: np.ndarray, h: float, delta: float, order: int
-) -> np.ndarray:
-    out = np.empty(i.shape)
-    values, inverse = np.unique(i, return_inverse=True)
+    Args:
+        i: Reduced drive(s) $i = V/V_{c0}$, > 0; broadcast with `tau`.
+        tau: Reduced pulse length(s) $\tau = t/\tau_D$, > 0.
+        h: Reduced field.
+        delta: Thermal stability factor.
+        order: Legendre truncation order, checked by `check_order`.
+
+    Returns:
+        The WER, an array of the broadcast shape, in [0, 1].
+
+    Example:
+        >>> float(legendre_wer(2.0, 5.0, h=0.0, delta=40.0, order=127).round(5))
+        0.00133
+    """
+    i, tau = np.broadcast_arrays(np.asarray(i, float), np.asarray(tau, float))
+    flat_i, flat_tau = i.ravel(), tau.ravel()
+    out = np.empty(flat_i.shape)
+    values, inverse = np.unique(flat_i, return_inverse=True)
+    inverse = inverse.ravel()
 
     def solve(k: int) -> None:
         rows = np.nonzero(inverse == k)[0]
-        out[rows] = _expand(_modes(float(values[k]), h, delta, order), tau[rows])
-        # Short pulses: the fast modes still count and the eigen-expansion's
-        # rounding shows; the matrix exponential is exact.
-        short = rows[tau[rows] < _SHORT_PULSE]
-        if short.size:
-            from scipy.linalg import expm
-
-            a = _operator(float(values[k]), h, delta, order)
-            r0, c = _initial_and_hemisphere(delta, order)
-            for row in short:
-                out[row] = c @ (expm(a * tau[row]) @ r0)
+        out[rows] = _one_drive(float(values[k]), flat_tau[rows], h, delta, order)
 
     workers = min(len(values), os.cpu_count() or 1)
     if workers == 1:
         for k in range(len(values)):
             solve(k)
-        return out
-    # One eigensystem per voltage, one per core: BLAS limited to one thread each
-    # (2.5x faster than BLAS's own threads on these 127 x 127 matrices, 2 cores).
-    from concurrent.futures import ThreadPoolExecutor
+    else:
+        # One eigensystem per drive, one per core: BLAS limited to one thread
+        # each (2.5x faster than BLAS's own threads on 127 x 127, 2 cores).
+        from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits
 
-    _operator_parts(order), _initial_and_hemisphere(delta, order)  # fill the caches
-    with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
-        list(pool.map(solve, range(len(values))))
-    return out
+        _operator_parts(order), _initial_and_hemisphere(delta, order)  # fill caches
+        with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
+            list(pool.map(solve, range(len(values))))
+    out = np.clip(out, 0.0, 1.0)
+    out[out > 1.0 - _PLATEAU] = 1.0
+    return out.reshape(i.shape)
 
 
 def _finite_volume(i: float, tau: float, h: float, delta: float, cells: int) -> float:
@@ -365,7 +390,7 @@ def write_error_rate(
         ).reshape(i.shape)
     else:
         n = check_order(order or default_order(device.delta))
-        out = _fpe(i.ravel(), tau.ravel(), device.h, device.delta, n).reshape(i.shape)
+        return legendre_wer(i, tau, h=device.h, delta=device.delta, order=n)
     return np.clip(out, 0.0, 1.0)
 
 

@@ -1,8 +1,8 @@
 r"""Inverses of the write error rate: the voltage or the pulse for a target WER.
 
 `voltage_for_wer` interpolates $V$ against $-\log\mathrm{WER}$ on a grid of 64
-voltages; `pulse_for_wer` finds the root in the pulse length from one Legendre
-eigensystem per voltage (see `larq_ber.mtj.fpe`).
+voltages; `pulse_for_wer` finds the root in the pulse length. Both evaluate the
+WER with `larq_ber.mtj.fpe.legendre_wer`, the evaluator of `write_error_rate`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
-from larq_ber.mtj.fpe import _expand, _modes, default_order, write_error_rate
+from larq_ber.mtj.fpe import default_order, legendre_wer, write_error_rate
 
 __all__ = ["RESOLVED_WER", "pulse_for_wer", "voltage_for_wer"]
 
@@ -133,12 +133,15 @@ def pulse_for_wer(
 ) -> np.ndarray:
     r"""The pulse length that reaches a write error rate at a given voltage.
 
-    For one voltage, $\mathrm{WER}(t) = \sum_k w_k e^{\lambda_k t/\tau_D}$ decreases
-    with $t$; the root is bracketed on a logarithmic grid and refined with Brent's
-    method, all from one Legendre eigensystem per voltage.
+    $\mathrm{WER}(t)$ decreases with $t$; per voltage it is evaluated on a
+    logarithmic grid of 141 pulses ($10^{-3}$…$10^4\,\tau_D$), which brackets the
+    root, and refined with Brent's method, both with the evaluator of
+    `write_error_rate` (`larq_ber.mtj.fpe.legendre_wer`), so
+    `write_error_rate(voltage, pulse_for_wer(wer, voltage))` is `wer`.
 
     Args:
-        wer: Target write error rate(s), in (0, 1); broadcast with `voltage`.
+        wer: Target write error rate(s), in [`RESOLVED_WER`, 1 − `RESOLVED_WER`];
+            broadcast with `voltage`.
         voltage: Write voltage(s) (V), > 0 and at most $V_{bd}$ (below $V_{c0}$
             the bit switches only thermally, slowly).
         device: The MTJ (`MTJ.paper()` if `None`).
@@ -147,19 +150,24 @@ def pulse_for_wer(
         The pulse length(s) (s).
 
     Raises:
-        ValueError: If `wer` is outside (0, 1) or below `RESOLVED_WER`, a voltage
-            is not in $(0, V_{bd}]$, or a target needs a pulse longer than
-            $10^4 \tau_D$ or shorter than $10^{-3} \tau_D$.
+        ValueError: If `wer` is outside (0, 1) or closer than `RESOLVED_WER` to 0
+            or 1, a voltage is not in $(0, V_{bd}]$, or a target needs a pulse
+            longer than $10^4 \tau_D$ or shorter than $10^{-3} \tau_D$.
 
     Example:
         >>> round(float(pulse_for_wer(1e-6, 0.8348)) * 1e9, 2)  # ns
         10.0
     """
-    from scipy.optimize import brentq
-
     device = device or MTJ.paper()
     _check_resolved(wer)
     target = _check_wer(wer)
+    if np.any(target > 1 - RESOLVED_WER):
+        raise ValueError(
+            f"`wer` {float(np.max(target))!r} is above 1 - {RESOLVED_WER:g}: write "
+            "error rates that close to 1 (left by pulses much shorter than tau_D) "
+            "are not resolved by the Fokker-Planck solution; ask for a smaller "
+            "target."
+        )
     v = _positive_array(voltage, "voltage", "V")
     if np.any(v > device.v_bd):
         raise ValueError(
@@ -167,18 +175,34 @@ def pulse_for_wer(
             f"breaks down; got {v.ravel()[:3].tolist()}."
         )
     target, v = np.broadcast_arrays(target, v)
+    flat_v, flat_target = v.ravel(), target.ravel()
     result = np.empty(v.size)
-    order = default_order(device.delta)
-    taus = np.geomspace(1e-3, 1e4, 141)
-    for k, (goal, volt) in enumerate(zip(target.ravel(), v.ravel(), strict=True)):
-        modes = _modes(volt / device.v_c0, device.h, device.delta, order)
+    for volt in np.unique(flat_v):
+        rows = np.nonzero(flat_v == volt)[0]
+        result[rows] = _pulses_at(flat_target[rows], float(volt), device)
+    return result.reshape(v.shape)
 
-        def log_wer(tau: float, modes: Any = modes, goal: float = goal) -> float:
-            value = float(_expand(modes, np.array([tau]))[0])
-            return math.log(max(value, 1e-300)) - math.log(goal)
 
-        values = np.array([log_wer(x) for x in taus])
-        below = np.nonzero(values < 0)[0]
+#: The reduced pulse lengths on which `pulse_for_wer` brackets its roots.
+_PULSE_GRID = np.geomspace(1e-3, 1e4, 141)
+
+
+def _pulses_at(targets: np.ndarray, volt: float, device: MTJ) -> np.ndarray:
+    """`pulse_for_wer` for checked targets at one voltage (s)."""
+    from scipy.optimize import brentq
+
+    physics = {"h": device.h, "delta": device.delta}
+    physics["order"] = default_order(device.delta)
+    drive = volt / device.v_c0
+
+    def log_wer(tau: float, goal: float) -> float:
+        value = float(legendre_wer(drive, tau, **physics))  # type: ignore[arg-type]
+        return math.log(max(value, 1e-300)) - math.log(goal)
+
+    grid = legendre_wer(drive, _PULSE_GRID, **physics)  # type: ignore[arg-type]
+    out = np.empty(targets.shape)
+    for k, goal in enumerate(targets):
+        below = np.nonzero(grid < goal)[0]
         if below.size == 0:
             raise ValueError(
                 f"`wer` {goal:g} needs a pulse longer than 1e4 tau_D at {volt} V."
@@ -187,10 +211,10 @@ def pulse_for_wer(
         if j == 0:
             raise ValueError(
                 f"`wer` {goal:g} at {volt} V is reached by any pulse shorter than "
-                f"{taus[0]:g} tau_D = {taus[0] * device.tau_d:g} s (WER there is "
-                f"{math.exp(values[0] + math.log(goal)):.3g}); ask for a smaller "
-                "target."
+                f"{_PULSE_GRID[0]:g} tau_D = {_PULSE_GRID[0] * device.tau_d:g} s "
+                f"(WER there is {grid[0]:.3g}); ask for a smaller target."
             )
-        result[k] = brentq(log_wer, taus[j - 1], taus[j], xtol=1e-12, rtol=1e-10)
-        result[k] *= device.tau_d
-    return result.reshape(v.shape)
+        lo, hi = _PULSE_GRID[j - 1], _PULSE_GRID[j]
+        tau = brentq(log_wer, lo, hi, args=(goal,), xtol=1e-12, rtol=1e-10)
+        out[k] = tau * device.tau_d
+    return out

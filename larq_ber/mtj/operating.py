@@ -339,7 +339,7 @@ def cheapest_operating_point(
 
     Args:
         accuracy_by_ber: `{ber: accuracy}` (e.g. ⟨Top1Max⟩ of a sweep), the
-            records of `larq_ber.plots.top1max_table` (`ber`, `mean`), or a
+            records of `larq_ber.study.plots.top1max_table` (`ber`, `mean`), or a
             robustness table (records with `ber`, `test_ber`, `weight_ber`,
             `test_top1`); must include BER 0 (for a robustness table: a cell
             with `test_ber` 0 and `weight_ber` 0).

@@ -1,0 +1,104 @@
+"""Which quantizers, kernels and layer inputs of a model are binary (1-bit).
+
+One test serves every error model and the export report: a quantizer is binary when
+its `precision` is 1 (larq's sign quantizers, `BerSteSign`,
+`BerMagnitudeAwareSign`, `DropoutAfterQuantizer` around one of them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tensorflow as tf
+
+__all__ = [
+    "binarized_kernels",
+    "binary_input",
+    "binary_kernel",
+    "is_binarized",
+    "is_one_bit",
+]
+
+
+def is_one_bit(quantizer: Any) -> bool:
+    """Whether `quantizer` quantizes to 1 bit.
+
+    Args:
+        quantizer: A larq quantizer, or `None`.
+
+    Returns:
+        True if its `precision` is 1; False for `None` and for other widths.
+
+    Example:
+        >>> import larq as lq
+        >>> is_one_bit(lq.quantizers.SteSign()), is_one_bit(None)
+        (True, False)
+    """
+    return getattr(quantizer, "precision", None) == 1
+
+
+def binary_kernel(layer: tf.keras.layers.Layer) -> tf.Variable | None:
+    """The latent kernel of `layer` if its `kernel_quantizer` is 1-bit.
+
+    Args:
+        layer: A Keras layer.
+
+    Returns:
+        The kernel variable, whose signs are the stored binary weights, or `None`
+        for a layer without a kernel or with a real-valued one.
+    """
+    if not is_one_bit(getattr(layer, "kernel_quantizer", None)):
+        return None
+    return getattr(layer, "kernel", None)
+
+
+def binary_input(layer: tf.keras.layers.Layer) -> bool:
+    """Whether `layer` binarizes its input (its `input_quantizer` is 1-bit).
+
+    Args:
+        layer: A Keras layer.
+
+    Returns:
+        True for a larq layer with a 1-bit input quantizer.
+    """
+    return is_one_bit(getattr(layer, "input_quantizer", None))
+
+
+def is_binarized(layer: tf.keras.layers.Layer) -> bool:
+    """Whether both the input and the kernel of `layer` are 1-bit.
+
+    Such a layer computes an XNOR-popcount product; Larq Compute Engine can make
+    a binary operator of it.
+
+    Args:
+        layer: A Keras layer.
+
+    Returns:
+        True if `binary_input` and `binary_kernel` both hold.
+    """
+    return binary_input(layer) and binary_kernel(layer) is not None
+
+
+def binarized_kernels(model: tf.keras.Model) -> list[tuple[str, tf.Variable]]:
+    """The latent kernels whose signs are the stored binary weights.
+
+    A kernel counts when its layer's `kernel_quantizer` is 1-bit (larq's
+    `magnitude_aware_sign`, `ste_sign`, …). Real-valued layers are left out.
+
+    Args:
+        model: A Keras model.
+
+    Returns:
+        `(layer name, kernel variable)` pairs in the order of `model.layers`.
+
+    Example:
+        >>> from larq_ber.models import LeNet4
+        >>> [name for name, _ in binarized_kernels(LeNet4())]
+        ['binary_conv_2', 'binary_dense_3']
+    """
+    found = []
+    for layer in model.layers:
+        kernel = binary_kernel(layer)
+        if kernel is not None:
+            found.append((layer.name, kernel))
+    return found

@@ -1,0 +1,337 @@
+r"""Stuck-at faults: cells that always read the same value, `stuck_at`.
+
+Worn-out cells are not random at each access but stuck: a seeded set of weight
+and/or activation positions always reads as a fixed value, at every call and every
+training step, until the faults are removed. The fault map (`StuckAtFaults`) is
+plain numpy and saves to and loads from a `.npz` file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from larq_ber.errors.binary import binary_input, binary_kernel
+from larq_ber.errors.registry import mark, retrace, unmark
+from larq_ber.rates import check_rate
+
+__all__ = ["TARGETS", "StuckAtFaults", "stuck_at"]
+
+#: What `stuck_at` can fix: the binarized weights and the binary activations.
+TARGETS = ("weights", "activations")
+
+#: The two kinds of fault map entries: `"<layer>/kernel"` and `"<layer>/input"`.
+_KERNEL, _INPUT = "kernel", "input"
+
+
+class _StuckQuantizer:
+    """Calls a layer's quantizer, then forces the stuck positions to their values.
+
+    Not a Keras layer on purpose: installed past Keras's attribute tracking, it
+    changes neither the model's weights nor its checkpoints.
+    """
+
+    def __init__(
+        self, quantizer: Any, mask: np.ndarray, values: np.ndarray, scaled: bool
+    ) -> None:
+        self.quantizer = quantizer
+        self.mask = tf.constant(mask)
+        self.values = tf.constant(values, tf.float32)
+        self.scaled = scaled
+
+    def __call__(self, inputs: tf.Tensor, *args: Any, **kwargs: Any) -> tf.Tensor:
+        outputs = self.quantizer(inputs, *args, **kwargs)
+        values = tf.cast(self.values, outputs.dtype)
+        # A stuck weight keeps its quantizer's magnitude (larq's per-channel scale
+        # of `magnitude_aware_sign`, 1 for `ste_sign`); only its sign is fixed.
+        stuck = values * tf.abs(outputs) if self.scaled else values
+        return tf.where(self.mask, stuck, outputs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.quantizer, name)
+
+
+def _input_shape(layer: tf.keras.layers.Layer) -> tuple[int, ...]:
+    """The shape of one sample entering `layer` (without the batch axis)."""
+    shape = tf.TensorShape(layer.input_shape)
+    return tuple(int(d) for d in shape[1:])
+
+
+def _target(
+    layer: tf.keras.layers.Layer, part: str
+) -> tuple[Any, str, tuple[int, ...]]:
+    """`(object, attribute, shape)`: where the quantizer of `part` sits."""
+    if part == _KERNEL:
+        return layer.kernel, "quantizer", tuple(layer.kernel.shape)
+    return layer, "input_quantizer", _input_shape(layer)
+
+
+@dataclasses.dataclass
+class StuckAtFaults:
+    r"""A map of stuck-at faults: per layer, which positions are stuck and at what.
+
+    Made by `stuck_at`, which also applies it. Each entry is keyed
+    `"<layer name>/kernel"` (the binarized weights, of the kernel's shape) or
+    `"<layer name>/input"` (the binary activations entering the layer, of the
+    input's shape without the batch axis: the same positions are stuck for every
+    sample); its value is `(mask, values)`, a boolean array of stuck positions and
+    the $\pm 1$ each one reads as. The map is plain numpy: `save` and `load` move
+    it between sessions, `apply` installs it on a model with layers of the same
+    names and shapes, `remove` (or leaving a `with` block) takes it off again.
+
+    Attributes:
+        fraction: Probability in $[0, 1]$ that a position is stuck.
+        value: The stuck value, $+1$ or $-1$, or `None` for a random sign per
+            position.
+        seed: Seed the positions were drawn with.
+        faults: `{key: (mask, values)}` as described above.
+
+    Example:
+        >>> from larq_ber.models import LeNet4
+        >>> model = LeNet4()
+        >>> with stuck_at(model, 0.01, seed=0) as faults:
+        ...     print(sorted(faults.faults)[0])
+        binary_conv_2/input
+    """
+
+    fraction: float
+    value: int | None
+    seed: int
+    faults: dict[str, tuple[np.ndarray, np.ndarray]]
+    _installed: list[tuple[Any, str, Any]] = dataclasses.field(
+        default_factory=list, repr=False, compare=False
+    )
+    _model: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def stuck(self) -> int:
+        """The number of stuck positions in the map."""
+        return int(sum(mask.sum() for mask, _ in self.faults.values()))
+
+    @property
+    def applied(self) -> bool:
+        """Whether the map is installed on a model."""
+        return bool(self._installed)
+
+    def _plan(self, model: tf.keras.Model) -> list[tuple[Any, str, _StuckQuantizer]]:
+        """`(object, attribute, wrapper)` for every entry, checked against `model`."""
+        layers = {layer.name: layer for layer in model.layers}
+        plan = []
+        for key, (mask, values) in self.faults.items():
+            name, _, part = key.rpartition("/")
+            if name not in layers:
+                raise ValueError(
+                    f"The fault map names layer {name!r}, which `model` lacks; its "
+                    f"layers are {sorted(layers)}."
+                )
+            target, attribute, shape = _target(layers[name], part)
+            if shape != mask.shape:
+                raise ValueError(
+                    f"layer {name!r}: the fault map's {part} has shape {mask.shape}, "
+                    f"the model's {shape}."
+                )
+            original = getattr(target, attribute)
+            wrapper = _StuckQuantizer(original, mask, values, part == _KERNEL)
+            plan.append((target, attribute, wrapper))
+        return plan
+
+    def apply(self, model: tf.keras.Model) -> StuckAtFaults:
+        """Installs the faults on `model` (layers matched by name and shape).
+
+        Args:
+            model: A Keras model with the layers the map names.
+
+        Returns:
+            `self`, for `with faults.apply(model): ...`.
+
+        Raises:
+            ValueError: If the map is applied already, or names a layer the model
+                lacks or one whose kernel or input has another shape.
+        """
+        if self._installed:
+            raise ValueError("These faults are applied already; call `remove()` first.")
+        for target, attribute, wrapper in self._plan(model):
+            object.__setattr__(target, attribute, wrapper)
+            self._installed.append((target, attribute, wrapper.quantizer))
+        self._model = model
+        mark(model, "stuck_at")
+        retrace(model, train=True)
+        return self
+
+    def remove(self) -> None:
+        """Takes the faults off the model again; does nothing if not applied."""
+        for target, attribute, original in reversed(self._installed):
+            object.__setattr__(target, attribute, original)
+        self._installed.clear()
+        if self._model is not None:
+            unmark(self._model, "stuck_at")
+            retrace(self._model, train=True)
+            self._model = None
+
+    def __enter__(self) -> StuckAtFaults:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Writes the map to a numpy `.npz` file.
+
+        Args:
+            path: The file (`.npz` is appended by numpy if missing).
+        """
+        arrays: dict[str, np.ndarray] = {
+            "fraction": np.asarray(self.fraction),
+            "value": np.asarray(0 if self.value is None else self.value),
+            "seed": np.asarray(self.seed),
+        }
+        for key, (mask, values) in self.faults.items():
+            arrays[f"mask:{key}"] = mask
+            arrays[f"values:{key}"] = values
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> StuckAtFaults:
+        """Reads a map written by `save` (not applied to any model yet).
+
+        Args:
+            path: The `.npz` file.
+
+        Returns:
+            The `StuckAtFaults`.
+
+        Raises:
+            ValueError: If the file is not a fault map.
+        """
+        with np.load(path) as data:
+            if not {"fraction", "value", "seed"} <= set(data.files):
+                raise ValueError(f"{os.fspath(path)!r} is not a saved fault map.")
+            keys = [
+                n.removeprefix("mask:") for n in data.files if n.startswith("mask:")
+            ]
+            faults = {
+                key: (
+                    data[f"mask:{key}"].astype(bool),
+                    data[f"values:{key}"].astype(np.float32),
+                )
+                for key in keys
+            }
+            value = int(data["value"])
+            return cls(
+                fraction=float(data["fraction"]),
+                value=None if value == 0 else value,
+                seed=int(data["seed"]),
+                faults=faults,
+            )
+
+
+def _check_arguments(
+    fraction: float, value: int | None, seed: int | None, targets: Sequence[str]
+) -> tuple[float, list[str]]:
+    """The checked rate and list of targets of `stuck_at`."""
+    rate = check_rate("fraction", fraction)
+    if value is not None and (isinstance(value, bool) or value not in (-1, 1)):
+        raise ValueError(f"`value` must be +1, -1 or None, got {value!r}.")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
+    ):
+        raise ValueError(f"`seed` must be None or an integer >= 0, got {seed!r}.")
+    chosen = [targets] if isinstance(targets, str) else list(targets)
+    if not chosen or any(t not in TARGETS for t in chosen):
+        raise ValueError(
+            f"`targets` must be a non-empty subset of {list(TARGETS)}, got {targets!r}."
+        )
+    return rate, chosen
+
+
+def _positions(
+    model: tf.keras.Model, targets: Sequence[str]
+) -> list[tuple[str, tuple[int, ...]]]:
+    """`(key, shape)` of every binary kernel and input of `model` in `targets`."""
+    shapes: list[tuple[str, tuple[int, ...]]] = []
+    for layer in model.layers:
+        kernel = binary_kernel(layer)
+        if "weights" in targets and kernel is not None:
+            shapes.append((f"{layer.name}/{_KERNEL}", tuple(kernel.shape)))
+        if "activations" in targets and binary_input(layer):
+            shapes.append((f"{layer.name}/{_INPUT}", _input_shape(layer)))
+    if not shapes:
+        raise ValueError(
+            f"`model` has no {' or '.join(targets)} with a 1-bit quantizer to stick."
+        )
+    return shapes
+
+
+def _draw(
+    shapes: list[tuple[str, tuple[int, ...]]], rate: float, value: int | None, seed: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The fault map: entry $k$ drawn from the generator seeded `[seed, k]`."""
+    faults = {}
+    for k, (key, shape) in enumerate(shapes):
+        rng = np.random.default_rng([seed, k])
+        mask = rng.random(shape) < rate
+        if value is None:
+            values = np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+        else:
+            values = np.full(shape, float(value))
+        faults[key] = (mask, values.astype(np.float32))
+    return faults
+
+
+def stuck_at(
+    model: tf.keras.Model,
+    fraction: float,
+    *,
+    value: int | None = None,
+    seed: int | None = None,
+    targets: Sequence[str] = TARGETS,
+) -> StuckAtFaults:
+    r"""Fixes a seeded set of weight and activation positions at a stuck value.
+
+    Every position of every binarized kernel (`targets` "weights") and of every
+    binary activation tensor entering a layer with a 1-bit input quantizer
+    ("activations", per sample) is stuck independently with probability
+    `fraction`. A stuck position reads as its value whatever is written: at every
+    call, in training steps too (the latent weight still trains, but the forward
+    pass sees the stuck value), and after random bit errors (the stuck value wins).
+    A stuck weight keeps its quantizer's scale, e.g. larq's per-channel
+    $\alpha$ of `magnitude_aware_sign`. The model's weights and checkpoints are not
+    changed. Remove the faults (`faults.remove()`, or use the result in a `with`
+    block) before saving the model itself; save the map with `faults.save`.
+
+    Args:
+        model: A Keras model built from larq layers.
+        fraction: Probability in $[0, 1]$ that a position is stuck.
+        value: $+1$ or $-1$ (stuck-at-1 / stuck-at-0 cells), or `None` for a random
+            sign per position.
+        seed: Integer $\ge 0$; the same seed, model and arguments stick the same
+            positions. `None`: from Python's `random`, recorded in the result.
+        targets: A subset of `("weights", "activations")`.
+
+    Returns:
+        The applied `StuckAtFaults`.
+
+    Raises:
+        ValueError: If `fraction` is not in $[0, 1]$, `value` is not $\pm 1$ or
+            `None`, `seed` is not an integer $\ge 0$, `targets` has an unknown
+            entry, or the model has nothing to stick.
+
+    Example:
+        >>> from larq_ber.models import LeNet4
+        >>> model = LeNet4()
+        >>> faults = stuck_at(model, 0.05, value=-1, seed=1, targets=["weights"])
+        >>> faults.stuck > 0
+        True
+        >>> faults.remove()
+    """
+    rate, chosen = _check_arguments(fraction, value, seed, targets)
+    seed = seed if seed is not None else random.getrandbits(62)
+    faults = _draw(_positions(model, chosen), rate, value, seed)
+    result = StuckAtFaults(fraction=rate, value=value, seed=seed, faults=faults)
+    return result.apply(model)

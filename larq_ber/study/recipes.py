@@ -1,0 +1,435 @@
+"""Experiment recipes: one TOML file per figure of the paper, validated before training.
+
+A recipe names a model, a dataset, a grid of bit error rates, a number of repeats
+(seeds) and the training settings; the optimizer and schedule default to the model's
+reference settings (`larq_ber.study.defaults.training_defaults`). For example
+`models/fig1_lenet4_mnist.toml`:
+
+```toml
+model = "lenet4"
+dataset = "mnist"
+bers = [0.0, 0.01, 0.02, 0.04, 0.08, 0.16]
+repeats = 10
+```
+
+`load_recipe(path, overrides)` reads and checks everything at once and raises a
+single `RecipeError` that lists every problem, so no run starts from a bad recipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from larq_ber.rates import check_rate
+from larq_ber.study.data import info
+from larq_ber.study.defaults import (
+    MODEL_NAMES,
+    OPTIMIZERS,
+    STRATEGIES,
+    TrainingDefaults,
+    training_defaults,
+)
+
+__all__ = [
+    "MAX_RUNS",
+    "MAX_SEED",
+    "Recipe",
+    "RecipeError",
+    "load_recipe",
+    "parse_overrides",
+]
+
+#: Most runs (bers × repeats × subsets) one sweep may plan. Every run gets a folder
+#: and keras-tuner keeps every trial in memory and in a file of its own, so a
+#: larger study is better split into several sweeps (several output folders).
+MAX_RUNS = 100_000
+
+#: Largest seed of a run (`seed + repeats - 1`): numpy's and TensorFlow's global
+#: seeds are 32-bit.
+MAX_SEED = 2**32 - 1
+
+
+class RecipeError(ValueError):
+    """A recipe is invalid; `problems` lists every reason, one per entry.
+
+    Args:
+        source: The recipe file or other origin, for the message.
+        problems: One sentence per problem.
+    """
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s):\n{lines}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A validated experiment: the grid BER × repeat (× subset) of one model/dataset.
+
+    Attributes:
+        name: Recipe name (the file name without `.toml`).
+        model: `"lenet4"`, `"nin"` or `"binary_alexnet"`.
+        dataset: A name `larq_ber.study.data.load` accepts.
+        bers: Bit error rates of the grid, each in [0, 1].
+        repeats: Runs per grid point, each with its own seed (>= 1).
+        epochs: Training epochs per run (>= 1).
+        batch_size: Training batch size (>= 1).
+        optimizer: `"sgd"` or `"adam"`.
+        learning_rate: Initial learning rate (> 0).
+        momentum: SGD momentum in [0, 1).
+        weight_decay: Weight decay (>= 0).
+        decay_epochs: Epochs after which the learning rate is multiplied by
+            `decay_factor`.
+        decay_factor: Learning-rate factor in (0, 1].
+        seed: Seed of the first repeat; repeat r uses `seed + r`.
+        subsets: ImageNet class subsets to sweep over, each
+            `"classes=K,subset_seed=S"` (empty: the dataset as named).
+        input_shape: Input shape to build the model with (`None`: the dataset's);
+            images are resized to it.
+        strategy: `tf.distribute` strategy of each run: `"default"` (one device)
+            or `"mirrored"` (all local GPUs, e.g. for ImageNet AlexNet).
+        test_bers: Activation bit error rates at inference for the robustness
+            table (`larq_ber.study.sweeps.robustness`); empty: none unless
+            `weight_bers` is given, then `(0.0,)`.
+        weight_bers: Weight bit error rates at inference for the robustness
+            table; empty: none unless `test_bers` is given, then `(0.0,)`.
+        test_repeats: Independent draws per (test BER, weight BER) pair (>= 1).
+    """
+
+    name: str
+    model: str
+    dataset: str
+    bers: tuple[float, ...]
+    repeats: int
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    weight_decay: float
+    decay_epochs: tuple[int, ...]
+    decay_factor: float
+    seed: int = 0
+    subsets: tuple[str, ...] = ()
+    input_shape: tuple[int, int, int] | None = None
+    strategy: str = "default"
+    test_bers: tuple[float, ...] = ()
+    weight_bers: tuple[float, ...] = ()
+    test_repeats: int = 10
+
+    @property
+    def robustness(self) -> bool:
+        """Whether each run is also evaluated under deployment errors."""
+        return bool(self.test_bers or self.weight_bers)
+
+    def settings(self) -> TrainingDefaults:
+        """The optimizer, schedule, epochs and batch size of each run.
+
+        Returns:
+            The recipe's training settings as `TrainingDefaults`.
+
+        Example:
+            >>> load_recipe("models/quickstart.toml").settings().optimizer
+            'adam'
+        """
+        values = {name: getattr(self, name) for name in _SETTINGS}
+        return TrainingDefaults(**values, source=f"recipe {self.name}")
+
+    def datasets(self) -> list[str]:
+        """The dataset names of the grid: one per subset, or the dataset itself.
+
+        Returns:
+            Names for `larq_ber.study.data.load`.
+
+        Example:
+            >>> r = load_recipe("models/fig4b_alexnet_imagenet_2class.toml")
+            >>> r.datasets()[0]
+            'imagenet2012:classes=2,subset_seed=1'
+        """
+        if not self.subsets:
+            return [self.dataset]
+        return [f"{self.dataset}:{subset}" for subset in self.subsets]
+
+
+_REQUIRED = ("model", "dataset", "bers", "repeats")
+_KNOWN = {f.name for f in dataclasses.fields(Recipe)} - {"name"}
+#: The fields a recipe shares with `TrainingDefaults` (all but `source`).
+_SETTINGS = tuple(
+    f.name for f in dataclasses.fields(TrainingDefaults) if f.name != "source"
+)
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """Parses `key=value` strings (the CLI's `--set`) with TOML value syntax.
+
+    A value that is not valid TOML is taken as a string, so `dataset=digits` works
+    as well as `dataset="digits"`.
+
+    Args:
+        pairs: Strings such as `"epochs=2"`, `"bers=[0, 0.04]"`.
+
+    Returns:
+        The overrides as a dictionary.
+
+    Raises:
+        RecipeError: If an entry has no `=`.
+
+    Example:
+        >>> parse_overrides(["epochs=2", "bers=[0, 0.04]", "dataset=digits"])
+        {'epochs': 2, 'bers': [0, 0.04], 'dataset': 'digits'}
+    """
+    result: dict[str, Any] = {}
+    bad = []
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            bad.append(f"override {pair!r} is not of the form key=value")
+            continue
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        result[key.strip()] = value
+    if bad:
+        raise RecipeError("--set", bad)
+    return result
+
+
+def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Recipe:
+    """Reads a recipe file, applies overrides and validates everything.
+
+    This is where a recipe's rates are checked (`larq_ber.rates.check_rate`); the
+    `Recipe` holds them as floats in [0, 1].
+
+    Args:
+        path: A TOML recipe.
+        overrides: Values replacing those of the file (e.g. from `--set`).
+
+    Returns:
+        The validated `Recipe`.
+
+    Raises:
+        RecipeError: Listing every problem: unreadable TOML, unknown or missing
+            keys, values out of range, unknown model or dataset.
+
+    Example:
+        >>> recipe = load_recipe("models/quickstart.toml", {"epochs": 1})
+        >>> recipe.model, recipe.epochs
+        ('lenet4', 1)
+    """
+    path = Path(path)
+    raw = {**_read_toml(path), **(overrides or {})}
+    values, problems = _with_defaults(raw)
+    problems += _value_problems(values)
+    problems += _seed_problems(values)
+    problems += _dataset_problems(values)
+    problems += _size_problems(values)
+    if problems:
+        raise RecipeError(str(path), problems)
+    return _build(path.stem, values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The recipe file's table; `RecipeError` saying why it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        problem = "no such recipe file"
+    except IsADirectoryError:
+        problem = "is a directory, not a recipe file"
+    except UnicodeDecodeError as error:
+        problem = f"not UTF-8 text: {error}"
+    except OSError as error:
+        problem = f"cannot be read: {error.strerror}"
+    except tomllib.TOMLDecodeError as error:
+        problem = f"not valid TOML: {error}"
+    raise RecipeError(str(path), [problem])
+
+
+def _with_defaults(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The known values over the model's training defaults, and the key problems."""
+    problems = [
+        f"unknown key {key!r} (known: {', '.join(sorted(_KNOWN))})"
+        for key in sorted(set(raw) - _KNOWN)
+    ]
+    problems += [f"missing key {key!r}" for key in _REQUIRED if key not in raw]
+    values: dict[str, Any] = {}
+    model = raw.get("model")
+    if "model" in raw and model not in MODEL_NAMES:
+        problems.append(f"model {model!r} is not one of {list(MODEL_NAMES)}")
+    elif model is not None:
+        defaults = training_defaults(model)
+        values = {name: getattr(defaults, name) for name in _SETTINGS}
+        values["momentum"] = defaults.momentum or 0.0
+    values.update({k: v for k, v in raw.items() if k in _KNOWN})
+    return values, problems
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite real number (not a bool, not NaN or infinite)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _are_rates(value: Any) -> bool:
+    """A list of distinct rates in [0, 1] (`larq_ber.rates.check_rate`)."""
+    if not isinstance(value, list):
+        return False
+    try:
+        rates = [check_rate("rate", v) for v in value]
+    except ValueError:
+        return False
+    return len(set(rates)) == len(rates)
+
+
+def _is_shape(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(_is_int(d) and d >= 1 for d in value)
+    )
+
+
+_RATES = "a list of distinct rates in [0, 1]"
+_POSITIVE = "an integer >= 1"
+
+#: Each key's check and what it expects, applied to the keys a recipe has.
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "bers": (lambda v: _are_rates(v) and bool(v), f"a non-empty {_RATES[2:]}"),
+    "test_bers": (_are_rates, _RATES),
+    "weight_bers": (_are_rates, _RATES),
+    "test_repeats": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
+    "strategy": (lambda v: v in STRATEGIES, f"one of {list(STRATEGIES)}"),
+    "repeats": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
+    "epochs": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
+    "batch_size": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
+    "optimizer": (lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
+    "learning_rate": (lambda v: _is_number(v) and v > 0, "a finite number > 0"),
+    "momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "weight_decay": (lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
+    "decay_factor": (lambda v: _is_number(v) and 0 < v <= 1, "a number in (0, 1]"),
+    "decay_epochs": (
+        lambda v: isinstance(v, list | tuple) and all(_is_int(e) and e >= 1 for e in v),
+        "a list of epochs >= 1",
+    ),
+    "input_shape": (lambda v: v is None or _is_shape(v), "[height, width, channels]"),
+    "subsets": (
+        lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
+        "a list of 'classes=K,subset_seed=S' strings",
+    ),
+}
+
+
+def _value_problems(values: Mapping[str, Any]) -> list[str]:
+    """One sentence per value that fails its check in `_CHECKS`."""
+    return [
+        f"{key} = {values[key]!r}: expected {expected}"
+        for key, (ok, expected) in _CHECKS.items()
+        if key in values and not ok(values[key])
+    ]
+
+
+def _seed_problems(values: Mapping[str, Any]) -> list[str]:
+    """The seeds of the runs, `seed` … `seed + repeats - 1`, must be 32-bit."""
+    seed, repeats = values.get("seed", 0), values.get("repeats")
+    runs = repeats if _is_int(repeats) and repeats >= 1 else 1
+    if _is_int(seed) and 0 <= seed and seed + runs - 1 <= MAX_SEED:
+        return []
+    return [
+        f"seed = {seed!r}: expected an integer >= 0 with seed + repeats - 1 <= "
+        f"{MAX_SEED} (the seeds of the runs are seed, seed + 1, …; numpy and "
+        "TensorFlow take 32-bit seeds)"
+    ]
+
+
+def _dataset_problems(values: Mapping[str, Any]) -> list[str]:
+    """Every dataset of the grid must be known, with the channels of `input_shape`."""
+    if "dataset" not in values:
+        return []
+    dataset, subsets = values["dataset"], values.get("subsets", [])
+    shape = values.get("input_shape")
+    names = [dataset] if not subsets else _subset_names(dataset, subsets)
+    problems = []
+    for name in names:
+        try:
+            channels = info(name).input_shape[-1]
+        except (ValueError, FileNotFoundError) as error:
+            problems.append(f"dataset {name!r}: {error}")
+            continue
+        if _is_shape(shape) and shape[-1] != channels:
+            problems.append(
+                f"input_shape = {shape!r}: the dataset {name!r} has {channels} "
+                "channel(s); only the height and width can differ"
+            )
+    return problems
+
+
+def _subset_names(dataset: Any, subsets: Any) -> list[str]:
+    """`dataset:subset` for each subset (strings only; others fail their check)."""
+    if not isinstance(subsets, list):
+        return []
+    return [f"{dataset}:{s}" for s in subsets if isinstance(s, str)]
+
+
+def _size_problems(values: Mapping[str, Any]) -> list[str]:
+    """A sweep plans at most `MAX_RUNS` runs."""
+    bers, subsets, repeats = (values.get(k) for k in ("bers", "subsets", "repeats"))
+    if not (isinstance(bers, list) and _is_int(repeats) and repeats > 0):
+        return []  # invalid: said by `_value_problems`
+    count = (
+        len(bers) * repeats * max(1, len(subsets) if isinstance(subsets, list) else 1)
+    )
+    if count <= MAX_RUNS:
+        return []
+    return [
+        f"the grid has {count:,} runs (bers × repeats × subsets); a sweep plans "
+        f"at most {MAX_RUNS:,}: each run gets a folder and keras-tuner keeps "
+        "every trial in memory and in a file, so split the study into several "
+        "sweeps"
+    ]
+
+
+def _build(name: str, values: Mapping[str, Any]) -> Recipe:
+    """The `Recipe` of validated values (exact types, defaults filled)."""
+    settings = {key: values[key] for key in _SETTINGS}
+    for key in ("learning_rate", "momentum", "weight_decay", "decay_factor"):
+        settings[key] = float(settings[key])
+    settings["decay_epochs"] = tuple(settings["decay_epochs"])
+    test = tuple(float(b) for b in values.get("test_bers", []))
+    weight = tuple(float(b) for b in values.get("weight_bers", []))
+    if test or weight:  # one grid given: the other is error-free
+        test, weight = test or (0.0,), weight or (0.0,)
+    shape = values.get("input_shape")
+    return Recipe(
+        name=name,
+        model=values["model"],
+        dataset=values["dataset"],
+        bers=tuple(float(b) for b in values["bers"]),
+        repeats=values["repeats"],
+        **settings,
+        seed=values.get("seed", 0),
+        subsets=tuple(values.get("subsets", [])),
+        input_shape=None if shape is None else tuple(shape),
+        strategy=values.get("strategy", "default"),
+        test_bers=test,
+        weight_bers=weight,
+        test_repeats=values.get("test_repeats", 10),
+    )

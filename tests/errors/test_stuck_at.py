@@ -1,0 +1,128 @@
+"""Stuck-at faults: `larq_ber.errors.stuck_at` and its `StuckAtFaults` map."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from larq_ber.errors import StuckAtFaults, active_errors, stuck_at
+from larq_ber.models import LeNet4
+from tests.errors.helpers import sigma
+
+
+def _fraction_within(faults, fraction):
+    total = sum(mask.size for mask, _ in faults.faults.values())
+    assert abs(faults.stuck / total - fraction) <= sigma(fraction, total)
+
+
+def test_stuck_at_positions_read_stuck_at_every_call_and_training_step(tiny_batch):
+    x, y = tiny_batch((28, 28, 1), n=32)
+    model = LeNet4(ber=0.1)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    clean = model.predict(x, verbose=0)
+    faults = stuck_at(model, 0.2, value=-1, seed=4)
+    assert sorted(faults.faults) == [
+        "binary_conv_2/input", "binary_conv_2/kernel",
+        "binary_dense_3/input", "binary_dense_3/kernel",
+    ]  # fmt: skip
+    _fraction_within(faults, 0.2)
+    assert all((values == -1).all() for _, values in faults.faults.values())
+    stuck = model.predict(x, verbose=0)
+    assert not np.array_equal(stuck, clean)
+    np.testing.assert_array_equal(stuck, model.predict(x, verbose=0))
+    np.testing.assert_array_equal(stuck, model(x).numpy())
+
+    # The stuck positions are what the layer sees, in training steps too (after
+    # the random flips): record what reaches the quantized kernel and input.
+    conv = model.get_layer("binary_conv_2")
+    mask_k = faults.faults["binary_conv_2/kernel"][0]
+    mask_a = faults.faults["binary_conv_2/input"][0]
+    seen = {}
+    original = type(conv).convolution_op
+
+    def spy(self, inputs, kernel):
+        if self is conv:  # the kernel as quantized inside the layer
+            seen["inputs"], seen["kernel"] = inputs, tf.identity(kernel)
+        return original(self, inputs, kernel)
+
+    type(conv).convolution_op = spy
+    try:
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        with tf.GradientTape():  # an eager training step's forward pass
+            model(x, training=True)
+    finally:
+        type(conv).convolution_op = original
+    kernel, inputs = seen["kernel"].numpy(), seen["inputs"].numpy()
+    assert (kernel[mask_k] < 0).all()
+    assert (inputs[:, mask_a] == -1).all()
+    assert (kernel[~mask_k] > 0).any() and (inputs[:, ~mask_a] == 1).any()
+
+    trained = model.predict(x, verbose=0)
+    faults.remove()
+    assert not faults.applied
+    assert not np.array_equal(model.predict(x, verbose=0), trained)
+    faults.apply(model)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), trained)
+    faults.remove()
+
+
+def test_stuck_at_map_survives_save_and_load_and_is_seeded(tmp_path, tiny_batch):
+    x, _ = tiny_batch((28, 28, 1), n=16)
+    model = LeNet4()
+    clean = model.predict(x, verbose=0)
+    with stuck_at(model, 0.1, seed=7) as faults:
+        values = np.concatenate([v[m] for m, v in faults.faults.values()])
+        # random signs: about half of each
+        assert abs((values > 0).mean() - 0.5) <= sigma(0.5, values.size)
+        stuck = model.predict(x, verbose=0)
+        faults.save(tmp_path / "faults.npz")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), clean)
+
+    loaded = StuckAtFaults.load(tmp_path / "faults.npz")
+    assert (loaded.fraction, loaded.value, loaded.seed) == (0.1, None, 7)
+    for key, (mask, values) in faults.faults.items():
+        np.testing.assert_array_equal(loaded.faults[key][0], mask)
+        np.testing.assert_array_equal(loaded.faults[key][1], values)
+    copy = LeNet4()
+    copy.set_weights(model.get_weights())
+    with loaded.apply(copy):
+        np.testing.assert_array_equal(copy.predict(x, verbose=0), stuck)
+    again = stuck_at(LeNet4(), 0.1, seed=7)
+    assert all(
+        np.array_equal(again.faults[k][0], m) for k, (m, _) in faults.faults.items()
+    )
+    again.remove()
+    other = stuck_at(model, 0.1, seed=8, targets=["weights"])
+    assert sorted(other.faults) == ["binary_conv_2/kernel", "binary_dense_3/kernel"]
+    other.remove()
+
+
+def test_stuck_at_checks_its_inputs(tmp_path):
+    model = LeNet4()
+    with pytest.raises(ValueError, match="`fraction` must be in the range"):
+        stuck_at(model, 2.0)
+    with pytest.raises(ValueError, match="`value` must be"):
+        stuck_at(model, 0.1, value=0)
+    with pytest.raises(ValueError, match="`targets` must be"):
+        stuck_at(model, 0.1, targets=["bias"])
+    with pytest.raises(ValueError, match="`seed` must be"):
+        stuck_at(model, 0.1, seed=-1)
+    with pytest.raises(ValueError, match="no weights with a 1-bit"):
+        stuck_at(tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))]),
+                 0.1, targets=["weights"])  # fmt: skip
+    faults = stuck_at(model, 0.1, seed=0)
+    assert active_errors(model) == ["stuck_at"]
+    with pytest.raises(ValueError, match="applied already"):
+        faults.apply(model)
+    faults.remove()
+    assert active_errors(model) == []
+    faults.remove()  # removing twice does nothing
+    from larq_ber.models import NiN
+
+    with pytest.raises(ValueError, match="'binary_conv_2': the fault map's kernel"):
+        faults.apply(NiN(input_shape=(32, 32, 3)))
+    with pytest.raises(ValueError, match="names layer 'binary_dense_3'"):
+        faults.apply(LeNet4(include_top=False))
+    assert not faults.applied
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match="not a saved fault map"):
+        StuckAtFaults.load(tmp_path / "other.npz")

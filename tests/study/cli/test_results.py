@@ -1,0 +1,64 @@
+"""`larq-ber results`: the epoch and robustness tables of a sweep as CSV files."""
+
+import pytest
+
+from larq_ber.study import cli
+
+from .helpers import listing, one_line_error, sweep_folder
+
+
+def test_results_of_an_empty_folder_write_nothing(tmp_path, capsys):
+    assert cli.main(["results", str(tmp_path), "--csv", str(tmp_path / "r.csv")]) == 2
+    assert "No finished epoch" in capsys.readouterr().err
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["nul", "garbage", "truncated"],
+)
+def test_results_and_plot_name_a_damaged_table_in_one_line(tmp_path, capsys, damage):
+    out, run = sweep_folder(tmp_path, [(1, 0.5), (2, 0.6)])
+    text = run.epochs.read_text()
+    run.epochs.write_text(
+        {
+            "nul": text + "\0\0\0\n",
+            "garbage": text + "x,y\n",
+            "truncated": text[: len(text) - 20],
+        }[damage]
+    )
+    before = listing(tmp_path)
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 2
+    assert "epochs.csv, row " in one_line_error(capsys, "results")
+    assert cli.main(["plot", str(out), "--figure", str(tmp_path / "f.png")]) == 2
+    assert "epochs.csv, row " in one_line_error(capsys, "plot")
+    assert listing(tmp_path) == before
+
+
+def test_results_into_a_directory_or_read_only_place(tmp_path, capsys):
+    out, _ = sweep_folder(tmp_path, [(1, 0.5)])
+    (tmp_path / "dir.csv").mkdir()
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "dir.csv")]) == 2
+    assert "dir.csv: Is a directory" in one_line_error(capsys, "results")
+    assert cli.main(["results", str(out), "--csv", "/proc/larq.csv"]) == 2
+    assert "/proc/larq.csv" in one_line_error(capsys, "results")
+
+
+def test_results_also_writes_the_robustness_table(tmp_path, capsys):
+    from larq_ber.tables import ROBUSTNESS, ROBUSTNESS_COLUMNS
+
+    out, run = sweep_folder(tmp_path, [(1, 0.5)])
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
+    assert "robustness" not in capsys.readouterr().out  # none yet
+    assert not (tmp_path / "r.robustness.csv").exists()
+    row = dict.fromkeys(ROBUSTNESS_COLUMNS, "")
+    row.update(run_id="ber0_rep0", ber=0.0, seed=0, weights="best", test_ber=0.1,
+               weight_ber=0.0, draw=0, test_top1=0.4)  # fmt: skip
+    ROBUSTNESS.append(run.robustness, row)
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert f"1 robustness rows written to {tmp_path / 'r.robustness.csv'}" in printed
+    target = tmp_path / "mine.csv"
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv"),
+                     "--robustness-csv", str(target)]) == 0  # fmt: skip
+    assert target.read_text().splitlines()[1].startswith("ber0_rep0,")

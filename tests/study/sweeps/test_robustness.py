@@ -1,0 +1,186 @@
+"""Robustness tables: trained runs evaluated under errors at deployment."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from larq_ber.study.results import read_robustness
+from larq_ber.tables import ROBUSTNESS_COLUMNS
+from larq_ber.storage import read_rows
+
+GRID = {"test_bers": [0.0, 0.1, 0.5], "weight_bers": [0.0, 0.05], "test_repeats": 3}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A sweep of LeNet-4 on digits (BER 0 and 0.5, one repeat, one epoch) whose
+    recipe asks for the robustness table."""
+    from larq_ber.study.recipes import load_recipe
+    from larq_ber.study.sweeps import run_sweep
+
+    folder = tmp_path_factory.mktemp("robust")
+    path = folder / "tiny.toml"
+    path.write_text(
+        'model = "lenet4"\ndataset = "digits"\nbers = [0.0, 0.5]\nrepeats = 1\n'
+        'epochs = 1\nbatch_size = 64\noptimizer = "adam"\nlearning_rate = 0.003\n'
+        "weight_decay = 0.0\ndecay_epochs = []\ntest_bers = [0.0, 0.1, 0.5]\n"
+        "weight_bers = [0.0, 0.05]\ntest_repeats = 3\n"
+    )
+    out = folder / "out"
+    summary = run_sweep(load_recipe(path), out, progress=False)
+    assert summary.finished == 2 and not summary.failed
+    return out
+
+
+def _table(out):
+    """Every row as a tuple, keyed by (run, weights, test BER, weight BER, draw)."""
+    return {
+        (r["run_id"], r["weights"], r["test_ber"], r["weight_ber"], r["draw"]): r
+        for r in read_robustness(out)
+    }
+
+
+@pytest.mark.slow
+def test_a_robustness_recipe_tables_every_pair_and_draw(trained):
+    rows = read_robustness(trained)
+    assert len(rows) == 2 * 3 * 2 * 3  # runs x test BERs x weight BERs x draws
+    assert len(_table(trained)) == len(rows)  # no duplicates
+    by_cell = {}
+    for row in rows:
+        by_cell.setdefault((row["ber"], row["test_ber"], row["weight_ber"]), []).append(
+            row["test_top1"]
+        )
+    clean = by_cell[(0.0, 0.0, 0.0)]
+    assert len(set(clean)) == 1 and clean[0] > 0.5  # no randomness at (0, 0)
+    # Independent draws differ; half the activations flipped is chance level.
+    assert len(set(by_cell[(0.0, 0.1, 0.05)])) > 1
+    n = 359  # digits test split
+    chance = np.mean(by_cell[(0.0, 0.5, 0.0)])
+    assert abs(chance - 0.1) <= 4 * np.sqrt(0.1 * 0.9 / (3 * n)) + 0.03
+    assert np.mean(by_cell[(0.0, 0.1, 0.0)]) < clean[0]
+
+
+@pytest.mark.slow
+def test_draws_are_reproducible_and_the_grid_extends(trained, tmp_path):
+    from larq_ber.study.sweeps.robustness import evaluate_run, evaluate_sweep
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained, copy)
+    run = copy / "runs" / "ber0_rep0"
+    os.remove(run / "robustness.csv")
+    # Evaluated in two pieces, in another order: the same numbers.
+    assert evaluate_run(run, test_bers=[0.5, 0.1], weight_bers=[0.05], repeats=3) == 6
+    assert evaluate_run(run, test_bers=[0.0, 0.1, 0.5], weight_bers=[0.0, 0.05],
+                        repeats=3) == 12  # fmt: skip
+    assert evaluate_run(run, test_bers=[0.1], weight_bers=[0.05], repeats=3) == 0
+    original = {k: v for k, v in _table(trained).items() if k[0] == "ber0_rep0"}
+    assert _table(run) == original
+    # Extending the grid keeps every row and adds only the new ones.
+    runs, written = evaluate_sweep(
+        copy, test_bers=[0.0, 0.1, 0.5, 0.2], weight_bers=[0.0, 0.05], repeats=4,
+        progress=False,
+    )  # fmt: skip
+    assert (runs, written) == (2, 2 * (4 * 2 * 4 - 3 * 2 * 3))
+    table = _table(copy)
+    assert all(table[key] == row for key, row in _table(trained).items())
+    final = evaluate_run(run, test_bers=[0.1], weight_bers=[0.0], repeats=2,
+                         weights="final")  # fmt: skip
+    assert final == 2 and len(_table(copy)) == 2 * 32 + 2
+
+
+@pytest.mark.slow
+def test_evaluate_run_refuses_what_it_cannot_evaluate(trained, tmp_path):
+    from larq_ber.study.sweeps.robustness import evaluate_run, evaluate_sweep
+
+    run = trained / "runs" / "ber0_rep0"
+    with pytest.raises(ValueError, match="`weights` must be one of"):
+        evaluate_run(run, test_bers=[0.1], weights="last")
+    with pytest.raises(ValueError, match="`test_bers` must be in the range"):
+        evaluate_run(run, test_bers=[1.5])
+    with pytest.raises(ValueError, match="`repeats` must be an integer >= 1"):
+        evaluate_run(run, test_bers=[0.1], repeats=0)
+    with pytest.raises(FileNotFoundError, match="not a run folder"):
+        evaluate_run(tmp_path, test_bers=[0.1])
+    with pytest.raises(FileNotFoundError, match="No finished run"):
+        evaluate_sweep(tmp_path, test_bers=[0.1], progress=False)
+    unfinished = tmp_path / "runs" / "x"
+    unfinished.mkdir(parents=True)
+    shutil.copy(run / "run.json", unfinished / "run.json")
+    with pytest.raises(ValueError, match="is not finished"):
+        evaluate_run(unfinished, test_bers=[0.1])
+
+
+def _robustness_command(out):
+    return [sys.executable, "-m", "larq_ber.study.cli", "robustness", str(out),
+            "--test-bers", "0", "0.1", "0.5", "--weight-bers", "0", "0.05",
+            "--repeats", "6", "--no-progress"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_sigkill_during_evaluation_resumes_to_the_uninterrupted_table(
+    trained, tmp_path
+):
+    """Kill-and-compare: `larq-ber robustness` killed at 4 seeded moments, each time
+    resumed, ends with the table of one uninterrupted evaluation, value for value,
+    without duplicates; a torn last row is dropped and evaluated again."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    clean = tmp_path / "clean"
+    shutil.copytree(trained, clean)
+    start = time.monotonic()
+    done = subprocess.run(_robustness_command(clean), env=env, capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+    duration = time.monotonic() - start
+    assert done.returncode == 0, done.stderr
+    expected = _table(clean)
+    assert len(expected) == 2 * 3 * 2 * 6
+
+    out = tmp_path / "out"
+    shutil.copytree(trained, out)
+    moments = np.random.default_rng(7).uniform(0.3, 0.9, 4) * duration
+    for moment in [*moments, None]:
+        begin = time.monotonic()
+        proc = subprocess.Popen(_robustness_command(out), env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)  # fmt: skip
+        while proc.poll() is None:
+            if moment is not None and time.monotonic() - begin > moment:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                break
+            assert time.monotonic() - begin < 300, "robustness process hangs"
+            time.sleep(0.05)
+        if moment is None:
+            assert proc.returncode == 0, proc.communicate()[0]
+        if moment == moments[1]:  # a crash in the middle of writing a row
+            path = out / "runs" / "ber0.5_rep0" / "robustness.csv"
+            with open(path, "a") as file:  # the sweep wrote its header already
+                file.write("ber0.5_rep0,tiny,lenet4,dig")
+    assert _table(out) == expected
+    for path in Path(out).glob("runs/*/robustness.csv"):
+        rows = read_rows(path)
+        assert len(rows) == 3 * 2 * 6 and list(rows[0]) == list(ROBUSTNESS_COLUMNS)
+
+
+def test_draws_read_a_small_test_set_from_memory_without_autotuning():
+    import tensorflow as tf
+
+    from larq_ber.study.sweeps.robustness import _CACHE_BYTES, _for_draws
+
+    data = tf.data.Dataset.range(10).map(lambda i: i * 2)
+    read = []
+    counted = data.map(
+        lambda i: tf.py_function(lambda v: read.append(int(v)) or v, [i], tf.int64)
+    )
+    small = _for_draws(counted, 80)
+    assert small.options().autotune.enabled is False
+    assert list(small.as_numpy_iterator()) == list(small.as_numpy_iterator())
+    assert len(read) == 10  # the second pass came from the cache
+    large = _for_draws(data, _CACHE_BYTES + 1)
+    assert large.options().autotune.enabled is not False

@@ -1,0 +1,169 @@
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from larq_ber.study.defaults import TrainingDefaults
+from larq_ber.study.recipes import Recipe, RecipeError, load_recipe, parse_overrides
+
+RECIPES = sorted((Path(__file__).parents[2] / "models").glob("*.toml"))
+FIG1 = next(p for p in RECIPES if p.stem.startswith("fig1_"))
+
+
+def test_every_figure_has_a_recipe():
+    names = {p.stem for p in RECIPES}
+    for prefix in ("fig1_", "fig2a_", "fig2b_", "fig2c_", "fig3a_", "fig3b_", "fig3c_",
+                   "fig4a_", "fig4b_"):  # fmt: skip
+        assert any(n.startswith(prefix) for n in names), prefix
+    assert "quickstart" in names
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.stem)
+def test_recipes_validate(path):
+    recipe = load_recipe(path)
+    assert recipe.name == path.stem and recipe.bers[0] == 0.0
+    assert all(0 <= b <= 1 for b in recipe.bers)
+
+
+def test_defaults_come_from_the_model_and_overrides_win():
+    recipe = load_recipe(FIG1)  # fig1: LeNet-4 reference training
+    assert (recipe.optimizer, recipe.learning_rate, recipe.momentum) == (
+        "sgd",
+        0.1,
+        0.9,
+    )
+    assert (recipe.epochs, recipe.batch_size, recipe.decay_epochs) == (
+        60,
+        128,
+        (15, 30, 45),
+    )
+    changed = load_recipe(FIG1, parse_overrides(["epochs=2", "bers=[0, 0.5]"]))
+    assert changed.epochs == 2 and changed.bers == (0.0, 0.5)
+    quick = load_recipe(Path(RECIPES[0]).parent / "quickstart.toml")
+    assert quick.dataset == "digits" and quick.bers == (0.0, 0.04, 0.16)
+    assert quick.repeats == 3
+    fig4b = load_recipe(Path(RECIPES[0]).parent / "fig4b_alexnet_imagenet_2class.toml")
+    assert len(fig4b.datasets()) == 5 and fig4b.bers[-1] == 0.5
+
+
+def test_all_problems_are_listed_at_once(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'model = "resnet"\ndataset = "mnst"\nbers = [0.0, 1.5]\nrepeats = 0\n'
+        'epochs = 1\nbatch_size = 8\noptimizer = "sgd"\nlearning_rate = -1.0\n'
+        "momentum = 0.0\nweight_decay = 0.0\ndecay_epochs = []\ndecay_factor = 0.1\n"
+        "colour = 3\n"
+    )
+    with pytest.raises(RecipeError) as error:
+        load_recipe(bad)
+    problems = "\n".join(error.value.problems)
+    expected = ("unknown key 'colour'", "model 'resnet'", "dataset 'mnst'",
+                "bers = [0.0, 1.5]", "repeats = 0", "learning_rate = -1.0")  # fmt: skip
+    for fragment in expected:
+        assert fragment in problems, fragment
+    assert len(error.value.problems) == 6
+    assert str(bad) in str(error.value)
+
+
+def test_missing_keys_unreadable_files_and_bad_overrides(tmp_path):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(empty)
+    assert [p for p in error.value.problems if p.startswith("missing key")] == [
+        "missing key 'model'", "missing key 'dataset'", "missing key 'bers'",
+        "missing key 'repeats'",
+    ]  # fmt: skip
+    broken = tmp_path / "broken.toml"
+    broken.write_text("model = ")
+    with pytest.raises(RecipeError, match="not valid TOML"):
+        load_recipe(broken)
+    with pytest.raises(RecipeError, match="no such recipe file"):
+        load_recipe(tmp_path / "nope.toml")
+    with pytest.raises(RecipeError, match="not of the form key=value"):
+        parse_overrides(["epochs"])
+    assert parse_overrides(["dataset=digits"]) == {"dataset": "digits"}
+
+
+def test_settings_carry_the_recipes_training_values(tmp_path):
+    recipe = load_recipe(FIG1, {"learning_rate": 0.05, "epochs": 3})
+    settings = recipe.settings()
+    assert (settings.optimizer, settings.learning_rate, settings.epochs) == (
+        "sgd", 0.05, 3
+    )  # fmt: skip
+    assert settings.decay_epochs == recipe.decay_epochs
+    assert settings.source == f"recipe {recipe.name}"
+
+
+def test_a_recipe_has_every_training_setting():
+    """`Recipe.settings()` and the defaults fill derive from `TrainingDefaults`."""
+    recipe_fields = {f.name for f in dataclasses.fields(Recipe)}
+    settings = {f.name for f in dataclasses.fields(TrainingDefaults)} - {"source"}
+    assert settings <= recipe_fields
+    recipe = load_recipe(FIG1)
+    assert all(
+        getattr(recipe.settings(), name) == getattr(recipe, name) for name in settings
+    )
+
+
+@pytest.mark.parametrize("bers", ["[true]", "[nan]", "[0, 0]", "[]", "0.1", '["0.1"]'])
+def test_bad_ber_grids_are_refused(tmp_path, bers):
+    path = tmp_path / "r.toml"
+    path.write_text(
+        f'model = "lenet4"\ndataset = "digits"\nbers = {bers}\nrepeats = 1\n'
+    )
+    with pytest.raises(RecipeError, match=r"bers = .*distinct rates in \[0, 1\]"):
+        load_recipe(path)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"repeats": 10**9}, "the grid has 3,000,000,000 runs"),
+        ({"learning_rate": float("inf")}, "learning_rate = inf: expected a finite"),
+        ({"learning_rate": float("nan")}, "learning_rate = nan"),
+        ({"weight_decay": float("inf")}, "weight_decay = inf"),
+        ({"seed": 2**63 - 1}, "seed + repeats - 1 <= 4294967295"),
+        ({"seed": 2**32 - 2}, "seed + repeats - 1 <= 4294967295"),  # 3 repeats
+        ({"input_shape": [28, 28, 3]}, "'digits' has 1 channel"),
+    ],
+)
+def test_plans_are_bounded_and_validated_before_anything(root, override, message):
+    with pytest.raises(RecipeError, match=re.escape(message)):
+        load_recipe(root / "models/quickstart.toml", override)
+
+
+def test_unreadable_recipe_files_are_named(tmp_path):
+    with pytest.raises(RecipeError, match="is a directory"):
+        load_recipe(tmp_path)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('model = "lenet4" # caf\xe9\n'.encode("latin-1"))
+    with pytest.raises(RecipeError, match=r"latin\.toml(.|\n)*not UTF-8"):
+        load_recipe(latin)
+
+
+def test_robustness_keys_default_fill_and_validate(root):
+    plain = load_recipe(root / "models/quickstart.toml")
+    assert (plain.test_bers, plain.weight_bers, plain.test_repeats) == ((), (), 10)
+    assert not plain.robustness
+    only_test = load_recipe(root / "models/quickstart.toml", {"test_bers": [0, 0.1]})
+    assert only_test.robustness
+    assert (only_test.test_bers, only_test.weight_bers) == ((0.0, 0.1), (0.0,))
+    only_weight = load_recipe(
+        root / "models/quickstart.toml", {"weight_bers": [0.01], "test_repeats": 3}
+    )
+    assert (only_weight.test_bers, only_weight.weight_bers) == ((0.0,), (0.01,))
+    assert only_weight.test_repeats == 3
+    study = load_recipe(root / "models/fashion_mnist_robustness.toml")
+    assert study.test_bers == (0.0, 0.01, 0.04, 0.16, 0.32)
+    assert study.weight_bers == (0.0, 0.001, 0.01) and study.test_repeats == 10
+    with pytest.raises(RecipeError) as raised:
+        load_recipe(
+            root / "models/quickstart.toml",
+            {"test_bers": [0.1, 1.5], "weight_bers": [0, 0], "test_repeats": 0},
+        )
+    problems = "\n".join(raised.value.problems)
+    assert "test_bers = [0.1, 1.5]: expected a list of distinct rates" in problems
+    assert "weight_bers = [0, 0]: expected a list of distinct rates" in problems
+    assert "test_repeats = 0: expected an integer >= 1" in problems
