@@ -21,6 +21,8 @@ API = "api"
 # The title of the navigation entry that this hook fills (mkdocs.yml holds a
 # placeholder with this title).
 NAV_TITLE = "API reference"
+# The two layers, each a section of the navigation.
+ROOTS = ("larq_ber", "larq_ber.study")
 
 
 def _modules() -> list[str]:
@@ -34,7 +36,9 @@ def _modules() -> list[str]:
             continue
         names.append(".".join(parts))
     # A module and a package of the same name (mid-move) are one page.
-    return sorted(set(names), key=lambda name: (name.startswith("larq_ber.study"), name))
+    return sorted(
+        set(names), key=lambda name: (name.startswith("larq_ber.study"), name)
+    )
 
 
 def _path(module: str) -> Path:
@@ -75,7 +79,14 @@ def _page(module: str, modules: list[str]) -> str:
         return f"# `{module}`\n\n::: {module}\n"
     defined = _defined_names(module)
     members = "[" + ", ".join(defined) + "]" if defined else "false"
-    lines = [f"# `{module}`", "", f"::: {module}", "    options:", f"      members: {members}", ""]
+    lines = [
+        f"# `{module}`",
+        "",
+        f"::: {module}",
+        "    options:",
+        f"      members: {members}",
+        "",
+    ]
     children = [m for m in modules if m.rpartition(".")[0] == module]
     if children:
         lines += ["## Modules", "", "| module | what it is |", "|---|---|"]
@@ -106,15 +117,27 @@ def _index(modules: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _tree(parent: str, modules: list[str]) -> list[Any]:
+    """The navigation below `parent`: a section per package, a page per module."""
+    entries: list[Any] = []
+    for module in modules:
+        if module.rpartition(".")[0] != parent or module == "larq_ber.study":
+            continue
+        below = _tree(module, modules)
+        page = f"{API}/{module}.md"
+        # Inside a package's section a module is named by its last part.
+        title = module if parent in ROOTS else module.rpartition(".")[2]
+        entries.append({title: [{module: page}, *below]} if below else {title: page})
+    return entries
+
+
 def _nav(modules: list[str]) -> list[Any]:
     """The navigation entries: the overview, then one section per layer."""
-    plugin = [{m: f"{API}/{m}.md"} for m in modules if not m.startswith("larq_ber.study")]
-    study = [{m: f"{API}/{m}.md"} for m in modules if m.startswith("larq_ber.study")]
-    return [
-        {"Overview": f"{API}/index.md"},
-        {"Plugin (larq_ber)": plugin},
-        {"Study app (larq_ber.study)": study},
-    ]
+    nav: list[Any] = [{"Overview": f"{API}/index.md"}]
+    for title, root in (("Plugin", "larq_ber"), ("Study app", "larq_ber.study")):
+        if root in modules:
+            nav.append({title: [{root: f"{API}/{root}.md"}, *_tree(root, modules)]})
+    return nav
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:

@@ -22,6 +22,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from larq_ber.metrics import has_top5
 from larq_ber.quantizers import ber_quantizers, set_ber
 from larq_ber.rates import check_rate
 from larq_ber.tables import COLUMNS, EPOCHS, RunInfo
@@ -125,7 +126,7 @@ class BerLogger(tf.keras.callbacks.Callback):
                 f"validation_data. Logged keys: {sorted(logs)}."
             )
         top5: Any = next((logs[k] for k in _TOP5_KEYS if k in logs), "")
-        if self.model is not None and (self.model.output_shape[-1] or 0) <= 5:
+        if self.model is not None and not has_top5(self.model.output_shape[-1]):
             top5 = ""
         info = dataclasses.asdict(self.run_info)
         ber, neg, pos = self._rates(info)

@@ -198,10 +198,8 @@ class DenseQuantConv2D(_DenseConvolution, lq.layers.QuantConv2D):
     0.65–0.99 s with its dense layers as convolutions). `as_convolutions` turns it
     into the plain `QuantConv2D` for export.
 
-    Args:
-        *args: Positional arguments of `lq.layers.QuantConv2D` (`filters`, then
-            `kernel_size`, which must be 1).
-        **kwargs: Keyword arguments of `lq.layers.QuantConv2D`.
+    It takes the arguments of `lq.layers.QuantConv2D` (`filters`, then
+    `kernel_size`, which must be 1, and its keyword arguments).
 
     Raises:
         ValueError: When built on inputs that are not `(batch, 1, 1, features)`

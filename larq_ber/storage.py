@@ -30,7 +30,11 @@ def write_json(path: str | os.PathLike[str], data: Any) -> None:
         data: Anything `json.dump` takes (other objects are written as `str`).
 
     Example:
-        >>> write_json("runs/example.json", {"a": 1})  # doctest: +SKIP
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "state.json"
+        >>> write_json(path, {"a": 1})
+        >>> read_json(path)
+        {'a': 1}
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

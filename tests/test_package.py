@@ -1,4 +1,4 @@
-"""The package as a whole: what imports TensorFlow, lazy names, deprecated names."""
+"""The package as a whole: what imports TensorFlow, lazy names, public names."""
 
 import subprocess
 import sys
@@ -7,6 +7,10 @@ import pytest
 
 TF_FREE = [
     "larq_ber",
+    "larq_ber.tables",
+    "larq_ber.storage",
+    "larq_ber.quantizers.seeds",
+    "larq_ber.models.specs",
     "larq_ber.study.results",
     "larq_ber.study.recipes",
     "larq_ber.study.plots",
@@ -78,20 +82,12 @@ def test_lazy_names_of_the_package():
         larq_ber.nope  # noqa: B018
 
 
-def test_the_sweep_module_of_0_1_still_works_with_a_warning():
-    sys.modules.pop("larq_ber.sweep", None)
-    with pytest.warns(DeprecationWarning, match="larq_ber.study.sweeps"):
-        import larq_ber.sweep as old
-    import larq_ber.study.sweeps as new
-
-    for name in old.__all__:
-        assert getattr(old, name) is getattr(new, name), name
-
-
 @pytest.mark.parametrize(
-    "module", ["results", "recipes", "plots", "palette", "defaults", "rates", "layers",
-               "models", "training", "profile", "flatbuffer", "export", "callbacks",
-               "quantizers", "demo", "cli", "sweeps", "data", "mtj"],
+    "module", ["rates", "storage", "tables", "palette", "metrics", "flips", "kernel",
+               "quantizers", "layers", "models", "callbacks", "errors", "export", "mtj",
+               "study.results", "study.recipes", "study.plots", "study.defaults",
+               "study.training", "study.runspec", "study.demo", "study.cli",
+               "study.sweeps", "study.data"],
 )  # fmt: skip
 def test_every_module_declares_all(module):
     import importlib

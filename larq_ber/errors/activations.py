@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from larq_ber.errors.registry import marked, retrace
 from larq_ber.quantizers import BerSteSign, ber_quantizers
-from larq_ber.rates import ErrorRates, check_rate
+from larq_ber.rates import ErrorRates, check_rate, split_rates
 
 __all__ = ["activation_errors"]
 
@@ -23,10 +23,7 @@ def _directions(
     ber: float | ErrorRates, ber_neg: float | None, ber_pos: float | None
 ) -> tuple[float, float]:
     """The checked `(ber_neg, ber_pos)`: a direction not given is `ber`."""
-    if isinstance(ber, ErrorRates):
-        ber_neg = ber.ber_neg if ber_neg is None else ber_neg
-        ber_pos = ber.ber_pos if ber_pos is None else ber_pos
-        ber = ber.ber
+    ber, ber_neg, ber_pos = split_rates(ber, ber_neg, ber_pos)
     check_rate("ber", ber)
     neg = check_rate("ber_neg", ber if ber_neg is None else ber_neg)
     pos = check_rate("ber_pos", ber if ber_pos is None else ber_pos)

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from larq_ber.errors.binary import binary_input, binary_kernel
 from larq_ber.errors.registry import mark, retrace, unmark
+from larq_ber.quantizers.seeds import check_seed
 from larq_ber.rates import check_rate
 
 __all__ = ["TARGETS", "StuckAtFaults", "stuck_at"]
@@ -232,16 +233,12 @@ class StuckAtFaults:
 
 
 def _check_arguments(
-    fraction: float, value: int | None, seed: int | None, targets: Sequence[str]
+    fraction: float, value: int | None, targets: Sequence[str]
 ) -> tuple[float, list[str]]:
     """The checked rate and list of targets of `stuck_at`."""
     rate = check_rate("fraction", fraction)
     if value is not None and (isinstance(value, bool) or value not in (-1, 1)):
         raise ValueError(f"`value` must be +1, -1 or None, got {value!r}.")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
-    ):
-        raise ValueError(f"`seed` must be None or an integer >= 0, got {seed!r}.")
     chosen = [targets] if isinstance(targets, str) else list(targets)
     if not chosen or any(t not in TARGETS for t in chosen):
         raise ValueError(
@@ -330,8 +327,9 @@ def stuck_at(
         True
         >>> faults.remove()
     """
-    rate, chosen = _check_arguments(fraction, value, seed, targets)
-    seed = seed if seed is not None else random.getrandbits(62)
+    rate, chosen = _check_arguments(fraction, value, targets)
+    checked = check_seed(seed)
+    seed = checked if checked is not None else random.getrandbits(62)
     faults = _draw(_positions(model, chosen), rate, value, seed)
     result = StuckAtFaults(fraction=rate, value=value, seed=seed, faults=faults)
     return result.apply(model)

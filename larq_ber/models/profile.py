@@ -110,8 +110,9 @@ def stats_table() -> str:
         The table, as in the README (`python -m larq_ber.models.profile` prints it).
 
     Example:
-        >>> stats_table().splitlines()[0].startswith("| model |")  # doctest: +SKIP
-        True
+        ```python
+        print(stats_table())  # builds the three models, BinaryAlexNet at 224×224
+        ```
     """
     rows = [STATS_HEADER]
     for function in MODELS.values():

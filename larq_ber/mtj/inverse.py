@@ -21,8 +21,8 @@ __all__ = ["RESOLVED_WER", "pulse_for_wer", "voltage_for_wer"]
 
 #: Voltages (V_c0 / 2 … V_bd) on which `voltage_for_wer` interpolates.
 _GRID_POINTS = 64
-#: The smallest write error rate the inverses answer for: below it the Legendre
-#: solution's absolute accuracy (~1e-9 around 3 tau_D) is larger than the value.
+#: The inverses answer for targets in [RESOLVED_WER, 1 - RESOLVED_WER]: ten times
+#: the forward solution's resolution (`larq_ber.mtj.fpe.UNRESOLVED`, 1e-10).
 RESOLVED_WER = 1e-9
 _DEPTH_FLOOR = -math.log(RESOLVED_WER)
 
@@ -33,15 +33,16 @@ def voltage_for_wer(
     r"""The write voltage that reaches a write error rate with a given pulse.
 
     Solves $\mathrm{WER}(V, t) = \mathrm{wer}$ for $V$ in $[V_{c0}/2, V_{bd}]$
-    (long pulses switch thermally below $V_{c0}$): the FPE WER is computed on a
-    grid of 64 voltages (one Legendre eigensystem each,
-    every pulse length for free) and $V$ is interpolated monotonically (PCHIP) as a
+    (long pulses switch thermally below $V_{c0}$): the FPE WER
+    (`write_error_rate`) is computed on a grid of 64 voltages and $V$ is
+    interpolated monotonically (PCHIP) as a
     function of $-\log \mathrm{WER}$, which is smooth in $V$. The WER at the
     result is within 2 % of the target (median 0.01 %, measured over targets
     $10^{-1}$…$10^{-6}$ and 6–200 ns).
 
     Args:
-        wer: Target write error rate(s), in (0, 1); broadcast with `pulse`.
+        wer: Target write error rate(s), in [`RESOLVED_WER`, 1 − `RESOLVED_WER`];
+            broadcast with `pulse`.
         pulse: Pulse length(s) (s), > 0.
         device: The MTJ (`MTJ.paper()` if `None`).
 
@@ -49,8 +50,8 @@ def voltage_for_wer(
         The voltage(s) (V), of the broadcast shape.
 
     Raises:
-        ValueError: If `wer` is outside (0, 1) or below `RESOLVED_WER`, a pulse is
-            not > 0, or a target cannot be reached between $V_{c0}/2$ and the
+        ValueError: If `wer` is outside (0, 1) or closer than `RESOLVED_WER` to 0
+            or 1, a pulse is not > 0, or a target cannot be reached between $V_{c0}/2$ and the
             breakdown voltage $V_{bd}$ (the message gives the reachable range).
 
     Example:
@@ -75,11 +76,19 @@ def voltage_for_wer(
 
 
 def _check_resolved(wer: ArrayLike) -> None:
+    """A ValueError for targets outside [`RESOLVED_WER`, 1 − `RESOLVED_WER`]."""
     target = _check_wer(wer)
     if np.any(target < RESOLVED_WER):
         raise ValueError(
             f"`wer` {float(np.min(target)):g} is below {RESOLVED_WER:g}, the smallest "
             "write error rate the Fokker-Planck solution resolves."
+        )
+    if np.any(target > 1 - RESOLVED_WER):
+        raise ValueError(
+            f"`wer` {float(np.max(target))!r} is above 1 - {RESOLVED_WER:g}: write "
+            "error rates that close to 1 (pulses much shorter than tau_D, or "
+            "voltages far below v_c0) are not resolved by the Fokker-Planck "
+            "solution; ask for a smaller target."
         )
 
 
@@ -108,9 +117,9 @@ def _voltage_for_wer(
     for column in range(len(unique_t)):
         rows = np.nonzero(inverse == column)[0]
         x = depth[:, column]
-        # Keep the strictly increasing part clear of the plateau WER ≈ 1, where
-        # the eigen-expansion's rounding (~1e-5) is larger than the signal.
-        # Below WER ~1e-9 it is below the expansion's absolute accuracy.
+        # Keep the strictly increasing part clear of the plateau WER ≈ 1 (depth
+        # below 1e-3), where V is a steep function of the depth, and above the
+        # resolved range (WER < RESOLVED_WER).
         keep = (x > 1e-3) & (x < _DEPTH_FLOOR)
         keep &= x > np.maximum.accumulate(np.concatenate([[-np.inf], x[:-1]]))
         last = np.nonzero(keep)[0]
@@ -161,13 +170,6 @@ def pulse_for_wer(
     device = device or MTJ.paper()
     _check_resolved(wer)
     target = _check_wer(wer)
-    if np.any(target > 1 - RESOLVED_WER):
-        raise ValueError(
-            f"`wer` {float(np.max(target))!r} is above 1 - {RESOLVED_WER:g}: write "
-            "error rates that close to 1 (left by pulses much shorter than tau_D) "
-            "are not resolved by the Fokker-Planck solution; ask for a smaller "
-            "target."
-        )
     v = _positive_array(voltage, "voltage", "V")
     if np.any(v > device.v_bd):
         raise ValueError(

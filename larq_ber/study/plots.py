@@ -28,6 +28,7 @@ import numpy as np
 
 from larq_ber.palette import COLOURS
 from larq_ber.study.results import read_results, read_robustness
+from larq_ber.tables import summarize
 
 __all__ = [
     "FORMATS",
@@ -282,31 +283,72 @@ def robustness_table(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         >>> robustness_table(rows)[0]["mean"]
         0.85
     """
-    cells: dict[tuple[float, float, float], list[tuple[str, float]]] = (
-        collections.defaultdict(list)
-    )
-    for row in rows:
-        key = (float(row["ber"]), float(row["test_ber"]), float(row["weight_ber"]))
-        cells[key].append((str(row["run_id"]), float(row["test_top1"])))
-    table = []
-    for (ber, test_ber, weight_ber), values in sorted(cells.items()):
-        top1 = np.array([v for _, v in values])
-        table.append(
-            {
-                "ber": ber,
-                "test_ber": test_ber,
-                "weight_ber": weight_ber,
-                "runs": len({r for r, _ in values}),
-                "n": len(top1),
-                "mean": round(float(top1.mean()), 12),
-                "std": round(float(top1.std(ddof=1)) if len(top1) > 1 else 0.0, 12),
-            }
-        )
-    return table
+    return summarize(rows, by=("ber", "test_ber", "weight_ber"))
 
 
 def _percent(value: float) -> str:
     return f"{100 * value:g}"
+
+
+def _heat_map(
+    heat: Any,
+    cell: dict[tuple[float, float, float], dict[str, Any]],
+    trains: list[float],
+    tests: list[float],
+    weight_ber: float,
+    scale: tuple[float, float],
+) -> Any:
+    """Mean top-1 (%) over training BER × test BER, every cell annotated."""
+    low, high = scale
+    grid = np.full((len(trains), len(tests)), np.nan)
+    for i, ber in enumerate(trains):
+        for j, test_ber in enumerate(tests):
+            found = cell.get((ber, test_ber, weight_ber))
+            if found is not None:
+                grid[i, j] = 100 * found["mean"]
+    image = heat.imshow(grid, cmap="viridis", aspect="auto", origin="lower",
+                        vmin=low, vmax=high)  # fmt: skip
+    for i in range(len(trains)):
+        for j in range(len(tests)):
+            if np.isfinite(grid[i, j]):
+                colour = "white" if grid[i, j] < (low + high) / 2 else "black"
+                heat.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center",
+                          color=colour, fontsize=8)  # fmt: skip
+    heat.set_xticks(range(len(tests)), [_percent(t) for t in tests])
+    heat.set_yticks(range(len(trains)), [_percent(b) for b in trains])
+    heat.set_xlabel("bit error rate at inference (%)")
+    heat.set_ylabel("bit error rate during training (%)")
+    heat.set_title(f"mean top-1 (%), weight BER {_percent(weight_ber)} %")
+    return image
+
+
+def _robustness_curves(
+    curves: Any,
+    cell: dict[tuple[float, float, float], dict[str, Any]],
+    trains: list[float],
+    tests: list[float],
+    weight_ber: float,
+) -> None:
+    """Top-1 vs test BER, one line per training BER, ± one standard deviation."""
+    for k, ber in enumerate(trains):
+        points = [
+            cell[(ber, t, weight_ber)] for t in tests if (ber, t, weight_ber) in cell
+        ]
+        n = max(p["n"] for p in points)
+        curves.errorbar(
+            [100 * p["test_ber"] for p in points],
+            [100 * p["mean"] for p in points],
+            yerr=[100 * p["std"] for p in points],
+            marker="o",
+            capsize=3,
+            color=COLOURS[k % len(COLOURS)],
+            label=f"trained at {_percent(ber)} % (n={n})",
+        )
+    curves.set_xlabel("bit error rate at inference (%)")
+    curves.set_ylabel("top-1 test accuracy (%)")
+    curves.set_title(f"weight BER {_percent(weight_ber)} %")
+    curves.grid(alpha=0.3)
+    curves.legend(fontsize="small")
 
 
 def plot_robustness(rows: Sequence[dict[str, Any]]) -> Any:
@@ -352,52 +394,11 @@ def plot_robustness(rows: Sequence[dict[str, Any]]) -> Any:
         squeeze=False,
         gridspec_kw={"height_ratios": [1, 1.1]},
     )
-    colours = COLOURS
     for column, weight_ber in enumerate(weights):
-        heat, curves = axes[0, column], axes[1, column]
-        grid = np.full((len(trains), len(tests)), np.nan)
-        for i, ber in enumerate(trains):
-            for j, test_ber in enumerate(tests):
-                found = cell.get((ber, test_ber, weight_ber))
-                if found is not None:
-                    grid[i, j] = 100 * found["mean"]
-        image = heat.imshow(grid, cmap="viridis", aspect="auto", origin="lower",
-                            vmin=low, vmax=high)  # fmt: skip
-        for i in range(len(trains)):
-            for j in range(len(tests)):
-                if np.isfinite(grid[i, j]):
-                    dark = grid[i, j] < (low + high) / 2
-                    colour = "white" if dark else "black"
-                    heat.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center",
-                              color=colour, fontsize=8)  # fmt: skip
-        heat.set_xticks(range(len(tests)), [_percent(t) for t in tests])
-        heat.set_yticks(range(len(trains)), [_percent(b) for b in trains])
-        heat.set_xlabel("bit error rate at inference (%)")
-        heat.set_ylabel("bit error rate during training (%)")
-        heat.set_title(f"mean top-1 (%), weight BER {_percent(weight_ber)} %")
-        fig.colorbar(image, ax=heat, fraction=0.046, pad=0.04)
-        for k, ber in enumerate(trains):
-            points = [
-                cell[(ber, t, weight_ber)]
-                for t in tests
-                if (ber, t, weight_ber) in cell
-            ]
-            n = max(p["n"] for p in points)
-            curves.errorbar(
-                [100 * p["test_ber"] for p in points],
-                [100 * p["mean"] for p in points],
-                yerr=[100 * p["std"] for p in points],
-                marker="o",
-                capsize=3,
-                color=colours[k % len(colours)],
-                label=f"trained at {_percent(ber)} % (n={n})",
-            )
-        curves.set_xlabel("bit error rate at inference (%)")
-        curves.set_ylabel("top-1 test accuracy (%)")
-        curves.set_title(f"weight BER {_percent(weight_ber)} %")
-        curves.grid(alpha=0.3)
-        curves.legend(fontsize="small")
-        _honest_ylim(curves, min(100 * (r["mean"] - r["std"]) for r in table))
+        image = _heat_map(axes[0, column], cell, trains, tests, weight_ber, (low, high))
+        fig.colorbar(image, ax=axes[0, column], fraction=0.046, pad=0.04)
+        _robustness_curves(axes[1, column], cell, trains, tests, weight_ber)
+        _honest_ylim(axes[1, column], min(100 * (r["mean"] - r["std"]) for r in table))
     fig.suptitle(
         f"{_what(rows)}: accuracy under errors at deployment\n(mean ± 1 std, "
         "ddof = 1, over every draw of every run; n = draws × runs)"
@@ -427,8 +428,9 @@ def save_figure(
             not exist.
 
     Example:
-        >>> save_figure("runs/quickstart", "fig.png")  # doctest: +SKIP
-        PosixPath('fig.png')
+        ```python
+        save_figure("runs/quickstart", "fig.png")  # after `larq-ber sweep quickstart`
+        ```
     """
     import matplotlib
 

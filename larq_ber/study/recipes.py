@@ -23,7 +23,7 @@ import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -276,8 +276,13 @@ def _with_defaults(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return values, problems
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    """An integer >= 1."""
+    return _is_int(value) and value >= 1
 
 
 def _is_number(value: Any) -> bool:
@@ -300,34 +305,32 @@ def _are_rates(value: Any) -> bool:
     return len(set(rates)) == len(rates)
 
 
-def _is_shape(value: Any) -> bool:
+def _is_shape(value: Any) -> TypeGuard[list[int]]:
     return (
-        isinstance(value, list)
-        and len(value) == 3
-        and all(_is_int(d) and d >= 1 for d in value)
+        isinstance(value, list) and len(value) == 3 and all(_is_count(d) for d in value)
     )
 
 
-_RATES = "a list of distinct rates in [0, 1]"
-_POSITIVE = "an integer >= 1"
+_RATES = "list of distinct rates in [0, 1]"
+_COUNT = "an integer >= 1"
 
 #: Each key's check and what it expects, applied to the keys a recipe has.
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "bers": (lambda v: _are_rates(v) and bool(v), f"a non-empty {_RATES[2:]}"),
-    "test_bers": (_are_rates, _RATES),
-    "weight_bers": (_are_rates, _RATES),
-    "test_repeats": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
+    "bers": (lambda v: _are_rates(v) and bool(v), f"a non-empty {_RATES}"),
+    "test_bers": (_are_rates, f"a {_RATES}"),
+    "weight_bers": (_are_rates, f"a {_RATES}"),
+    "test_repeats": (_is_count, _COUNT),
     "strategy": (lambda v: v in STRATEGIES, f"one of {list(STRATEGIES)}"),
-    "repeats": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
-    "epochs": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
-    "batch_size": (lambda v: _is_int(v) and v >= 1, _POSITIVE),
+    "repeats": (_is_count, _COUNT),
+    "epochs": (_is_count, _COUNT),
+    "batch_size": (_is_count, _COUNT),
     "optimizer": (lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
     "learning_rate": (lambda v: _is_number(v) and v > 0, "a finite number > 0"),
     "momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "weight_decay": (lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
     "decay_factor": (lambda v: _is_number(v) and 0 < v <= 1, "a number in (0, 1]"),
     "decay_epochs": (
-        lambda v: isinstance(v, list | tuple) and all(_is_int(e) and e >= 1 for e in v),
+        lambda v: isinstance(v, list | tuple) and all(_is_count(e) for e in v),
         "a list of epochs >= 1",
     ),
     "input_shape": (lambda v: v is None or _is_shape(v), "[height, width, channels]"),

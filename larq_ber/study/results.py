@@ -281,9 +281,10 @@ def read_results(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
             and the row).
 
     Example:
-        >>> rows = read_results("runs/quickstart")  # doctest: +SKIP
-        >>> rows[0]["test_top1"]  # doctest: +SKIP
-        0.8611
+        ```python
+        rows = read_results("runs/quickstart")  # after a sweep into runs/quickstart
+        print(rows[0]["test_top1"])
+        ```
     """
     rows = EPOCHS.read(
         sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "epochs.csv")))

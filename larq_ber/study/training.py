@@ -11,6 +11,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from larq_ber.metrics import accuracy_metrics
 from larq_ber.models import MODELS
 from larq_ber.study.defaults import STRATEGIES, TrainingDefaults
 
@@ -130,7 +131,8 @@ def compiled_model(
 
     The model is built under the `strategy`, compiled with the optimizer of
     `settings`, sparse categorical cross-entropy and the metrics `accuracy` (and
-    `top5` for more than 5 classes), which `BerLogger` reads.
+    `top5` for more than 5 classes, `larq_ber.metrics.accuracy_metrics`), which
+    `BerLogger` reads.
 
     Args:
         model: A name of `larq_ber.models.MODELS`.
@@ -162,12 +164,9 @@ def compiled_model(
         network = MODELS[model](
             input_shape=input_shape, num_classes=num_classes, ber=ber
         )
-        metrics: list[Any] = ["accuracy"]
-        if num_classes > 5:
-            metrics.append(tf.keras.metrics.SparseTopKCategoricalAccuracy(5, "top5"))
         network.compile(
             optimizer=make_optimizer(settings, steps_per_epoch),
             loss="sparse_categorical_crossentropy",
-            metrics=metrics,
+            metrics=accuracy_metrics(num_classes),
         )
     return network

@@ -78,3 +78,15 @@ def test_the_package_gives_the_flatbuffer_modules_functions():
 
     assert export.op_census is flatbuffer.op_census
     assert export.layer_ops is flatbuffer.layer_ops
+
+
+def test_an_operator_newer_than_the_schema_package_keeps_its_number(
+    tiny_model, monkeypatch
+):
+    import tflite
+
+    known = {k: v for k, v in tflite.BUILTIN_OPCODE2NAME.items() if v != "CONV_2D"}
+    monkeypatch.setattr(tflite, "BUILTIN_OPCODE2NAME", known)
+    census = op_census(lce.convert_keras_model(tiny_model))
+    assert census["BUILTIN_3"] == 1 and "CONV_2D" not in census
+    assert census["LceBconv2d"] == 1

@@ -20,7 +20,8 @@ def test_export_run_needs_the_weights_and_a_model_of_larq_ber(tmp_path):
 
     run = tmp_path / "run"
     run.mkdir()
-    record = {"model": "lenet4", "input_shape": [28, 28, 1], "num_classes": 10}
+    record = {"run_id": "run", "model": "lenet4", "dataset": "mnist",
+              "input_shape": [28, 28, 1], "num_classes": 10}  # fmt: skip
     (run / "run.json").write_text(json.dumps(record))
     with pytest.raises(FileNotFoundError, match="the run has not finished"):
         export_run(run, tmp_path / "m.tflite")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from larq_ber.study.cli._common import (
-    CommandError,
     add_command,
     existing_folder,
     positive_int,
@@ -86,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
         The exit status, 0.
 
     Raises:
-        CommandError: If the run folder does not exist or its `run.json` has no
-            valid input shape.
+        CommandError: If the run folder does not exist.
     """
     existing_folder(args.run)
     samples = _verification_inputs(Path(args.run), args.samples)
@@ -107,20 +105,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _verification_inputs(run_dir: Path, count: int) -> Any:
-    """`count` seeded standard-normal inputs of the run's input shape, or `None`.
-
-    `None` when the folder has no `run.json`: `export_run` then says what a run
-    folder is.
-    """
+    """`count` seeded standard-normal inputs of the shape the run was trained on."""
     import numpy as np
 
-    from larq_ber.storage import read_json
-    from larq_ber.study.results import RunFiles
+    from larq_ber.study.runspec import RunSpec
 
-    record = RunFiles(run_dir).run
-    if not record.exists():
-        return None
-    shape = read_json(record).get("input_shape")
-    if not (isinstance(shape, list) and all(isinstance(d, int) for d in shape)):
-        raise CommandError(f"{str(record)!r} has no valid input_shape")
+    shape = RunSpec.load(run_dir).input_shape
     return np.random.default_rng(0).standard_normal((count, *shape), np.float32)

@@ -150,9 +150,16 @@ def read_idx(
             and label counts disagree (the message names the file).
 
     Example:
-        >>> images, labels = read_idx("/data/mnist", "train")  # doctest: +SKIP
-        >>> images.shape  # doctest: +SKIP
-        (60000, 28, 28, 1)
+        >>> import struct, tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for prefix in ("train", "t10k"):  # two blank 28×28 images, labels 3, 7
+        ...     images = struct.pack(">4I", 0x803, 2, 28, 28) + bytes(2 * 28 * 28)
+        ...     labels = struct.pack(">2I", 0x801, 2) + bytes([3, 7])
+        ...     _ = (folder / f"{prefix}-images-idx3-ubyte").write_bytes(images)
+        ...     _ = (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(labels)
+        >>> images, labels = read_idx(folder, "train")
+        >>> images.shape, labels.tolist()
+        ((2, 28, 28, 1), [3, 7])
     """
     directory = Path(directory)
     image_stem, label_stem = _IDX_FILES[check_split_name(split)]
@@ -186,7 +193,14 @@ def read_npz(path: str | os.PathLike[str], split: str) -> tuple[np.ndarray, np.n
             label counts disagree (the message names the file).
 
     Example:
-        >>> images, labels = read_npz("mnist.npz", "test")  # doctest: +SKIP
+        >>> import tempfile
+        >>> (x_train, y_train), (x_test, y_test) = digits_arrays()
+        >>> path = Path(tempfile.mkdtemp()) / "digits.npz"
+        >>> np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test,
+        ...          y_test=y_test)
+        >>> images, labels = read_npz(path, "test")
+        >>> images.shape, labels.shape
+        ((359, 28, 28, 1), (359,))
     """
     path = Path(path)
     split = check_split_name(split)
@@ -221,7 +235,11 @@ def read_npz(path: str | os.PathLike[str], split: str) -> tuple[np.ndarray, np.n
 
 
 def _local_splits(kind: str, source: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Both splits of an `idx:` (`kind="idx"`) or `npz:` dataset, checked together."""
+    """Both splits of an `idx:` (`kind="idx"`) or `npz:` dataset, checked together.
+
+    Both are read and checked whichever split is asked for, so a source with bad
+    data fails before anything trains on it.
+    """
     read = read_idx if kind == "idx" else read_npz
     arrays = {s: read(source, s) for s in ("train", "test")}
     for name, (images, labels) in arrays.items():
@@ -235,12 +253,3 @@ def _local_splits(kind: str, source: str) -> dict[str, tuple[np.ndarray, np.ndar
     pair = ("x_train", "x_test") if kind == "npz" else ("train-images", "t10k-images")
     check_pair(source, arrays["train"][0], arrays["test"][0], pair)
     return arrays
-
-
-def _local_arrays(kind: str, source: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """One split of an `idx:` (`kind="idx"`) or `npz:` dataset, checked.
-
-    Both splits are read and checked together, so a source with bad data fails
-    whichever split is asked for first.
-    """
-    return _local_splits(kind, source)[split]

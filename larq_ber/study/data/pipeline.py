@@ -236,9 +236,9 @@ def _source(name: str, split: str, data_dir: str | None, download: bool) -> _Sou
         images = np.round(images * 255).astype(np.uint8)
         return _in_memory(images, labels, _digits_info(arrays), "none")
     if kind in ("idx", "npz"):
-        arrays = _local_splits(kind, detail)  # normalised with the train statistics
-        meta = _array_info(name, *arrays["train"], 0)
-        return _in_memory(*arrays[split], meta, "none")
+        splits = _local_splits(kind, detail)  # normalised with the train statistics
+        meta = _array_info(name, *splits["train"], 0)
+        return _in_memory(*splits[split], meta, "none")
     local = _local_copy(detail) if kind == "tfds" else None
     if local is not None:  # a local copy of a TFDS dataset: offline, same meaning
         entry = _TFDS[detail]

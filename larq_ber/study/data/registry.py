@@ -18,12 +18,7 @@ from typing import Any
 import numpy as np
 
 from larq_ber.study.data.contracts import DataError
-from larq_ber.study.data.files import (
-    Arrays,
-    _local_arrays,
-    _local_splits,
-    digits_arrays,
-)
+from larq_ber.study.data.files import Arrays, _local_splits, digits_arrays
 from larq_ber.study.data.stats import (
     CIFAR10_MEAN,
     CIFAR10_STD,
@@ -354,6 +349,5 @@ def info(name: str) -> DatasetInfo:
         )
     if kind == "digits":
         return _digits_info(digits_arrays(normalize=False))
-    images, labels = _local_arrays(kind, detail, "train")
-    test_images, _ = _local_arrays(kind, detail, "test")
-    return _array_info(name, images, labels, len(test_images))
+    splits = _local_splits(kind, detail)
+    return _array_info(name, *splits["train"], len(splits["test"][0]))

@@ -58,8 +58,14 @@ class SweepLock:
         folder: The sweep's output folder (created if missing).
 
     Example:
-        >>> with SweepLock("runs/q"):  # doctest: +SKIP
-        ...     ...  # plan and train; a second sweep into runs/q is refused
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> with SweepLock(folder):  # plan and train; a second sweep is refused
+        ...     try:
+        ...         SweepLock(folder).acquire()
+        ...     except SweepLockedError:
+        ...         print("refused")
+        refused
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:

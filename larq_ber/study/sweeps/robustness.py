@@ -31,7 +31,10 @@ import tensorflow as tf
 from larq_ber.errors import activation_errors, weight_errors
 from larq_ber.rates import check_rate
 from larq_ber.storage import read_rows
+from larq_ber.study.data import info, load
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
+from larq_ber.study.runspec import RunSpec
+from larq_ber.study.sweeps.run import _resize
 from larq_ber.tables import ROBUSTNESS
 
 __all__ = ["WEIGHTS", "draw_seed", "evaluate_run", "evaluate_sweep", "robustness_rows"]
@@ -181,6 +184,33 @@ def _for_draws(test: tf.data.Dataset, size: int) -> tf.data.Dataset:
     return test
 
 
+def _missing(
+    spec: RunSpec, weights: str, cells: list[tuple[float, float, int]]
+) -> set[tuple[float, float, int]]:
+    """The (test BER, weight BER, draw) cells of `cells` the table lacks."""
+    result = read_json(spec.files.result) if spec.files.result.exists() else None
+    if result is None or "failed" in result:
+        state = "failed" if result else "not finished"
+        raise ValueError(f"run {spec.run_id} is {state}: nothing to evaluate.")
+    done = {
+        (r["test_ber"], r["weight_ber"], r["draw"])
+        for r in _existing(spec.files.robustness)
+        if r["weights"] == weights
+    }
+    return set(cells) - done
+
+
+def _test_data(spec: RunSpec, data_dir: str | None) -> tf.data.Dataset:
+    """The run's test set, at the run's input shape, as every draw reads it."""
+    meta = info(spec.dataset)
+    test = load(
+        spec.dataset, split="test", batch_size=spec.batch_size, data_dir=data_dir
+    )
+    test = _resize(test, spec.input_shape, meta.input_shape)
+    size = ((meta.splits or {}).get("test") or 0) * int(np.prod(spec.input_shape)) * 4
+    return _for_draws(test, size)
+
+
 def evaluate_run(
     run_dir: str | os.PathLike[str],
     *,
@@ -211,79 +241,35 @@ def evaluate_run(
         FileNotFoundError: If `run_dir` is not a run folder.
 
     Example:
-        >>> evaluate_run("runs/q/runs/ber0_rep0", test_bers=[0, 0.04],
-        ...              weight_bers=[0, 0.01], repeats=3)  # doctest: +SKIP
-        12
+        ```python
+        evaluate_run("runs/q/runs/ber0_rep0", test_bers=[0, 0.04],
+                     weight_bers=[0, 0.01], repeats=3)  # 12 rows the first time
+        ```
     """
-    from larq_ber.study.data import info, load
-    from larq_ber.models import MODELS
-    from larq_ber.study.sweeps.run import _resize
-
     tests, weight_rates = _grid(test_bers, weight_bers, repeats)
     if weights not in WEIGHTS:
         raise ValueError(f"`weights` must be one of {list(WEIGHTS)}, got {weights!r}.")
-    run = RunFiles(Path(run_dir))
-    if not run.run.exists():
-        raise FileNotFoundError(
-            f"{os.fspath(run_dir)!r} has no run.json: not a run folder of a sweep."
-        )
-    record = read_json(run.run)
-    result = read_json(run.result) if run.result.exists() else None
-    if result is None or "failed" in result:
-        state = "failed" if result else "not finished"
-        raise ValueError(f"run {record['run_id']} is {state}: nothing to evaluate.")
-    done = {
-        (r["test_ber"], r["weight_ber"], r["draw"])
-        for r in _existing(run.robustness)
-        if r["weights"] == weights
-    }
-    missing = [
-        (t, w, d)
-        for t in tests
-        for w in weight_rates
-        for d in range(repeats)
-        if (t, w, d) not in done
-    ]
+    spec = RunSpec.load(run_dir)
+    cells = [(t, w, d) for t in tests for w in weight_rates for d in range(repeats)]
+    missing = _missing(spec, weights, cells)
     if not missing:
         return 0
     tf.keras.backend.clear_session()
-    shape = tuple(record["input_shape"])
-    model = MODELS[record["model"]](
-        input_shape=shape, num_classes=record["num_classes"], ber=record["ber"]
-    )
-    model.load_weights(str(run.weights(weights)))
-    metrics: list[Any] = [tf.keras.metrics.SparseCategoricalAccuracy("top1")]
-    if record["num_classes"] > 5:
-        metrics.append(tf.keras.metrics.SparseTopKCategoricalAccuracy(5, "top5"))
-    model.compile(loss="sparse_categorical_crossentropy", metrics=metrics)
-    batch_size = record.get("recipe_values", {}).get("batch_size", 128)
-    meta = info(record["dataset"])
-    test = load(
-        record["dataset"], split="test", batch_size=batch_size, data_dir=data_dir
-    )
-    test = _resize(test, shape, meta.input_shape)
-    size = ((meta.splits or {}).get("test") or 0) * int(np.prod(shape)) * 4
-    test = _for_draws(test, size)
-    base = {k: record.get(k, "") for k in ("run_id", "recipe", "model", "dataset")}
-    base.update(
-        subset=record.get("subset", ""),
-        ber=record["ber"],
-        seed=record["seed"],
-        weights=weights,
-    )
+    model = spec.evaluation_model(weights)
+    base = {**spec.row(), "weights": weights}
     written = 0
     for row in robustness_rows(
         model,
-        test,
+        _test_data(spec, data_dir),
         test_bers=tests,
         weight_bers=weight_rates,
         repeats=repeats,
-        seed=record["seed"],
-        skip=lambda t, w, d: (t, w, d) in done,
+        seed=spec.seed,
+        skip=lambda t, w, d: (t, w, d) not in missing,
     ):
         top5 = row["test_top5"]
         ROBUSTNESS.append(
-            run.robustness,
+            spec.files.robustness,
             {
                 **base,
                 **row,
@@ -331,8 +317,9 @@ def evaluate_sweep(
         larq_ber.study.sweeps.lock.SweepLockedError: If a sweep holds the folder.
 
     Example:
-        >>> evaluate_sweep("runs/q", test_bers=[0, 0.04])  # doctest: +SKIP
-        (6, 120)
+        ```python
+        runs, rows = evaluate_sweep("runs/q", test_bers=[0, 0.04])
+        ```
     """
     import io
 

@@ -45,7 +45,7 @@ def sweep_role() -> str:
         (`KERASTUNER_TUNER_ID=chief`) or `"worker"`.
 
     Example:
-        >>> sweep_role()  # doctest: +SKIP
+        >>> sweep_role()  # without keras-tuner's variables
         'single'
     """
     if _IP not in os.environ or _PORT not in os.environ:

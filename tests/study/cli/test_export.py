@@ -15,9 +15,11 @@ def test_export_errors_name_the_run_and_its_files(tmp_path, capsys):
     assert "run.json" in one_line_error(capsys, "export")
     (run / "run.json").write_text('{"model": "lenet4", "ber": 0.0}')
     assert cli.main(["export", str(run), "--tflite", str(tmp_path / "m.tflite")]) == 2
-    assert "no valid input_shape" in one_line_error(capsys, "export")
+    line = one_line_error(capsys, "export")
+    assert "run.json" in line and "missing ['run_id', 'dataset', 'input_shape'" in line
     (run / "run.json").write_text(
-        '{"model": "lenet4", "ber": 0.0, "input_shape": [28, 28, 1], "num_classes": 10}'
+        '{"run_id": "r", "model": "lenet4", "dataset": "mnist", "ber": 0.0, '
+        '"input_shape": [28, 28, 1], "num_classes": 10}'
     )
     for content in (b"\x89HDF\r\n\x1a\n" + b"\0" * 64, b"garbage"):
         (run / "top1max.weights.h5").write_bytes(content)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from larq_ber.study.data import DataError, info
+from larq_ber.study.data.contracts import check_split_name
 from larq_ber.study.recipes import RecipeError, load_recipe
 
 
@@ -82,3 +83,10 @@ def test_bad_data_stops_a_recipe_before_anything_is_written(tmp_path):
 def test_good_local_data_passes(tmp_path):
     meta = info(f"npz:{_npz(tmp_path)}")
     assert meta.num_classes == 3 and meta.input_shape == (6, 6, 1)
+
+
+@pytest.mark.parametrize("split", ["validation", "Train", "", None])
+def test_a_split_is_train_or_test(split):
+    with pytest.raises(ValueError, match=r"`split` must be 'train' or 'test'"):
+        check_split_name(split)
+    assert check_split_name("train") == "train"

@@ -110,3 +110,21 @@ def test_info_imports_no_tensorflow(idx_dir, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_the_data_modules_import_one_way():
+    """stats, contracts <- files <- registry <- pipeline: no module imports upward."""
+    import ast
+    import importlib
+    import inspect
+
+    order = ["stats", "contracts", "files", "registry", "pipeline"]
+    for level, name in enumerate(order):
+        module = importlib.import_module(f"larq_ber.study.data.{name}")
+        imported = {
+            node.module.rpartition(".")[2]
+            for node in ast.walk(ast.parse(inspect.getsource(module)))
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("larq_ber.study.data.")
+        }
+        assert imported <= set(order[:level]), (name, imported)

@@ -1,0 +1,72 @@
+"""A run's run.json read back and its network rebuilt for robustness and export."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from larq_ber.metrics import accuracy_metrics, has_top5
+from larq_ber.storage import write_json
+from larq_ber.study.results import RunFiles
+from larq_ber.study.runspec import RunSpec
+
+RECORD = {"run_id": "ber0.04_rep0", "recipe": "q", "model": "lenet4",
+          "dataset": "digits", "subset": "", "ber": 0.04, "seed": 7,
+          "input_shape": [16, 16, 1], "num_classes": 4,
+          "recipe_values": {"batch_size": 32}}  # fmt: skip
+
+
+def _run(tmp_path, **changes):
+    files = RunFiles(tmp_path / "run")
+    files.folder.mkdir(parents=True)
+    write_json(files.run, {**RECORD, **changes})
+    return files
+
+
+def test_load_reads_every_field(tmp_path):
+    spec = RunSpec.load(_run(tmp_path).folder)
+    assert (spec.model, spec.input_shape, spec.num_classes) == (
+        "lenet4",
+        (16, 16, 1),
+        4,
+    )
+    assert (spec.seed, spec.batch_size, spec.ber) == (7, 32, 0.04)
+    row = {key: RECORD[key] for key in ("run_id", "recipe", "model", "dataset")}
+    assert spec.row() == {**row, "subset": "", "ber": 0.04, "seed": 7}
+
+
+def test_load_refuses_what_is_not_a_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"has no run\.json"):
+        RunSpec.load(tmp_path)
+    files = _run(tmp_path, model="resnet")
+    with pytest.raises(ValueError, match="does not describe a run"):
+        RunSpec.load(files.folder)
+    record = dict(RECORD)
+    del record["num_classes"]
+    write_json(files.run, record)
+    with pytest.raises(ValueError, match=r"missing \['num_classes'\]"):
+        RunSpec.load(files.folder)
+
+
+def test_network_is_rebuilt_with_the_trained_weights(tmp_path):
+    files = _run(tmp_path)
+    spec = RunSpec.load(files.folder)
+    trained = spec.network()
+    x = np.random.default_rng(0).normal(size=(3, 16, 16, 1)).astype("float32")
+    trained.save_weights(str(files.best_weights))
+    rebuilt = spec.network("best")
+    np.testing.assert_array_equal(rebuilt(x).numpy(), trained(x).numpy())
+    with pytest.raises(ValueError, match=r"final\.weights\.h5.*cannot be read"):
+        spec.network("final")
+    tf.keras.backend.clear_session()
+
+
+def test_top5_is_recorded_only_above_five_classes():
+    assert [has_top5(n) for n in (None, 2, 5, 6, 10)] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert [m.name for m in accuracy_metrics(5)] == ["accuracy"]
+    assert [m.name for m in accuracy_metrics(6, top1="top1")] == ["top1", "top5"]
