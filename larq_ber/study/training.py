@@ -11,7 +11,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from larq_ber.metrics import accuracy_metrics
+from larq_ber.metrics import has_top5
 from larq_ber.models import MODELS
 from larq_ber.study.defaults import STRATEGIES, TrainingDefaults
 
@@ -131,8 +131,8 @@ def compiled_model(
 
     The model is built under the `strategy`, compiled with the optimizer of
     `settings`, sparse categorical cross-entropy and the metrics `accuracy` (and
-    `top5` for more than 5 classes, `larq_ber.metrics.accuracy_metrics`), which
-    `BerLogger` reads.
+    `top5` for more than 5 classes, `larq_ber.metrics.has_top5`), which `BerLogger`
+    reads.
 
     Args:
         model: A name of `larq_ber.models.MODELS`.
@@ -164,9 +164,14 @@ def compiled_model(
         network = MODELS[model](
             input_shape=input_shape, num_classes=num_classes, ber=ber
         )
+        # "accuracy" as a string: Keras's own top-1 metric, whose variables the
+        # saved weight files hold (a metric object would change their layout).
+        metrics: list[Any] = ["accuracy"]
+        if has_top5(num_classes):
+            metrics.append(tf.keras.metrics.SparseTopKCategoricalAccuracy(5, "top5"))
         network.compile(
             optimizer=make_optimizer(settings, steps_per_epoch),
             loss="sparse_categorical_crossentropy",
-            metrics=accuracy_metrics(num_classes),
+            metrics=metrics,
         )
     return network
