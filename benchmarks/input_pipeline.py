@@ -1,8 +1,8 @@
 """Is the input pipeline ever the bottleneck? Goal: ratio >= 0.95.
 
 Trains LeNet-4 on 60,000 MNIST-shaped images written as IDX files and fed by
-`larq_ber.study.data.load("idx:...")` (shuffled, cached, batched, prefetched), and on one
-batch of the same tensors already in memory (`Dataset.from_tensors(...).repeat()`,
+`larq_ber.study.data.load("idx:...")` (shuffled, cached, batched, prefetched), and on
+one batch of the same tensors already in memory (`Dataset.from_tensors(...).repeat()`,
 no input work at all). Rounds alternate the two; prints training steps per second of
 each and the ratio pipeline / in-memory of the medians.
 
@@ -24,8 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.study.data import load
 from larq_ber.models import LeNet4
+from larq_ber.study.data import load
 
 
 def write_idx(directory: Path, n_train: int = 60_000, n_test: int = 10_000) -> None:

@@ -24,8 +24,8 @@ import larq as lq
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.study.data import digits_arrays
 from larq_ber.quantizers import ber_quantizers, set_ber
+from larq_ber.study.data import digits_arrays
 
 
 def small_bnn(ber: float) -> tf.keras.Model:

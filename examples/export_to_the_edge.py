@@ -24,9 +24,9 @@ import larq_compute_engine as lce
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.study.data import digits_arrays
 from larq_ber.export import latency_ms, to_float_tflite, to_tflite
 from larq_ber.models import LeNet4
+from larq_ber.study.data import digits_arrays
 
 
 def main() -> None:

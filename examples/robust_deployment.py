@@ -23,9 +23,9 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber import mtj
-from larq_ber.study.data import digits_arrays
 from larq_ber.errors import activation_errors, stuck_at, weight_errors
 from larq_ber.models import LeNet4
+from larq_ber.study.data import digits_arrays
 
 tf.get_logger().setLevel("ERROR")  # each error block retraces evaluate: no warnings
 

@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 from larq_ber.callbacks import COLUMNS, BerLogger, BerSchedule, RunInfo
-from larq_ber.study.data import digits_arrays
 from larq_ber.models import LeNet4
 from larq_ber.quantizers import BerSteSign
+from larq_ber.study.data import digits_arrays
 
 N_TRAIN = 256
 

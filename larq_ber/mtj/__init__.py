@@ -38,7 +38,8 @@ $$\mathrm{WER} \approx 1 - \exp\left[-\frac{\pi^2\Delta}{4}
 valid only well above threshold ($i > 1$).
 
 The package has one module per concept, each importing only those above it in this
-list and, outside the package, only the TensorFlow-free `larq_ber.rates` (the
+list and, outside the package, only the TensorFlow-free `larq_ber.rates`,
+`larq_ber.tables` and `larq_ber.palette` (the
 public names below are also available from `larq_ber.mtj` itself):
 
 - `larq_ber.mtj.device`: the `MTJ` parameters (`MTJ.paper()` is the paper's
@@ -55,16 +56,20 @@ public names below are also available from `larq_ber.mtj` itself):
   $h$ and the spin-transfer asymmetry `MTJ.stt_asymmetry`, and the stored
   weights' error rate from retention and read disturb, `weight_error_rate`, with
   its inverse `storage_time_for_weight_ber`);
-- `larq_ber.mtj.operating`: the paper's Table I (`operating_points`) and
-  the bridge to training, `ber_from_operating_point` and
-  `cheapest_operating_point` (from an accuracy-vs-BER curve or a robustness
-  table to the cheapest write, and the storage time the weights tolerate);
+- `larq_ber.mtj.operating`: the paper's Table I (`operating_points`), the
+  bridge to training (`ber_from_operating_point`) and the record of a write
+  operating point (`OperatingPoint`, whose `cheapest_write` finds the
+  lowest-energy write for a WER);
+- `larq_ber.mtj.cheapest`: `cheapest_operating_point`, from an accuracy-vs-BER
+  curve or a robustness table to the cheapest write, and the storage time the
+  weights tolerate;
 - `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`).
 
 Importing this package does not import TensorFlow.
 """
 
 # Re-exports. `X as X` marks the public names that are not in `__all__`.
+from larq_ber.mtj.cheapest import cheapest_operating_point
 from larq_ber.mtj.deployment import DEFAULT_READ_PULSE as DEFAULT_READ_PULSE
 from larq_ber.mtj.deployment import (
     error_rates,
@@ -81,7 +86,6 @@ from larq_ber.mtj.operating import (
     OperatingPoint,
     OperatingPoints,
     ber_from_operating_point,
-    cheapest_operating_point,
     operating_points,
 )
 from larq_ber.mtj.plots import plot_write_window

@@ -8,7 +8,6 @@ WER with `larq_ber.mtj.fpe.legendre_wer`, the evaluator of `write_error_rate`.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -51,8 +50,9 @@ def voltage_for_wer(
 
     Raises:
         ValueError: If `wer` is outside (0, 1) or closer than `RESOLVED_WER` to 0
-            or 1, a pulse is not > 0, or a target cannot be reached between $V_{c0}/2$ and the
-            breakdown voltage $V_{bd}$ (the message gives the reachable range).
+            or 1, a pulse is not > 0, or a target cannot be reached between
+            $V_{c0}/2$ and the breakdown voltage $V_{bd}$ (the message gives the
+            reachable range).
 
     Example:
         >>> round(float(voltage_for_wer(1e-6, 10e-9)), 4)

@@ -13,8 +13,8 @@ from typing import Any
 
 import tensorflow as tf
 
-from larq_ber.study.data import digits_arrays
 from larq_ber.models import LeNet4
+from larq_ber.study.data import digits_arrays
 from larq_ber.study.progress import progress_bar
 
 __all__ = ["format_table", "run_demo"]

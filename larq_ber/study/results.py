@@ -12,7 +12,7 @@ OUT/runs/<run_id>/top1max.weights.h5   weights at the epoch of Top1Max
 OUT/runs/<run_id>/final.weights.h5     weights after the last epoch
 OUT/runs/<run_id>/result.json    Top1Max, its epoch, wall time (the run is done)
 OUT/runs/<run_id>/robustness.csv accuracy under deployment errors, one row per draw
-OUT/runs/<run_id>/backup/        Keras `BackupAndRestore` state while it runs
+OUT/runs/<run_id>/backup/        training checkpoint while it runs (weights, RNG, ...)
 OUT/runs/<run_id>/tensorboard/   TensorBoard logs, when asked for
 ```
 
@@ -113,7 +113,10 @@ class RunFiles:
 
     @property
     def backup(self) -> Path:
-        """`backup/`: Keras `BackupAndRestore` state while the run trains."""
+        """`backup/`: the training checkpoint while the run trains.
+
+        Weights, optimizer, random-generator states and the last finished epoch.
+        """
         return self.folder / "backup"
 
     @property

@@ -164,8 +164,8 @@ def compiled_model(
         network = MODELS[model](
             input_shape=input_shape, num_classes=num_classes, ber=ber
         )
-        # "accuracy" as a string: Keras's own top-1 metric, whose variables the
-        # saved weight files hold (a metric object would change their layout).
+        # "accuracy" as a string, not a metric object: with an object, Keras 2.15
+        # saves weight files that a model compiled with "accuracy" cannot load.
         metrics: list[Any] = ["accuracy"]
         if has_top5(num_classes):
             metrics.append(tf.keras.metrics.SparseTopKCategoricalAccuracy(5, "top5"))

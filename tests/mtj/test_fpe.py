@@ -114,3 +114,31 @@ def test_bad_inputs_get_clear_errors():
         legendre_operator(0.0)
     with pytest.raises(ValueError, match="`order` must be an integer"):
         legendre_operator(0.6, order=0)
+
+
+def test_one_evaluator_is_in_range_and_monotonic_everywhere(paper):
+    # The 0.1 eigen-expansion gave WER 1.00064 here (BLAS-dependent rounding).
+    assert float(write_error_rate(1.2, 1e-3 * paper.tau_d)) == 1.0
+    volts = np.linspace(0.2, 1.2, 11)
+    pulses = np.geomspace(1e-3, 1e3, 200) * paper.tau_d
+    for delta in (20.0, 40.0, 60.0):
+        device = dataclasses.replace(paper, delta=delta)
+        wer = write_error_rate(volts[:, None], pulses[None, :], device)
+        assert np.all((wer >= 0) & (wer <= 1))
+        assert np.all(np.diff(wer, axis=1) <= 0)  # longer pulse, fewer errors
+        assert np.all(np.diff(wer, axis=0) <= 0)  # higher voltage, fewer errors
+
+
+def test_legendre_wer_matches_the_matrix_exponential(paper):
+    import scipy.linalg
+
+    from larq_ber.mtj.fpe import _initial_and_hemisphere, legendre_wer
+
+    n = default_order(paper.delta)
+    r0, c = _initial_and_hemisphere(paper.delta, n)
+    taus = np.array([1e-3, 0.3, 1.0, 2.9, 3.1, 20.0])
+    for volt in (0.35, 0.6, 1.2):
+        a = legendre_operator(volt, paper)
+        exact = [c @ scipy.linalg.expm(a * t) @ r0 for t in taus]
+        got = legendre_wer(volt / paper.v_c0, taus, h=0.0, delta=paper.delta, order=n)
+        np.testing.assert_allclose(got, np.clip(exact, 0, 1), atol=1e-10)

@@ -72,3 +72,14 @@ def test_orders_that_would_exhaust_memory_are_refused():
             write_error_rate(0.6, 10e-9, order=order)
     with pytest.raises(ValueError, match="MTJ `h` must be a number"):
         MTJ(h="0")
+
+
+def test_pulse_for_wer_inverts_the_forward_function_exactly_at_short_pulses():
+    # At 1.2 V the WER leaves its plateau within 0.1-1 tau_D: the region the 0.1
+    # inverse evaluated with a different (BLAS-dependent) expansion.
+    targets = np.array([1 - 1e-9, 1 - 1e-6, 0.5, 1e-3])
+    lengths = pulse_for_wer(targets, 1.2)
+    assert np.all(np.diff(lengths) > 0)
+    np.testing.assert_allclose(write_error_rate(1.2, lengths), targets, rtol=1e-9)
+    with pytest.raises(ValueError, match=r"above 1 - 1e-09"):
+        voltage_for_wer(1 - 1e-12, 10e-9)

@@ -15,10 +15,11 @@ MODULES = (
     "reliability",
     "deployment",
     "operating",
+    "cheapest",
     "plots",
 )
 # Modules outside `larq_ber.mtj` it may import (TensorFlow-free).
-OUTSIDE = {"larq_ber.rates", "larq_ber.palette"}
+OUTSIDE = {"larq_ber.rates", "larq_ber.palette", "larq_ber.tables"}
 
 
 def _run(code):

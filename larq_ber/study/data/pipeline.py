@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from larq_ber.study.data.registry import (
     info,
 )
 
-__all__ = ["is_available", "load"]
+__all__ = ["is_available", "load", "resize"]
 
 
 def _normalizer(meta: DatasetInfo, scale: float) -> Callable[[tf.Tensor], tf.Tensor]:
@@ -439,3 +439,38 @@ def is_available(
     except (RuntimeError, FileNotFoundError):
         return False
     return True
+
+
+def resize(
+    ds: tf.data.Dataset, shape: Sequence[int], source: Sequence[int]
+) -> tf.data.Dataset:
+    """Resizes the images of an `(image, label)` dataset to a model's input shape.
+
+    Args:
+        ds: Batches or examples of `(image, label)`.
+        shape: The model's input shape `(height, width, channels)`.
+        source: The dataset's image shape.
+
+    Returns:
+        `ds` itself if the shapes agree, else `ds` with bilinearly resized images.
+
+    Raises:
+        ValueError: If the channel counts differ (the message names both).
+
+    Example:
+        >>> ds = tf.data.Dataset.from_tensors((tf.zeros([2, 28, 28, 1]), [0, 1]))
+        >>> next(iter(resize(ds, (32, 32, 1), (28, 28, 1))))[0].shape
+        TensorShape([2, 32, 32, 1])
+    """
+    if tuple(shape) == tuple(source):
+        return ds
+    if shape[-1] != source[-1]:
+        raise ValueError(
+            f"`input_shape` {list(shape)} has {shape[-1]} channels but the dataset "
+            f"has {source[-1]}; only the height and width can differ."
+        )
+    size = list(shape[:2])
+    return ds.map(
+        lambda x, y: (tf.image.resize(x, size), y),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )

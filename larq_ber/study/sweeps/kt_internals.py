@@ -3,8 +3,8 @@
 larq-ber drives keras-tuner through its public hooks (`Oracle.populate_space`,
 `reload`, `end_trial`, `BaseTuner.run_trial`, `on_trial_end`, `save`, `search`).
 Three things have no public hook; they live here, and only here, and
-`tests/study/sweeps/test_kt_internals.py` fails loudly when a keras-tuner release changes
-any of them. Checked on keras-tuner `CHECKED_VERSIONS`.
+`tests/study/sweeps/test_kt_internals.py` fails loudly when a keras-tuner release
+changes any of them. Checked on keras-tuner `CHECKED_VERSIONS`.
 
 1. **Atomic state files.** keras-tuner writes `oracle.json` and every
    `trial_*/trial.json` with a plain write, so a kill during the write leaves a

@@ -32,9 +32,9 @@ from larq_ber.errors import activation_errors, weight_errors
 from larq_ber.rates import check_rate
 from larq_ber.storage import read_rows
 from larq_ber.study.data import info, load
+from larq_ber.study.data.pipeline import resize
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
 from larq_ber.study.runspec import RunSpec
-from larq_ber.study.sweeps.run import _resize
 from larq_ber.tables import ROBUSTNESS
 
 __all__ = ["WEIGHTS", "draw_seed", "evaluate_run", "evaluate_sweep", "robustness_rows"]
@@ -119,6 +119,19 @@ def robustness_rows(
         ValueError: If a rate or `repeats` is out of range.
     """
     tests, weights = _grid(test_bers, weight_bers, repeats)
+    return _rows(model, data, tests, weights, repeats, seed, skip)
+
+
+def _rows(
+    model: tf.keras.Model,
+    data: Any,
+    tests: list[float],
+    weights: list[float],
+    repeats: int,
+    seed: int,
+    skip: Callable[[float, float, int], bool],
+) -> Iterator[dict[str, Any]]:
+    """`robustness_rows` on a checked grid."""
     clean: dict[str, float] | None = None
 
     def evaluate() -> dict[str, float]:
@@ -206,7 +219,7 @@ def _test_data(spec: RunSpec, data_dir: str | None) -> tf.data.Dataset:
     test = load(
         spec.dataset, split="test", batch_size=spec.batch_size, data_dir=data_dir
     )
-    test = _resize(test, spec.input_shape, meta.input_shape)
+    test = resize(test, spec.input_shape, meta.input_shape)
     size = ((meta.splits or {}).get("test") or 0) * int(np.prod(spec.input_shape)) * 4
     return _for_draws(test, size)
 
@@ -249,6 +262,19 @@ def evaluate_run(
     tests, weight_rates = _grid(test_bers, weight_bers, repeats)
     if weights not in WEIGHTS:
         raise ValueError(f"`weights` must be one of {list(WEIGHTS)}, got {weights!r}.")
+    return _evaluate(run_dir, tests, weight_rates, repeats, weights, data_dir, progress)
+
+
+def _evaluate(
+    run_dir: str | os.PathLike[str],
+    tests: list[float],
+    weight_rates: list[float],
+    repeats: int,
+    weights: str,
+    data_dir: str | None,
+    progress: Callable[[int], Any] | None,
+) -> int:
+    """`evaluate_run` on a checked grid."""
     spec = RunSpec.load(run_dir)
     cells = [(t, w, d) for t in tests for w in weight_rates for d in range(repeats)]
     missing = _missing(spec, weights, cells)
@@ -258,14 +284,14 @@ def evaluate_run(
     model = spec.evaluation_model(weights)
     base = {**spec.row(), "weights": weights}
     written = 0
-    for row in robustness_rows(
+    for row in _rows(
         model,
         _test_data(spec, data_dir),
-        test_bers=tests,
-        weight_bers=weight_rates,
-        repeats=repeats,
-        seed=spec.seed,
-        skip=lambda t, w, d: (t, w, d) not in missing,
+        tests,
+        weight_rates,
+        repeats,
+        spec.seed,
+        lambda t, w, d: (t, w, d) not in missing,
     ):
         top5 = row["test_top5"]
         ROBUSTNESS.append(
@@ -327,6 +353,8 @@ def evaluate_sweep(
     from larq_ber.study.sweeps.lock import SweepLock
 
     tests, weight_rates = _grid(test_bers, weight_bers, repeats)
+    if weights not in WEIGHTS:
+        raise ValueError(f"`weights` must be one of {list(WEIGHTS)}, got {weights!r}.")
     folder = Path(out)
     if RunFiles(folder).run.exists():
         runs, sweep = [folder], folder.parent.parent
@@ -352,14 +380,8 @@ def evaluate_sweep(
         )
         with bar:
             for run_dir in runs:
-                count = evaluate_run(
-                    run_dir,
-                    test_bers=tests,
-                    weight_bers=weight_rates,
-                    repeats=repeats,
-                    weights=weights,
-                    data_dir=data_dir,
-                    progress=bar.update,
+                count = _evaluate(
+                    run_dir, tests, weight_rates, repeats, weights, data_dir, bar.update
                 )
                 bar.set_postfix_str(f"{RunFiles(run_dir).folder.name} done")
                 bar.update(per_run - count)

@@ -33,6 +33,7 @@ import tensorflow as tf
 from larq_ber.callbacks import BerLogger
 from larq_ber.storage import read_rows
 from larq_ber.study.data import info, load
+from larq_ber.study.data.pipeline import resize
 from larq_ber.study.recipes import Recipe
 from larq_ber.study.results import (
     RunFiles,
@@ -110,23 +111,6 @@ class EpochJournal:
 
 class RunFailedError(RuntimeError):
     """A run stopped for a reason that retrying does not remove (e.g. NaN loss)."""
-
-
-def _resize(
-    ds: tf.data.Dataset, shape: tuple[int, ...], source: tuple[int, ...]
-) -> tf.data.Dataset:
-    if tuple(shape) == tuple(source):
-        return ds
-    if shape[-1] != source[-1]:
-        raise ValueError(
-            f"`input_shape` {list(shape)} has {shape[-1]} channels but the dataset "
-            f"has {source[-1]}; only the height and width can differ."
-        )
-    size = list(shape[:2])
-    return ds.map(
-        lambda x, y: (tf.image.resize(x, size), y),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
 
 
 def _run_record(recipe: Recipe, point: GridPoint, meta: Any) -> dict[str, Any]:
@@ -347,8 +331,8 @@ def _datasets(
         epoch=epoch,
     )
     test = load(dataset, split="test", batch_size=recipe.batch_size, data_dir=data_dir)
-    train = _resize(train, shape, meta.input_shape)
-    test = _resize(test, shape, meta.input_shape)
+    train = resize(train, shape, meta.input_shape)
+    test = resize(test, shape, meta.input_shape)
     steps = int(train.cardinality())
     if steps < 1:  # unknown to tf.data: from the split size, or counted once
         size = (meta.splits or {}).get("train")

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from larq_ber.storage import read_rows
 from larq_ber.study.results import read_robustness
 from larq_ber.tables import ROBUSTNESS_COLUMNS
-from larq_ber.storage import read_rows
 
 GRID = {"test_bers": [0.0, 0.1, 0.5], "weight_bers": [0.0, 0.05], "test_repeats": 3}
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from larq_ber.callbacks import BerLogger
-from larq_ber.study.data import load
 from larq_ber.models import LeNet4
 from larq_ber.storage import read_rows
+from larq_ber.study.data import load
 from larq_ber.study.results import RunFiles
-from larq_ber.tables import COLUMNS
 from larq_ber.study.sweeps import GridPoint, train_run
 from larq_ber.study.sweeps.run import EpochJournal
+from larq_ber.tables import COLUMNS
 
 
 @pytest.mark.slow

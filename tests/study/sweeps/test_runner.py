@@ -17,8 +17,8 @@ import pytest
 
 from larq_ber.study.recipes import load_recipe
 from larq_ber.study.results import read_results, write_results
-from larq_ber.tables import COLUMNS
 from larq_ber.study.sweeps import run_sweep
+from larq_ber.tables import COLUMNS
 
 
 @pytest.mark.slow
