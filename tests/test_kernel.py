@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from larq_ber import flips, kernel
 from larq_ber.quantizers import BerSteSign, ber_sign, ber_ste_sign
-from tests.test_quantizers import (
+from tests.test_flips import (
     N_PER_SIGN,
     RATE_PAIRS,
     _assert_binomial,

@@ -9,8 +9,6 @@ TF_FREE = [
     "larq_ber",
     "larq_ber.tables",
     "larq_ber.storage",
-    "larq_ber.quantizers.seeds",
-    "larq_ber.models.specs",
     "larq_ber.study.results",
     "larq_ber.study.recipes",
     "larq_ber.study.plots",

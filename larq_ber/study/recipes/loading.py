@@ -1,25 +1,15 @@
-"""Experiment recipes: one TOML file per figure of the paper, validated before training.
+"""Reading and validating a recipe: `load_recipe`, `parse_overrides`, `RecipeError`.
 
-A recipe names a model, a dataset, a grid of bit error rates, a number of repeats
-(seeds) and the training settings; the optimizer and schedule default to the model's
-reference settings (`larq_ber.study.defaults.training_defaults`). For example
-`models/fig1_lenet4_mnist.toml`:
-
-```toml
-model = "lenet4"
-dataset = "mnist"
-bers = [0.0, 0.01, 0.02, 0.04, 0.08, 0.16]
-repeats = 10
-```
-
-`load_recipe(path, overrides)` reads and checks everything at once and raises a
-single `RecipeError` that lists every problem, so no run starts from a bad recipe.
+`load_recipe(recipe, overrides)` reads a recipe file, or a bundled recipe by name
+(`larq_ber.study.recipes.catalog`), and checks everything at once: a single
+`RecipeError` lists every problem, so no run starts from a bad recipe.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -32,6 +22,7 @@ else:  # pragma: no cover - Python 3.10
 
 from larq_ber.rates import check_rate
 from larq_ber.study.data import info
+from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
 from larq_ber.study.defaults import (
     MODEL_NAMES,
     OPTIMIZERS,
@@ -62,6 +53,9 @@ MAX_SEED = 2**32 - 1
 class RecipeError(ValueError):
     """A recipe is invalid; `problems` lists every reason, one per entry.
 
+    The message is one line `source: problem` for a single problem, else the
+    count and one indented line per problem.
+
     Args:
         source: The recipe file or other origin, for the message.
         problems: One sentence per problem.
@@ -69,6 +63,9 @@ class RecipeError(ValueError):
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.problems = list(problems)
+        if len(self.problems) == 1:
+            super().__init__(f"{source}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s):\n{lines}")
 
@@ -140,7 +137,7 @@ class Recipe:
             The recipe's training settings as `TrainingDefaults`.
 
         Example:
-            >>> load_recipe("models/quickstart.toml").settings().optimizer
+            >>> load_recipe("quickstart").settings().optimizer
             'adam'
         """
         values = {name: getattr(self, name) for name in _SETTINGS}
@@ -153,7 +150,7 @@ class Recipe:
             Names for `larq_ber.study.data.load`.
 
         Example:
-            >>> r = load_recipe("models/fig4b_alexnet_imagenet_2class.toml")
+            >>> r = load_recipe("fig4b_alexnet_imagenet_2class")
             >>> r.datasets()[0]
             'imagenet2012:classes=2,subset_seed=1'
         """
@@ -206,29 +203,38 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     return result
 
 
-def load_recipe(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Recipe:
-    """Reads a recipe file, applies overrides and validates everything.
+def load_recipe(
+    recipe: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None
+) -> Recipe:
+    """Reads a recipe (a bundled one by name, or a file), applies overrides, checks it.
 
     This is where a recipe's rates are checked (`larq_ber.rates.check_rate`); the
-    `Recipe` holds them as floats in [0, 1].
+    `Recipe` holds them as floats in [0, 1]. A string without a folder part or
+    `.toml` suffix that is not an existing file is a bundled recipe's name
+    (`larq_ber.study.recipes.names()`).
 
     Args:
-        path: A TOML recipe.
+        recipe: A bundled recipe's name (`"quickstart"`, `"fig1_lenet4_mnist"`) or
+            the path of a TOML recipe file.
         overrides: Values replacing those of the file (e.g. from `--set`).
 
     Returns:
         The validated `Recipe`.
 
     Raises:
-        RecipeError: Listing every problem: unreadable TOML, unknown or missing
-            keys, values out of range, unknown model or dataset.
+        RecipeError: Listing every problem: unknown recipe name (with the bundled
+            names), unreadable TOML, unknown or missing keys, values out of range,
+            unknown model or dataset.
 
     Example:
-        >>> recipe = load_recipe("models/quickstart.toml", {"epochs": 1})
+        >>> recipe = load_recipe("quickstart", {"epochs": 1})
         >>> recipe.model, recipe.epochs
         ('lenet4', 1)
     """
-    path = Path(path)
+    try:
+        path = resolve(recipe)
+    except RecipeNotFoundError as error:
+        raise RecipeError(os.fspath(recipe), [str(error)]) from None
     raw = {**_read_toml(path), **(overrides or {})}
     values, problems = _with_defaults(raw)
     problems += _value_problems(values)
@@ -245,7 +251,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        problem = "no such recipe file"
+        problem = f"no such recipe file (bundled recipes, by name: {', '.join(names())})"
     except IsADirectoryError:
         problem = "is a directory, not a recipe file"
     except UnicodeDecodeError as error:

@@ -5,9 +5,16 @@ from pathlib import Path
 import pytest
 
 from larq_ber.study.defaults import TrainingDefaults
-from larq_ber.study.recipes import Recipe, RecipeError, load_recipe, parse_overrides
+from larq_ber.study.recipes import (
+    Recipe,
+    RecipeError,
+    bundled_path,
+    load_recipe,
+    names,
+    parse_overrides,
+)
 
-RECIPES = sorted((Path(__file__).parents[2] / "models").glob("*.toml"))
+RECIPES = [bundled_path(name) for name in names()]
 FIG1 = next(p for p in RECIPES if p.stem.startswith("fig1_"))
 
 
@@ -129,9 +136,9 @@ def test_bad_ber_grids_are_refused(tmp_path, bers):
         ({"input_shape": [28, 28, 3]}, "'digits' has 1 channel"),
     ],
 )
-def test_plans_are_bounded_and_validated_before_anything(root, override, message):
+def test_plans_are_bounded_and_validated_before_anything(override, message):
     with pytest.raises(RecipeError, match=re.escape(message)):
-        load_recipe(root / "models/quickstart.toml", override)
+        load_recipe("quickstart", override)
 
 
 def test_unreadable_recipe_files_are_named(tmp_path):
@@ -143,24 +150,24 @@ def test_unreadable_recipe_files_are_named(tmp_path):
         load_recipe(latin)
 
 
-def test_robustness_keys_default_fill_and_validate(root):
-    plain = load_recipe(root / "models/quickstart.toml")
+def test_robustness_keys_default_fill_and_validate():
+    plain = load_recipe("quickstart")
     assert (plain.test_bers, plain.weight_bers, plain.test_repeats) == ((), (), 10)
     assert not plain.robustness
-    only_test = load_recipe(root / "models/quickstart.toml", {"test_bers": [0, 0.1]})
+    only_test = load_recipe("quickstart", {"test_bers": [0, 0.1]})
     assert only_test.robustness
     assert (only_test.test_bers, only_test.weight_bers) == ((0.0, 0.1), (0.0,))
     only_weight = load_recipe(
-        root / "models/quickstart.toml", {"weight_bers": [0.01], "test_repeats": 3}
+        "quickstart", {"weight_bers": [0.01], "test_repeats": 3}
     )
     assert (only_weight.test_bers, only_weight.weight_bers) == ((0.0,), (0.01,))
     assert only_weight.test_repeats == 3
-    study = load_recipe(root / "models/fashion_mnist_robustness.toml")
+    study = load_recipe("fashion_mnist_robustness")
     assert study.test_bers == (0.0, 0.01, 0.04, 0.16, 0.32)
     assert study.weight_bers == (0.0, 0.001, 0.01) and study.test_repeats == 10
     with pytest.raises(RecipeError) as raised:
         load_recipe(
-            root / "models/quickstart.toml",
+            "quickstart",
             {"test_bers": [0.1, 1.5], "weight_bers": [0, 0], "test_repeats": 0},
         )
     problems = "\n".join(raised.value.problems)
