@@ -18,7 +18,14 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["ErrorRates", "Rates", "check_rate", "per_layer", "split_rates"]
+__all__ = [
+    "ErrorRates",
+    "Rates",
+    "check_rate",
+    "per_layer",
+    "split_rates",
+    "weight_rate",
+]
 
 #: A rate for every binarized layer, one per layer in order, or by layer name.
 Rates = float | Sequence[float] | Mapping[str, float] | None
@@ -129,6 +136,26 @@ def split_rates(
             ber.ber_pos if ber_pos is None else ber_pos,
         )
     return ber, ber_neg, ber_pos
+
+
+def weight_rate(ber: Any) -> float:
+    """The weight bit error rate of a number or of an `ErrorRates`, checked.
+
+    Args:
+        ber: A probability in $[0, 1]$, or an `ErrorRates` (its `weight_ber`).
+
+    Returns:
+        The rate as a float.
+
+    Raises:
+        ValueError: If the rate is not a number in $[0, 1]$ (the message names
+            `ber`).
+
+    Example:
+        >>> weight_rate(ErrorRates(0.01, 0.03, weight_ber=1e-4))
+        0.0001
+    """
+    return check_rate("ber", ber.weight_ber if isinstance(ber, ErrorRates) else ber)
 
 
 def per_layer(argument: str, value: Rates, names: Sequence[str]) -> list[Any]:

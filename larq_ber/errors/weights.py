@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from larq_ber.errors.binary import binarized_kernels
 from larq_ber.errors.registry import marked
-from larq_ber.rates import ErrorRates, check_rate
+from larq_ber.rates import ErrorRates, weight_rate
 
 __all__ = ["weight_errors"]
 
@@ -60,7 +60,7 @@ def weight_errors(
         ...     print(flipped > 0)
         True
     """
-    rate = check_rate("ber", ber.weight_ber if isinstance(ber, ErrorRates) else ber)
+    rate = weight_rate(ber)
     kernels = binarized_kernels(model)
     if not kernels:
         raise ValueError("`model` has no layer with a 1-bit kernel_quantizer.")

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from larq_ber.flips import ber_ste_sign
 from larq_ber.quantizers.seeds import check_seed
-from larq_ber.rates import ErrorRates, check_rate
+from larq_ber.rates import ErrorRates, weight_rate
 
 __all__ = ["BerMagnitudeAwareSign"]
 
@@ -68,9 +68,7 @@ class BerMagnitudeAwareSign(lq.quantizers.MagnitudeAwareSign):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        if isinstance(ber, ErrorRates):
-            ber = ber.weight_ber
-        self.ber = check_rate("ber", ber)
+        self.ber = weight_rate(ber)
         self.seed = check_seed(seed)
         self._rate: tf.Variable | None = None
         self._generator: tf.random.Generator | None = None
@@ -100,9 +98,7 @@ class BerMagnitudeAwareSign(lq.quantizers.MagnitudeAwareSign):
         Raises:
             ValueError: If `ber` is not in $[0, 1]$.
         """
-        if isinstance(ber, ErrorRates):
-            ber = ber.weight_ber
-        self.ber = check_rate("ber", ber)
+        self.ber = weight_rate(ber)
         if self._rate is not None:
             self._rate.assign(self.ber)
 
