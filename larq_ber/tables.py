@@ -76,6 +76,7 @@ class Table:
             path: The CSV file.
             row: The row, keyed by `columns`.
         """
+        self._check_text(row, os.fspath(path))
         storage.append_row(path, row, self.columns)
 
     def rewrite(
@@ -114,6 +115,7 @@ class Table:
                 f"{where}: not a row of the {self.name} table (truncated, extra cells "
                 "or binary garbage)."
             )
+        self._check_text(raw, where)
         row: dict[str, Any] = dict(raw)
         for key in self.ints | self.floats:
             row[key] = self._number(key, row[key], where)
@@ -121,6 +123,18 @@ class Table:
         if missing:
             raise ValueError(f"{where}: the row has no {' or '.join(missing)}.")
         return row
+
+    def _check_text(self, row: Mapping[str, Any], where: str) -> None:
+        """Refuses text cells a spreadsheet would run as a formula."""
+        for key in self.columns:
+            if key in self.ints or key in self.floats:
+                continue
+            text = str(row.get(key, "") or "")
+            if text[:1] in _FORMULA_STARTS:
+                raise ValueError(
+                    f"{where}: `{key}` {text!r} begins with {text[0]!r}, which a "
+                    "spreadsheet runs as a formula; names in the tables may not."
+                )
 
     def _number(self, key: str, text: Any, where: str) -> int | float | None:
         """One cell parsed as its column's type, checked."""
@@ -192,6 +206,10 @@ class Table:
                 writer.writerow({k: "" if v is None else v for k, v in row.items()})
                 count += 1
         return count
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
@@ -294,8 +312,16 @@ def summarize(
     rows: Iterable[Mapping[str, Any]],
     by: Sequence[str],
     value: str = "test_top1",
+    *,
+    within: str | None = None,
 ) -> list[dict[str, Any]]:
     """Mean and spread of `value` per group of rows with equal `by` columns.
+
+    With `within` (e.g. `"run_id"`) the aggregation has two levels: the rows of a
+    cell are first averaged per value of `within` (each run's mean over its
+    draws), and the cell's statistics are over these means — the independent
+    unit when draws of one run share its weights. A cell stored as identical rows
+    (the error-free cell, one row per draw) then counts once per run.
 
     Args:
         rows: Records with the `by` columns, `value` and `run_id` (numbers may be
@@ -303,11 +329,13 @@ def summarize(
         by: The columns that define a cell (e.g. `("ber", "test_ber",
             "weight_ber")`); their values must be numbers.
         value: The column to aggregate, a fraction in [0, 1].
+        within: A column whose groups are averaged first (`None`: every row
+            counts once).
 
     Returns:
         One record per cell, sorted by `by`: the `by` values, `runs` (distinct
-        `run_id`s), `n` (rows), `mean` and `std` (the sample standard deviation,
-        ddof = 1; 0 for one row), rounded to 12 digits.
+        `run_id`s), `n` (rows, or groups of `within`), `mean` and `std` (the
+        sample standard deviation, ddof = 1; 0 for n = 1), rounded to 12 digits.
 
     Raises:
         ValueError: If a row is not a mapping, lacks a column, or holds a value that
@@ -319,8 +347,11 @@ def summarize(
         ...         for r, v in (("a", 0.9), ("b", 0.7))]
         >>> summarize(rows, by=("ber",))
         [{'ber': 0.0, 'runs': 2, 'n': 2, 'mean': 0.8, 'std': 0.141421356237}]
+        >>> rows.append({"ber": 0.0, "run_id": "a", "test_top1": 0.8})
+        >>> summarize(rows, by=("ber",), within="run_id")[0]["mean"]  # (0.85 + 0.7)/2
+        0.775
     """
-    cells: dict[tuple[float, ...], list[tuple[str, float]]] = {}
+    cells: dict[tuple[float, ...], list[tuple[str, str, float]]] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             raise ValueError(
@@ -332,26 +363,34 @@ def summarize(
             raise ValueError(
                 f"row {index}: `{value}` must be in [0, 1], got {row[value]!r}."
             )
-        cells.setdefault(key, []).append((str(row.get("run_id", "")), number))
-    table = []
-    for key, entries in sorted(cells.items()):
-        values = [v for _, v in entries]
-        mean = math.fsum(values) / len(values)
-        spread = (
-            math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
-            if len(values) > 1
-            else 0.0
-        )
-        table.append(
-            {
-                **dict(zip(by, key, strict=True)),
-                "runs": len({r for r, _ in entries}),
-                "n": len(values),
-                "mean": round(mean, 12),
-                "std": round(spread, 12),
-            }
-        )
-    return table
+        if within is not None and within not in row:
+            raise ValueError(f"row {index} lacks `{within}`; it has {sorted(row)}.")
+        group = str(row[within]) if within is not None else str(index)
+        cells.setdefault(key, []).append((str(row.get("run_id", "")), group, number))
+    return [
+        {**dict(zip(by, key, strict=True)), **_moments(entries)}
+        for key, entries in sorted(cells.items())
+    ]
+
+
+def _moments(entries: list[tuple[str, str, float]]) -> dict[str, Any]:
+    """`runs`, `n`, `mean`, `std` of one cell's (run_id, group, value) entries."""
+    groups: dict[str, list[float]] = {}
+    for _, group, number in entries:
+        groups.setdefault(group, []).append(number)
+    values = [math.fsum(g) / len(g) for g in groups.values()]
+    mean = math.fsum(values) / len(values)
+    spread = (
+        math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+        if len(values) > 1
+        else 0.0
+    )
+    return {
+        "runs": len({run for run, _, _ in entries}),
+        "n": len(values),
+        "mean": round(mean, 12),
+        "std": round(spread, 12),
+    }
 
 
 def _cell_number(row: Mapping[str, Any], column: str, index: int) -> float:

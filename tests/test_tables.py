@@ -131,3 +131,16 @@ def test_summarize_refuses_bad_rows_naming_them(row, message):
         summarize(
             [{"ber": 0, "test_ber": 0, "test_top1": 0.5}, row], by=("ber", "test_ber")
         )
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("x")', "+1", "-cmd", "@SUM(A1)", "\tx"])
+def test_text_cells_that_a_spreadsheet_would_run_are_refused(tmp_path, text):
+    path = tmp_path / "epochs.csv"
+    with pytest.raises(ValueError, match="runs as a formula"):
+        EPOCHS.append(path, _row(run_id=text))
+    assert not path.exists()
+    path.write_text(",".join(COLUMNS) + "\n" + ",".join(
+        {**{k: "" for k in COLUMNS}, "run_id": text, "epoch": "1", "test_top1": "0.5"}
+        .values()) + "\n")  # fmt: skip
+    with pytest.raises(ValueError, match=r"row 1: `run_id` .* runs as a formula"):
+        EPOCHS.read([path])

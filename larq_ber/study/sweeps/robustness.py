@@ -29,12 +29,12 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber.errors import activation_errors, weight_errors
-from larq_ber.rates import check_rate
 from larq_ber.storage import read_rows
 from larq_ber.study.data import info, load
 from larq_ber.study.data.pipeline import resize
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
 from larq_ber.study.runspec import RunSpec
+from larq_ber.study.sweeps.plan import RobustnessPlan
 from larq_ber.tables import ROBUSTNESS
 
 __all__ = ["WEIGHTS", "draw_seed", "evaluate_run", "evaluate_sweep", "robustness_rows"]
@@ -72,15 +72,14 @@ def draw_seed(seed: int, test_ber: float, weight_ber: float, draw: int) -> int:
 
 
 def _grid(
-    test_bers: Sequence[float], weight_bers: Sequence[float], repeats: int
+    test_bers: Sequence[float],
+    weight_bers: Sequence[float],
+    repeats: int,
+    runs: int = 1,
 ) -> tuple[list[float], list[float]]:
-    tests = [check_rate("test_bers", b) for b in test_bers]
-    weights = [check_rate("weight_bers", b) for b in weight_bers]
-    if not tests or not weights:
-        raise ValueError("`test_bers` and `weight_bers` must each hold a rate.")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"`repeats` must be an integer >= 1, got {repeats!r}.")
-    return tests, weights
+    """The checked rates of a plan (see `RobustnessPlan.checked`)."""
+    plan = RobustnessPlan.checked(test_bers, weight_bers, repeats, runs=runs)
+    return list(plan.test_bers), list(plan.weight_bers)
 
 
 def robustness_rows(
@@ -201,6 +200,12 @@ def _missing(
     spec: RunSpec, weights: str, cells: list[tuple[float, float, int]]
 ) -> set[tuple[float, float, int]]:
     """The (test BER, weight BER, draw) cells of `cells` the table lacks."""
+    table = spec.files.robustness
+    if table.is_symlink() or table.resolve().parent != spec.files.folder.resolve():
+        raise ValueError(
+            f"{str(table)!r} is a symbolic link: robustness rows are written only to "
+            "a regular file inside the run folder; remove the link."
+        )
     result = read_json(spec.files.result) if spec.files.result.exists() else None
     if result is None or "failed" in result:
         state = "failed" if result else "not finished"
@@ -369,6 +374,7 @@ def evaluate_sweep(
             f"No finished run under {os.fspath(out)!r} (expected runs/*/result.json "
             "or a run folder)."
         )
+    _grid(tests, weight_rates, repeats, runs=len(runs))
     total = len(runs) * len(tests) * len(weight_rates) * repeats
     written = 0
     with SweepLock(sweep):

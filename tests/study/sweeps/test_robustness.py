@@ -184,3 +184,45 @@ def test_draws_read_a_small_test_set_from_memory_without_autotuning():
     assert len(read) == 10  # the second pass came from the cache
     large = _for_draws(data, _CACHE_BYTES + 1)
     assert large.options().autotune.enabled is not False
+
+
+def test_plans_are_bounded_and_checked_before_anything_runs():
+    from larq_ber.study.sweeps.plan import MAX_EVALUATIONS, RobustnessPlan
+
+    with pytest.raises(ValueError, match=r"needs 1,000,000,000,000 evaluations"):
+        RobustnessPlan.checked([0.1], [0.0], 10**12)
+    with pytest.raises(ValueError, match=r"× 3 runs\).*at most 1,000,000"):
+        RobustnessPlan.checked([0.1, 0.2], [0.0], MAX_EVALUATIONS // 4, runs=3)
+    with pytest.raises(ValueError, match=r"`test_bers` holds 100,001 rates|needs"):
+        RobustnessPlan.checked([i / 200_000 for i in range(100_001)], [0.0], 10)
+    with pytest.raises(ValueError, match=r"lists 0\.1 more than once"):
+        RobustnessPlan.checked([0.1, 0.1])
+    with pytest.raises(ValueError, match=r"`weight_bers` must hold at least one"):
+        RobustnessPlan.checked([0.1], [])
+    with pytest.raises(ValueError, match=r"`test_bers` must be a list"):
+        RobustnessPlan.checked("0.1")
+    with pytest.raises(ValueError, match=r"`repeats` must be an integer >= 1"):
+        RobustnessPlan.checked([0.1], repeats=True)
+    with pytest.raises(
+        ValueError, match=r"`weight_bers` must be in the range \[0, 1\]"
+    ):
+        RobustnessPlan.checked([0.1], [1.5])
+    assert RobustnessPlan.checked([0.0, 0.1], [0.0], 5).evaluations(runs=2) == 20
+
+
+def test_a_symlinked_table_is_refused_before_anything_is_written(tmp_path):
+    from larq_ber.storage import write_json
+    from larq_ber.study.results import RunFiles
+    from larq_ber.study.runspec import RunSpec
+    from larq_ber.study.sweeps.robustness import _missing
+
+    files = RunFiles(tmp_path / "run")
+    files.folder.mkdir()
+    record = {"run_id": "r", "model": "lenet4", "dataset": "digits", "ber": 0.0}
+    write_json(files.run, {**record, "input_shape": [28, 28, 1], "num_classes": 10})
+    write_json(files.result, {"run_id": "r"})
+    outside = tmp_path / "elsewhere.csv"
+    files.robustness.symlink_to(outside)
+    with pytest.raises(ValueError, match="is a symbolic link"):
+        _missing(RunSpec.load(files.folder), "best", [(0.0, 0.0, 0)])
+    assert not outside.exists()
