@@ -1,5 +1,6 @@
-# Every target bootstraps its own virtual environment in $(VENV) from setup.cfg.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Every target bootstraps its own virtual environment in $(VENV) from setup.cfg,
+# with Python 3.10, 3.11 or 3.12 (TensorFlow's range): choose one with PYTHON=.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.10 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -13,6 +14,8 @@ XDIST := -n $(PYTEST_WORKERS) --dist worksteal
 
 # PYTHONWARNINGS=ignore: setuptools's build backend warns about every editable install.
 $(STAMP): setup.cfg pyproject.toml
+	@v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	case "$$v" in 3.10|3.11|3.12) ;; *) echo "larq-ber needs Python 3.10, 3.11 or 3.12, but PYTHON=$(PYTHON) is $${v:-not a Python}: pick one, e.g. PYTHON=python3.12 make demo" >&2; exit 1;; esac
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -24,7 +27,7 @@ kernel: $(STAMP)
 
 ## demo: install everything, sweep the quickstart recipe (LeNet-4, offline digits) and plot it
 demo: $(STAMP)
-	$(BIN)/larq-ber sweep models/quickstart.toml --out runs/quickstart
+	$(BIN)/larq-ber sweep quickstart --out runs/quickstart
 	$(BIN)/larq-ber plot runs/quickstart --figure runs/quickstart/accuracy_vs_epoch.png
 	$(BIN)/larq-ber plot runs/quickstart --figure runs/quickstart/top1max_vs_ber.png --kind top1max
 
@@ -37,7 +40,7 @@ readme-numbers: $(STAMP)
 ## study: the Fashion-MNIST robustness study (about an hour on 2 cores; needs
 ## `apt-get install dataset-fashion-mnist` offline); tables and figures into docs/robustness
 study: $(STAMP)
-	$(BIN)/larq-ber sweep models/fashion_mnist_robustness.toml --out runs/fashion
+	$(BIN)/larq-ber sweep fashion_mnist_robustness --out runs/fashion
 	mkdir -p docs/robustness
 	$(BIN)/larq-ber results runs/fashion --csv docs/robustness/fashion_mnist_epochs.csv \
 		--robustness-csv docs/robustness/fashion_mnist_robustness.csv

@@ -1,6 +1,6 @@
 """Sweep throughput: runs per hour of the quickstart grid, 1 worker vs 2 workers.
 
-Runs `larq-ber sweep models/quickstart.toml` twice from scratch in one go:
+Runs `larq-ber sweep quickstart` twice from scratch in one go:
 
 * 1 worker: a single process trains the whole grid;
 * 2 workers: keras-tuner's chief (serves the grid) and two workers on 127.0.0.1.
@@ -38,7 +38,7 @@ def _children_cpu() -> float:
 def _command(out: Path, overrides: list[str]) -> list[str]:
     sets = [x for o in overrides for x in ("--set", o)]
     return [sys.executable, "-m", "larq_ber.study.cli", "sweep",
-            str(ROOT / "models" / "quickstart.toml"), "--out", str(out),
+            "quickstart", "--out", str(out),
             "--no-progress", *sets]  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 `make readme-numbers` runs this. It runs, as a user would, in a fresh folder:
 
-1. `larq-ber sweep models/quickstart.toml` (what `make demo` runs), its two
+1. `larq-ber sweep quickstart` (what `make demo` runs), its two
    figures, and the ⟨Top1Max⟩ table (mean ± sample std, ddof = 1, over the runs);
 2. `examples/mram_operating_points.py --sweep` on that sweep: the cheapest MRAM
    write operating point within 0.5 and within 1.5 points of the error-free
@@ -133,7 +133,7 @@ def main() -> None:
            *environment(), ""]  # fmt: skip
 
     sweep = runs / "quickstart"
-    _, seconds = run([*cli, "sweep", "models/quickstart.toml", "--out", str(sweep),
+    _, seconds = run([*cli, "sweep", "quickstart", "--out", str(sweep),
                       "--no-progress"])  # fmt: skip
     for name, extra in (("accuracy_vs_epoch", []), ("top1max_vs_ber", ["--kind",
                         "top1max"])):  # fmt: skip
@@ -142,7 +142,7 @@ def main() -> None:
     out += [
         "## Quickstart sweep (`make demo`)",
         "",
-        f"`larq-ber sweep models/quickstart.toml`: {seconds:.0f} s wall, "
+        f"`larq-ber sweep quickstart`: {seconds:.0f} s wall, "
         f"{len(rows)} rows; table digest (all columns but `wall_s`) "
         f"`{table_digest(rows)[:16]}`.",
         "",

@@ -5,7 +5,8 @@ voltage and pulse length, the write window (Figure 5), the operating points of
 Table I, retention and endurance, and — from an accuracy-vs-BER curve read from a
 sweep folder or given with `--curve` — the write operating point with the lowest
 energy that keeps the accuracy within a tolerance. Without either it uses an
-illustrative curve and says so.
+illustrative curve and says so. Figure 5 is written only when `--figure` names a
+file.
 
     python examples/mram_operating_points.py [--sweep runs/quickstart | \
         --curve 0=0.97 0.04=0.968] [--tolerance 0.005] [--figure fig5.png]
@@ -54,7 +55,9 @@ def main() -> None:
         help="accuracy loss accepted, as a fraction (default: 0.005)",
     )
     parser.add_argument(
-        "--figure", default="fig5.png", help="Figure 5 file (default: fig5.png)"
+        "--figure",
+        help="write Figure 5 (the write window) to this PNG/PDF/SVG file "
+        "(default: not written)",
     )
     args = parser.parse_args()
     device = mtj.MTJ.paper()
@@ -68,19 +71,22 @@ def main() -> None:
         cells = [f"{w:13.3e}" if w >= 1e-9 else f"{'< 1e-09':>13s}" for w in row]
         print(f"{v:5.2f} V " + "".join(cells))
     print("\nTable I:\n" + mtj.operating_points(device).format())
-    import matplotlib
+    if args.figure:
+        import matplotlib
 
-    matplotlib.use("Agg")
-    mtj.plot_write_window(device).savefig(args.figure, dpi=150)
-    print(f"\nFigure 5 written to {args.figure}")
+        matplotlib.use("Agg")
+        mtj.plot_write_window(device).savefig(args.figure, dpi=150)
+        print(f"\nFigure 5 written to {args.figure}")
+    else:
+        print("\nFigure 5 not written (pass --figure fig5.png to write it)")
     day, decade = 86400.0, 10 * mtj.SECONDS_PER_YEAR
     print(
         f"retention failure: 1 day {float(mtj.retention_failure(day, device)):.2e}, "
         f"10 years {float(mtj.retention_failure(decade, device)):.2f}"
     )
     if args.sweep:
-        from larq_ber.study.plots import top1max_table
         from larq_ber.study.results import read_results
+        from larq_ber.study.summary import top1max_table
 
         curve = {r["ber"]: r["mean"] for r in top1max_table(read_results(args.sweep))}
         origin = f"<Top1Max> of {args.sweep}"

@@ -3,7 +3,7 @@
 Quick setting (default): a small grid (BER 0, 4 %, 16 %), 2 repeats, 3 epochs, on
 MNIST if TFDS has it on this machine and on the offline `digits` data otherwise —
 a few minutes on 2 CPU cores. `--full`: the paper's setting,
-`models/fig1_lenet4_mnist.toml` (BER 0-16 %, 10 repeats, 60 epochs, MNIST
+the bundled recipe `fig1_lenet4_mnist` (BER 0-16 %, 10 repeats, 60 epochs, MNIST
 downloaded by TFDS) — hours on a GPU. Either way the sweep resumes when run again
 with the same `--out`, and the two figures (accuracy vs epoch, <Top1Max> vs BER)
 are written next to it.
@@ -39,7 +39,7 @@ def main() -> None:
     )
     parser.add_argument("--full", action="store_true", help="the paper's setting")
     args = parser.parse_args()
-    recipe_file = ROOT / "models" / "fig1_lenet4_mnist.toml"
+    recipe_file = "fig1_lenet4_mnist"  # bundled with the package
     if args.full:
         overrides = {}
     else:

@@ -33,9 +33,10 @@ from larq_ber import kernel
 
 __all__ = ["SPARSE_MAX_RATE", "ber_sign", "ber_ste_sign"]
 
-# A built kernel's operation is registered with TensorFlow on import, so that
-# SavedModels trained with it load wherever larq-ber is imported.
-kernel.register()
+# A built, verified kernel's operation is registered with TensorFlow on import (not
+# with LARQ_BER_KERNEL=0), so that SavedModels trained with it load wherever
+# larq-ber is imported.
+kernel.load()
 
 # Above this rate one random byte per element is cheaper than drawing the gaps
 # between flips: on 2 CPU cores, forward and backward, the two cost the same near
@@ -80,7 +81,8 @@ def _cpu_kernel(dtype: tf.DType) -> Any:
     """The compiled `larq_ber_sign` operation if it applies here, else `None`.
 
     It applies to float32 tensors outside XLA when `larq_ber.kernel.build()` has
-    built it and no GPU is visible (it has a CPU kernel only).
+    built it, `larq_ber.kernel.load()` accepts it and no GPU is visible (it has a
+    CPU kernel only).
     """
     if dtype != tf.float32 or _compiling_with_xla():
         return None
@@ -88,6 +90,16 @@ def _cpu_kernel(dtype: tf.DType) -> Any:
     if module is None or _gpu_visible():
         return None
     return module.larq_ber_sign
+
+
+def _signs(x: tf.Tensor, negative: tf.Tensor, flips: tf.Tensor) -> tf.Tensor:
+    """sign(x) (-1 exactly where `negative`) inverted where `flips`.
+
+    NaN where `x` is NaN, as larq's sign and the compiled kernel give.
+    """
+    one = tf.ones([], x.dtype)
+    signs = tf.where(tf.equal(negative, flips), one, -one)
+    return tf.where(tf.math.is_nan(x), x, signs)
 
 
 def _draw_key(seed: int | None, generator: Any) -> tf.Tensor:
@@ -277,7 +289,8 @@ def ber_sign(
             is a variable, so a checkpoint restores the stream exactly).
 
     Returns:
-        A tensor of $\pm 1$ values of the shape and dtype of `x`.
+        A tensor of $\pm 1$ values of the shape and dtype of `x` (NaN where `x`
+        is NaN, as larq's sign).
 
     Example:
         >>> ber_sign(tf.constant([-1.0, 2.0, -3.0]), 1.0, 0.0).numpy()
@@ -289,7 +302,6 @@ def ber_sign(
     ber_neg = tf.cast(ber_neg, tf.float32)
     ber_pos = tf.cast(ber_pos, tf.float32)
     p = tf.maximum(ber_neg, ber_pos)
-    one = tf.ones([], x.dtype)
 
     def flipped(mask: Any) -> tf.Tensor:
         negative = x < 0
@@ -298,7 +310,7 @@ def ber_sign(
             mask(tf.reshape(negative, [-1]), ber_neg, ber_pos, key), tf.shape(x)
         )
         # sign(x) is -1 exactly where x < 0; a flip inverts it.
-        return tf.where(tf.equal(negative, flips), one, -one)
+        return _signs(x, negative, flips)
 
     def dense() -> tf.Tensor:
         negative = x < 0
@@ -307,7 +319,7 @@ def ber_sign(
         else:
             uniform = tf.random.uniform(tf.shape(x), seed=seed)
         flips = uniform < tf.where(negative, ber_neg, ber_pos)
-        return tf.where(tf.equal(negative, flips), one, -one)
+        return _signs(x, negative, flips)
 
     rates = _static_rates(ber_neg, ber_pos)
     fused_op = _cpu_kernel(x.dtype)

@@ -2,8 +2,9 @@
 //
 // LarqBerSign(x, rates, key) = sign(x) (sign(0) = +1) in which every -1 becomes +1
 // with probability rates[0] and every +1 becomes -1 with probability rates[1],
-// independently per element. `larq_ber.kernel.build()` compiles this file against
-// the installed TensorFlow; `larq_ber.flips.ber_sign` uses it on CPUs when built.
+// independently per element; NaN stays NaN (larq's sign of NaN).
+// `larq_ber.kernel.build()` compiles this file against the installed TensorFlow;
+// `larq_ber.flips.ber_sign` uses it on CPUs when built (and verified).
 //
 // Random numbers: Philox4x32-10 (Salmon et al., SC'11), the generator TensorFlow's
 // stateless random ops use, keyed by key[0] (64 bits). Element i reads byte i % 16 of
@@ -140,21 +141,27 @@ constexpr int64_t kGroup = 1024;
 // The bits of 1.0f; setting bit 31 makes it -1.0f.
 constexpr uint32_t kPlusOne = 0x3F800000u;
 
-// dst[j] = sign(src[j]), flipped where bytes[j] < the level of its sign; tie[j] = 1
-// where bytes[j] equals that level (those elements need a finer draw). No branches:
-// the compiler vectorizes it. Returns nonzero if there is a tie.
+// dst[j] = sign(src[j]), flipped where bytes[j] < the level of its sign, and NaN
+// (src[j] itself) where src[j] is NaN, as larq's sign; tie[j] = 1 where bytes[j]
+// equals that level and src[j] is not NaN (those elements need a finer draw). No
+// branches: the compiler vectorizes it. Returns nonzero if there is a tie.
 uint32_t SignsWithFlips(const float* __restrict src, const uint8_t* __restrict bytes,
                         int64_t count, uint32_t level_neg, uint32_t level_pos,
                         uint32_t* __restrict dst, uint8_t* __restrict tie) {
   uint32_t ties = 0;
   for (int64_t j = 0; j < count; ++j) {
     const uint32_t negative = src[j] < 0.0f;
+    const uint32_t nan = src[j] != src[j];
     const uint32_t level = negative ? level_neg : level_pos;
     const uint32_t byte = bytes[j];
-    const uint32_t equal = byte == level;
+    const uint32_t equal = (byte == level) & (nan ^ 1u);
     tie[j] = static_cast<uint8_t>(equal);
     ties |= equal;
-    dst[j] = kPlusOne | ((negative ^ (byte < level)) << 31);
+    const uint32_t sign = kPlusOne | ((negative ^ (byte < level)) << 31);
+    uint32_t bits;
+    std::memcpy(&bits, src + j, sizeof bits);
+    const uint32_t keep = 0u - nan;  // all ones where NaN
+    dst[j] = (sign & ~keep) | (bits & keep);
   }
   return ties;
 }
@@ -244,6 +251,7 @@ REGISTER_OP("LarqBerSign")
     })
     .Doc(R"doc(
 sign(x) with independent bit errors: -1 -> +1 at rates[0], +1 -> -1 at rates[1].
+NaN stays NaN.
 )doc");
 
 REGISTER_KERNEL_BUILDER(Name("LarqBerSign").Device(tensorflow::DEVICE_CPU),

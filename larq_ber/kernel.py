@@ -1,25 +1,15 @@
 r"""The optional compiled CPU kernel that draws the flips and the sign in one pass.
 
-Without it, `larq_ber.flips.ber_sign` builds the flips from TensorFlow operations:
-on a CPU each operation is its own pass over the tensor and TensorFlow's random
-number generator runs one Philox stream at a time, so the flips cost 1-10 % of a
-training step. `build()` compiles `kernel.cc` (shipped with the package) against the
-installed TensorFlow with the machine's C++ compiler, once, into a cache folder;
-from then on every process that uses `BerSteSign` on a CPU loads it and computes
-$\operatorname{sign}(x)$ with its bit errors in a single pass, drawing the random
-bytes with a vectorized Philox4x32-10 (AVX2 where the CPU has it).
-
-The kernel draws exactly the same distribution as the TensorFlow operations (an
-independent Bernoulli flip per element at the rate of its sign, exact up to
-$2^{-61}$; see `kernel.cc`), but a different stream of random numbers: a model
-trained with the kernel is reproducible with the kernel (its output depends only
-on the input, the rates and the generator's key, not on threads), not bit for bit
-against a process without it.
-
-Where it is not used: under XLA (`jit_compile=True`), for dtypes other than
-float32, when a GPU is visible (the kernel runs on CPUs only), and when the
-environment variable `LARQ_BER_KERNEL=0` is set. Nothing is compiled unless you
-ask: `larq-ber kernel build`, or
+`build()` compiles `kernel.cc` (shipped with the package) against the installed
+TensorFlow with the machine's C++ compiler, once, into a cache folder; from then on
+`BerSteSign` on a CPU computes $\operatorname{sign}(x)$ with its bit errors in a
+single pass (a vectorized Philox4x32-10, AVX2 where the CPU has it) instead of the
+TensorFlow operations of `larq_ber.flips`, which cost 1-10 % of a training step.
+It draws the same distribution (exact up to $2^{-61}$; see `kernel.cc`) from
+another random stream: a run is reproducible with the kernel, or without it, not
+across the two. Both give larq's sign of NaN, NaN. It is not used under XLA
+(`jit_compile=True`), for dtypes other than float32, when a GPU is visible, and with
+`LARQ_BER_KERNEL=0`. Nothing is compiled unless you ask: `larq-ber kernel build`, or
 
 ```python
 import larq_ber.kernel
@@ -28,9 +18,28 @@ path = larq_ber.kernel.build()  # about 10 s; a no-op once built
 assert larq_ber.kernel.load() is not None
 ```
 
+What is loaded (a shared library runs code in your process as soon as it loads):
+
+- With `LARQ_BER_KERNEL=0` no file of the cache is opened, not even at import.
+- Otherwise `import larq_ber.quantizers` (and `load()`) loads `library_path()` only
+  if the file and its folder are owned by you (the effective user) and writable by
+  no one else (no group or other write bit), neither is a symbolic link, the file
+  is a regular file, and its SHA-256 equals the digest `build()` recorded next to
+  it (`digest_path()`, in `sha256sum` format). The file is checked and then loaded
+  through the same open file descriptor on Linux, so it cannot be swapped between
+  check and load.
+- A file that fails any check is not loaded: one `RuntimeWarning` line names the
+  file and the reason, and the flips use TensorFlow operations. So does a library
+  that loads but has no `LarqBerSign` operation; `BerSteSign` never fails for it.
+- `build()` creates the cache folder with mode 0700, refuses to build into a
+  folder that fails the checks, compiles into a temporary file, records its digest
+  and renames both into place atomically; the compiler is stopped after
+  `BUILD_TIMEOUT_S` seconds.
+
 A SavedModel (`model.save(..., save_format="tf")`) saved while the kernel was in
 use records the kernel's operation in its training graph; `import larq_ber` (which
-loads a built kernel with the quantizers) before loading it in another process.
+loads a built kernel with the quantizers) before loading it in another process,
+without `LARQ_BER_KERNEL=0`.
 """
 
 from __future__ import annotations
@@ -39,40 +48,81 @@ import functools
 import hashlib
 import os
 import platform
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from larq_ber import _kernel_checks as checks
+
 __all__ = [
+    "BUILD_TIMEOUT_S",
     "CACHE_VARIABLE",
     "DISABLE_VARIABLE",
     "KernelBuildError",
+    "KernelCheck",
     "build",
     "cache_dir",
+    "check",
+    "digest_path",
     "is_available",
     "is_enabled",
+    "last_problem",
     "library_path",
     "load",
-    "register",
 ]
 
-#: Set to "0" to keep larq-ber from using a built kernel in this process.
+#: Set to "0" to keep larq-ber from using (or even opening) a built kernel.
 DISABLE_VARIABLE = "LARQ_BER_KERNEL"
 #: Folder of built kernels (default `$XDG_CACHE_HOME/larq_ber` or `~/.cache/larq_ber`).
 CACHE_VARIABLE = "LARQ_BER_CACHE"
+#: Seconds the compiler may run in `build()` before it is stopped.
+BUILD_TIMEOUT_S = 300.0
 
 _SOURCE = Path(__file__).with_name("kernel.cc")
-# The loaded library: its operation is registered once per process, so the first
-# one loaded serves for the rest of the process.
+# The loaded library (TensorFlow registers an operation once per process); why a
+# library loaded into this process has no kernel (TensorFlow caches it: not loaded
+# again); why the last `load()` found a library but returned None.
 _module: Any = None
+_unusable = ""
+_problem = ""
+_warned: set[str] = set()
 
 
 class KernelBuildError(RuntimeError):
-    """The kernel could not be compiled (no compiler, or the compiler failed)."""
+    """The kernel could not be compiled.
+
+    No compiler, the compiler failed or ran past `BUILD_TIMEOUT_S`, or the cache
+    folder is not yours alone.
+    """
+
+
+@dataclass(frozen=True)
+class KernelCheck:
+    """What `check()` found at `library_path()`, without loading it.
+
+    Attributes:
+        path: The library's path.
+        found: Whether there is a file (or link) at `path`.
+        problem: Why it may not be loaded, or `None` if it passes every check.
+        hint: What to do about `problem` ("" if none).
+    """
+
+    path: Path
+    found: bool
+    problem: str | None
+    hint: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """Whether the file passes every check (and may be loaded)."""
+        return self.problem is None
 
 
 def cache_dir() -> Path:
@@ -139,6 +189,23 @@ def library_path() -> Path:
     return cache_dir() / f"ber_sign-tf{tf.__version__}-{_digest()}.so"
 
 
+def digest_path(library: Path | None = None) -> Path:
+    """Where `build()` records the SHA-256 of a library it built.
+
+    Args:
+        library: The library; default `library_path()`.
+
+    Returns:
+        The library's path with `.sha256` appended (`sha256sum -c` checks it).
+
+    Example:
+        >>> digest_path(Path("/c/k.so"))
+        PosixPath('/c/k.so.sha256')
+    """
+    library = library_path() if library is None else library
+    return library.with_name(library.name + checks.DIGEST_SUFFIX)
+
+
 @functools.lru_cache(maxsize=1)
 def _digest() -> str:
     import tensorflow as tf
@@ -156,19 +223,133 @@ def _digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def build(*, force: bool = False, compiler: str | None = None) -> Path:
+def check() -> KernelCheck:
+    """Checks the built kernel as `load()` would, without loading it.
+
+    Returns:
+        What was found at `library_path()` and why it may not be loaded, if so. The
+        environment variable `LARQ_BER_KERNEL` is not consulted.
+
+    Example:
+        >>> found = check()
+        >>> found.verified or found.problem is not None
+        True
+    """
+    path = library_path()
+    try:
+        os.close(checks.verified_fd(path))
+    except checks.Refusal as refusal:
+        return KernelCheck(path, os.path.lexists(path), refusal.reason, refusal.hint)
+    return KernelCheck(path, True, None)
+
+
+# Building.
+
+
+def _compiler(compiler: str | None) -> list[str]:
+    """The compiler's command line: `compiler` or `$CXX` split as a shell would."""
+    configured = compiler if compiler is not None else os.environ.get("CXX", "")
+    source = "`compiler`" if compiler is not None else "$CXX"
+    try:  # unset or empty: c++, else g++
+        default = "c++" if shutil.which("c++") else "g++"
+        words = shlex.split(configured) or [default]
+    except ValueError as error:
+        raise KernelBuildError(f"{source} is not a command: {error}") from None
+    found = shutil.which(words[0])
+    if found is None:
+        raise KernelBuildError(
+            f"no C++ compiler: {words[0]!r} is not on PATH ({source} is "
+            f"{configured!r}); install g++ or clang++, or pass compiler='path/to/c++'"
+        )
+    return [found, *words[1:]]
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Kills the compiler and what it started (its own process group)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, AttributeError):
+        process.kill()
+    process.communicate()
+
+
+def _compile(command: list[str], timeout_s: float) -> None:
+    """Runs the compiler for at most `timeout_s` seconds."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        raise KernelBuildError(
+            f"compiling the kernel took longer than {timeout_s:g} s (the limit, "
+            f"larq_ber.kernel.BUILD_TIMEOUT_S) and was stopped: {shlex.join(command)}"
+        ) from None
+    except BaseException:
+        _stop(process)
+        raise
+    if process.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        raise KernelBuildError(
+            f"compiling the kernel failed (exit {process.returncode}): "
+            f"{shlex.join(command)}\n{tail}"
+        )
+
+
+def _prepare_folder(folder: Path) -> None:
+    """Creates the cache folder (mode 0700) and checks that it is yours alone."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(checks.open_folder(folder))
+    except OSError as error:
+        raise KernelBuildError(f"cannot create {folder}: {error.strerror}") from None
+    except checks.Refusal as refusal:
+        raise KernelBuildError(
+            f"not building the kernel: {refusal.reason}; {refusal.hint}"
+        ) from None
+
+
+def _record_digest(library: Path, digest: str) -> None:
+    """Writes `digest_path(library)` atomically (a temporary file, renamed)."""
+    handle, partial = tempfile.mkstemp(suffix=".sha256", dir=library.parent)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(f"{digest}  {library.name}\n")
+        os.chmod(partial, 0o644)
+        os.replace(partial, digest_path(library))
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def build(
+    *, force: bool = False, compiler: str | None = None, timeout_s: float | None = None
+) -> Path:
     """Compiles the kernel for this machine if it is not built yet.
 
+    The cache folder is created with mode 0700 (and refused if it exists but is
+    not yours alone); the library is compiled into a temporary file there, its
+    SHA-256 recorded in `digest_path()`, and both renamed into place.
+
     Args:
-        force: Compile even if the library exists.
-        compiler: The C++ compiler to run; default `$CXX`, else `c++`, else `g++`.
+        force: Compile even if a library that passes `check()` exists.
+        compiler: The C++ compiler's command, split as a shell would (e.g.
+            `"g++ -DFOO"`); default `$CXX`, else `c++`, else `g++`.
+        timeout_s: Seconds the compiler may run; default `BUILD_TIMEOUT_S`.
 
     Returns:
         The path of the built library (see `library_path`).
 
     Raises:
-        KernelBuildError: If no compiler is found or compiling fails (the message
-            has the command and the compiler's last lines of output).
+        KernelBuildError: If no compiler is found, compiling fails or takes longer
+            than the limit (the message has the command and the compiler's last
+            lines of output), or the cache folder is not yours alone.
 
     Example:
         ```python
@@ -177,92 +358,117 @@ def build(*, force: bool = False, compiler: str | None = None) -> Path:
         ```
     """
     target = library_path()
-    if target.exists() and not force:
+    _prepare_folder(target.parent)
+    if not force and check().verified:
         return target
-    chosen = compiler or os.environ.get("CXX") or "c++"
-    executable = shutil.which(chosen) or (
-        shutil.which("g++") if compiler is None and "CXX" not in os.environ else None
-    )
-    if executable is None:
-        raise KernelBuildError(
-            f"no C++ compiler: `compiler` (or $CXX) is {chosen!r}, which is not on "
-            "PATH; install g++ or clang++, or pass compiler='path/to/c++'"
-        )
+    command = _compiler(compiler)
     compile_flags, link_flags = _flags()
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Compile next to the target and rename: concurrent builds never see half a file.
     handle, partial = tempfile.mkstemp(suffix=".so", dir=target.parent)
-    os.close(handle)
-    command = [executable, str(_SOURCE), "-o", partial, *compile_flags, *link_flags]
     try:
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise KernelBuildError(
-                f"compiling the kernel failed (exit {done.returncode}): "
-                f"{' '.join(command)}\n{tail}"
-            )
-        os.chmod(partial, 0o755)  # mkstemp's 0600 would hide it from other users
+        os.close(handle)
+        _compile(
+            [*command, str(_SOURCE), "-o", partial, *compile_flags, *link_flags],
+            BUILD_TIMEOUT_S if timeout_s is None else timeout_s,
+        )
+        with open(partial, "rb") as file:
+            digest = checks.sha256(file.fileno())
+        os.chmod(partial, 0o755)
         os.replace(partial, target)
+        _record_digest(target, digest)
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
     return target
 
 
-def register() -> Any | None:
-    """Loads a built kernel into TensorFlow, whether or not it is enabled.
+# Loading.
 
-    `import larq_ber.quantizers` calls it, so that a SavedModel whose training graph
-    holds the kernel's operation loads in a process that imported larq-ber. The
-    first library loaded serves the rest of the process (TensorFlow registers an
-    operation once); one that fails to load is reported with a warning and treated
-    as not built.
 
-    Returns:
-        The module of `tf.load_op_library`, or `None` if there is no kernel built
-        for this installation.
+def _load_library(path: Path, fd: int) -> Any:
+    """Loads the checked library open at `fd` (through `/proc/self/fd` on Linux)."""
+    global _unusable
+    import tensorflow as tf
 
-    Example:
-        >>> register() is None or hasattr(register(), "larq_ber_sign")
-        True
-    """
-    global _module
-    if _module is not None:  # operations are registered once per process
-        return _module
+    through_fd = f"/proc/self/fd/{fd}"
+    name = through_fd if os.path.exists(through_fd) else str(path)
     try:
-        path = library_path()
-    except (OSError, RuntimeError):  # no readable source or home folder
-        return None
-    if path.exists():
-        import tensorflow as tf
+        module = tf.load_op_library(name)
+    except (tf.errors.OpError, OSError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise checks.Refusal(f"it does not load ({first})", checks.REBUILD) from None
+    if not hasattr(module, "larq_ber_sign"):
+        _unusable = "it loads but has no LarqBerSign operation"
+        raise checks.Refusal(_unusable, checks.REBUILD)
+    return module
 
-        try:
-            _module = tf.load_op_library(str(path))
-        except (tf.errors.OpError, OSError) as error:
-            warnings.warn(
-                f"larq-ber's kernel {path} does not load ({error}); the flips use "
-                "TensorFlow operations. Rebuild it: larq-ber kernel build --force",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-    return _module
+
+def _refuse(path: Path, refusal: checks.Refusal) -> str:
+    """Warns (once per message) that `path` is not used; returns the message."""
+    message = (
+        f"larq-ber's kernel {path} is not loaded: {refusal.reason}; the flips use "
+        f"TensorFlow operations ({refusal.hint})"
+    )
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    return message
 
 
 def load() -> Any | None:
-    """The built kernel's operations, if built and enabled; else `None`.
+    """The built kernel's operations, if enabled, built and verified; else `None`.
 
-    `LARQ_BER_KERNEL=0` in the environment disables it (see `is_enabled`).
+    With `LARQ_BER_KERNEL=0` (see `is_enabled`) it returns `None` without opening
+    any file. Otherwise it loads `library_path()` if it passes `check()`; a file
+    that fails a check, does not load or has no `LarqBerSign` operation is
+    reported with one `RuntimeWarning` line (once per process) and `None` is
+    returned, so the flips use TensorFlow operations. The first library loaded
+    serves the rest of the process (TensorFlow registers an operation once).
+    `import larq_ber.quantizers` calls it, so that a SavedModel whose training
+    graph holds the kernel's operation loads in a process that imported larq-ber.
 
     Returns:
         The module of `tf.load_op_library` (its operation is `larq_ber_sign`), or
-        `None` if the kernel is not built for this installation or disabled.
+        `None`.
 
     Example:
         >>> load() is None or hasattr(load(), "larq_ber_sign")
         True
     """
-    return register() if is_enabled() else None
+    global _module, _problem
+    if not is_enabled():
+        return None
+    if _module is not None or _unusable:
+        return _module
+    try:
+        path = library_path()
+        fd = checks.verified_fd(path)
+    except (OSError, RuntimeError):  # no readable source, home or folder
+        return None
+    except checks.Refusal as refusal:
+        _problem = "" if refusal.reason == checks.NOT_BUILT else _refuse(path, refusal)
+        return None
+    try:
+        _module = _load_library(path, fd)
+    except checks.Refusal as refusal:
+        _problem = _refuse(path, refusal)
+    finally:
+        os.close(fd)
+    return _module
+
+
+def last_problem() -> str:
+    """Why the last `load()` in this process found a kernel but did not load it.
+
+    Returns:
+        The warning's message, or "" if it loaded, nothing was built or `load()`
+        was not called.
+
+    Example:
+        >>> load() is not None or isinstance(last_problem(), str)
+        True
+    """
+    return "" if _module is not None else _problem
 
 
 def is_enabled() -> bool:
@@ -275,11 +481,8 @@ def is_enabled() -> bool:
         >>> is_enabled() == (os.environ.get("LARQ_BER_KERNEL", "1") != "0")
         True
     """
-    return os.environ.get(DISABLE_VARIABLE, "1").strip().lower() not in {
-        "0",
-        "false",
-        "off",
-    }
+    value = os.environ.get(DISABLE_VARIABLE, "1").strip().lower()
+    return value not in {"0", "false", "off"}
 
 
 def is_available() -> bool:

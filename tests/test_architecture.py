@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "larq_ber"
 
 #: Modules that must not import TensorFlow code of the package (rank 0).
 TF_FREE = ("larq_ber", "larq_ber._keras2", "larq_ber.rates", "larq_ber.storage",
+           "larq_ber.stats",
            "larq_ber.tables", "larq_ber.palette", "larq_ber.quantizers.seeds",
            "larq_ber.models.specs", "larq_ber.mtj")  # fmt: skip
 

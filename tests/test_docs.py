@@ -90,10 +90,25 @@ LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 API = ROOT / "docs" / "api"
 
 
+#: The README links into the repository by absolute URLs, so that they also work
+#: on a package index's page; they are checked as the local files they name.
+REPOSITORY = (
+    "https://github.com/larq-ber/larq-ber/blob/main/",
+    "https://raw.githubusercontent.com/larq-ber/larq-ber/main/",
+)
+
+
 def _links(document: Path) -> list[str]:
     text = FENCE.sub("", document.read_text())
     text = re.sub(r"`[^`\n]*`", "", text)  # code spans
-    return [target for target in LINK.findall(text) if "://" not in target]
+    links = []
+    for target in LINK.findall(text):
+        for prefix in REPOSITORY:
+            if target.startswith(prefix):
+                target = str(ROOT.joinpath(target.removeprefix(prefix)))
+        if "://" not in target:
+            links.append(target)
+    return links
 
 
 def _exists(document: Path, target: str) -> bool:
@@ -115,8 +130,15 @@ def test_every_relative_link_points_to_a_file(document):
     assert not broken, f"{document.relative_to(ROOT)}: {broken}"
 
 
+def test_the_readme_links_work_on_a_package_index_page():
+    """PyPI shows the README without the repository: no relative link or image."""
+    text = FENCE.sub("", (ROOT / "README.md").read_text())
+    relative = [t for t in LINK.findall(text) if "://" not in t and t[:1] != "#"]
+    assert relative == []
+
+
 def test_the_link_check_sees_links():
-    assert "docs/getting-started.md" in _links(ROOT / "README.md")
+    assert str(ROOT / "docs/getting-started.md") in _links(ROOT / "README.md")
     assert not _exists(ROOT / "README.md", "docs/no-such-page.md")
     assert not _exists(ROOT / "docs" / "index.md", "api/larq_ber.no_such_module.md")
 

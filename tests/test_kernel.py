@@ -4,10 +4,14 @@ reference of its definition, flip statistics through the quantizer, and where it
 
 The session's other tests run with the kernel disabled (`LARQ_BER_KERNEL=0`, set in
 conftest), so they test the TensorFlow operations; these build it into a temporary
-cache and enable it. Statistical tolerances as in test_quantizers (4 sigma)."""
+cache and enable it. Statistical tolerances as in test_quantizers (4 sigma). The
+loader's refusals are shown with a planted library whose constructor writes a
+marker file: it must never run unless it passes every check."""
 
+import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -108,18 +112,19 @@ def _reference(x, ber_neg, ber_pos, key):
         rest_stream = stream + np.uint64(1)
     data = blocks.view(np.uint8).ravel()[:n]
     negative = x < 0
+    nan = np.isnan(x)
     q = np.where(
         negative, np.float64(np.float32(ber_neg)), np.float64(np.float32(ber_pos))
     )
     q = np.clip(q, 0.0, 1.0) * 256.0
     level = np.minimum(np.floor(q), 255.0)
     flip = data < level
-    tie = np.flatnonzero((data == level) & (q > level))
+    tie = np.flatnonzero((data == level) & (q > level) & ~nan)
     if tie.size:
         words = _philox(_counters(tie, rest_stream), keys).astype(np.uint64)
         bits53 = ((words[:, 0] << np.uint64(32)) | words[:, 1]) >> np.uint64(11)
         flip[tie] = bits53.astype(np.float64) < (q[tie] - level[tie]) * 2.0**53
-    return np.where(negative != flip, -1.0, 1.0).astype(np.float32)
+    return np.where(nan, x, np.where(negative != flip, -1.0, 1.0)).astype(np.float32)
 
 
 def test_numpy_philox_is_tensorflows():
@@ -141,10 +146,12 @@ def test_numpy_philox_is_tensorflows():
 )
 def test_kernel_computes_its_definition_exactly(with_kernel, ber_neg, ber_pos):
     """Bit for bit, including the finer draws where a byte ties with its level
-    (about 1 in 256 elements), zeros (sign +1) and a length not a multiple of 16."""
+    (about 1 in 256 elements), zeros (sign +1), NaNs (NaN, as larq's sign) and a
+    length not a multiple of 16."""
     rng = np.random.default_rng(5)
     x = rng.standard_normal(300_007).astype(np.float32)
     x[:100] = 0.0
+    x[100:5000:7] = np.nan
     key = [int(v) for v in rng.integers(-(2**62), 2**62, 2)]
     y = with_kernel.larq_ber_sign(
         x, tf.constant([ber_neg, ber_pos]), tf.constant(key, tf.int64)
@@ -324,7 +331,7 @@ def test_savedmodel_trained_with_the_kernel_loads_in_a_fresh_process(
     assert b"LarqBerSign" in graphs  # the training graph holds the kernel's op
     np.save(tmp_path / "x.npy", x)
     env = {**os.environ, kernel.CACHE_VARIABLE: str(kernel_cache)}
-    env[kernel.DISABLE_VARIABLE] = "0"  # registered even where not used
+    env[kernel.DISABLE_VARIABLE] = "1"
     subprocess.run(
         [sys.executable, "-c", _LOAD_SCRIPT, str(tmp_path / "saved"),
          str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
@@ -358,3 +365,300 @@ def test_command_line_builds_and_reports_the_kernel(
     assert main(["kernel", "build"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'nonexistent-c++'" in err
+
+
+# NaN: larq's sign of NaN on every path.
+
+
+def test_nan_signs_the_same_with_and_without_the_kernel(with_kernel, monkeypatch):
+    """larq's sign (and `ste_sign`) of NaN is NaN; so is `ber_sign`'s, with the
+    kernel, with TensorFlow's operations at low and high rates, and under XLA."""
+    x = tf.constant([np.nan, -1.0, 2.0, 0.0, -np.nan] * 2000)
+    nan = np.isnan(x.numpy())
+    assert np.isnan(lq.math.sign(x).numpy()[nan]).all()
+    assert np.isnan(lq.quantizers.ste_sign(x).numpy()[nan]).all()
+    rates = tf.Variable([0.3, 0.3])
+    call = tf.function(lambda x: ber_sign(x, rates[0], rates[1], seed=3))
+    xla = tf.function(lambda x: ber_sign(x, rates[0], rates[1]), jit_compile=True)
+    outputs = {"kernel": call(x).numpy(), "xla": xla(x).numpy()}
+    monkeypatch.setattr(flips, "_cpu_kernel", lambda dtype: None)
+    for ber in (0.0, 0.01, 0.3):  # plain sign, gap sampler, random bytes
+        outputs[f"tf {ber}"] = ber_sign(x, ber, ber, seed=1).numpy()
+    outputs["quantizer"] = BerSteSign(0.3)(x, training=True).numpy()
+    for name, y in outputs.items():
+        assert np.isnan(y[nan]).all(), name
+        assert set(np.unique(y[~nan])) <= {-1.0, 1.0}, name
+
+
+# The loader: what it refuses to load. A planted library whose constructor writes a
+# marker file shows whether it ran.
+
+_PLANTED = r"""
+#include <stdio.h>
+__attribute__((constructor)) static void planted(void) {
+  FILE* marker = fopen(MARKER, "w");
+  if (marker) { fputs("ran", marker); fclose(marker); }
+}
+"""
+
+
+def _plant(cache, marker, tmp_path, monkeypatch):
+    """A library without the operation at the kernel's path in `cache` (0700), with
+    its digest recorded: it passes every check. Returns its path."""
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(cache))
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = kernel.library_path()
+    source = tmp_path / "planted.c"
+    source.write_text(_PLANTED)
+    compiler = shutil.which("cc") or shutil.which("gcc") or "c++"
+    subprocess.run(
+        [compiler, "-shared", "-fPIC", f'-DMARKER="{marker}"', str(source), "-o",
+         str(target)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    kernel.digest_path().write_text(f"{digest}  {target.name}\n")
+    return target
+
+
+@pytest.fixture
+def fresh_loader(monkeypatch):
+    """The loader's state as in a process that has loaded no library yet."""
+    monkeypatch.setattr(kernel, "_module", None)
+    monkeypatch.setattr(kernel, "_unusable", "")
+    monkeypatch.setattr(kernel, "_problem", "")
+    monkeypatch.setattr(kernel, "_warned", set())
+    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "1")
+
+
+def _other_writable(target):
+    target.chmod(0o666)
+
+
+def _group_writable_folder(target):
+    target.parent.chmod(0o770)
+
+
+def _wrong_digest(target):
+    kernel.digest_path().write_text("0" * 64 + "\n")
+
+
+def _no_digest(target):
+    kernel.digest_path().unlink()
+
+
+def _changed_after_build(target):
+    target.write_bytes(target.read_bytes() + b"\0")
+
+
+def _folder_of_another_user(target, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: target.stat().st_uid + 1)
+
+
+def _file_of_another_user(target, monkeypatch):
+    if os.geteuid() != 0:
+        pytest.skip("chown needs root")
+    os.chown(target, 65534, 65534)
+
+
+def _symlink(target):
+    elsewhere = target.parent.parent / "elsewhere.so"
+    target.rename(elsewhere)
+    target.symlink_to(elsewhere)
+
+
+def _symlinked_folder(target, monkeypatch):
+    link = target.parent.parent / "link"
+    link.symlink_to(target.parent)
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(link))
+
+
+def _fifo(target):
+    target.unlink()
+    os.mkfifo(target)
+
+
+REFUSALS = {
+    _other_writable: "the file is writable by group or others (mode 0o666)",
+    _group_writable_folder: "is writable by group or others (mode 0o770)",
+    _wrong_digest: "is not the one recorded when it was built",
+    _no_digest: "no digest was recorded when it was built",
+    _changed_after_build: "is not the one recorded when it was built",
+    _folder_of_another_user: "is owned by uid",
+    _file_of_another_user: "the file is owned by uid 65534, not by you",
+    _symlink: "the file is a symbolic link",
+    _symlinked_folder: "is a symbolic link",
+    _fifo: "the file is not a regular file",
+}
+
+
+@pytest.mark.parametrize("spoil", list(REFUSALS), ids=lambda f: f.__name__[1:])
+def test_a_library_that_fails_a_check_is_never_loaded(
+    spoil, fresh_loader, tmp_path, monkeypatch, capsys
+):
+    """One warning line naming the file and the reason, the TensorFlow operations,
+    the planted constructor never run; `check` and `kernel status` say why."""
+    from larq_ber.study.cli import main
+
+    marker = tmp_path / "marker"
+    target = _plant(tmp_path / "cache", marker, tmp_path, monkeypatch)
+    args = (monkeypatch,) if spoil.__code__.co_argcount == 2 else ()
+    spoil(target, *args)
+    with pytest.warns(RuntimeWarning) as record:
+        assert kernel.load() is None
+    (warning,) = record
+    message = str(warning.message)
+    assert "\n" not in message and str(kernel.library_path()) in message
+    assert REFUSALS[spoil] in message and "TensorFlow operations" in message
+    assert REFUSALS[spoil] in kernel.check().problem
+    assert kernel.load() is None and flips._cpu_kernel(tf.float32) is None
+    y = BerSteSign(0.2)(tf.ones([1000]), training=True).numpy()
+    assert 100 < np.sum(y < 0) < 300
+    assert main(["kernel", "status"]) == 0
+    out = capsys.readouterr().out
+    assert REFUSALS[spoil] in out and "flips: TensorFlow operations" in out
+    assert not marker.exists()
+
+
+def _run_python(script, cache, **env):
+    """Runs `script` in a fresh process with the cache and `env`; its result."""
+    environment = {**os.environ, kernel.CACHE_VARIABLE: str(cache), **env}
+    return subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True,
+        text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+_TOUCHED_SCRIPT = """
+import builtins, os, sys
+cache = os.environ["LARQ_BER_CACHE"]
+touched = []
+def spy(function):
+    def call(*args, **kwargs):
+        if args and cache in str(args[0]):
+            touched.append(str(args[0]))
+        return function(*args, **kwargs)
+    return call
+for name in ("open", "stat", "lstat", "listdir", "scandir"):
+    setattr(os, name, spy(getattr(os, name)))
+builtins.open = spy(builtins.open)
+import tensorflow as tf
+import larq_ber.quantizers
+from larq_ber import kernel
+y = larq_ber.quantizers.BerSteSign(0.2)(tf.ones([1000]), training=True).numpy()
+assert kernel.load() is None and 100 < (y < 0).sum() < 300
+print("touched:", touched)
+"""
+
+
+def test_disabled_the_kernel_is_never_opened(tmp_path, monkeypatch):
+    """With LARQ_BER_KERNEL=0, importing the quantizers and using them opens no
+    file of the cache, though it holds a library that passes every check."""
+    marker = tmp_path / "marker"
+    _plant(tmp_path / "cache", marker, tmp_path, monkeypatch)
+    done = _run_python(_TOUCHED_SCRIPT, tmp_path / "cache", LARQ_BER_KERNEL="0")
+    assert done.returncode == 0, done.stderr
+    assert "touched: []" in done.stdout
+    assert not marker.exists()
+
+
+_IMPORT_SCRIPT = """
+import tensorflow as tf
+import larq_ber.quantizers
+from larq_ber import kernel
+y = larq_ber.quantizers.BerSteSign(0.2)(tf.ones([1000]), training=True).numpy()
+z = larq_ber.quantizers.BerSteSign(0.2)(tf.ones([1000]), training=True).numpy()
+assert kernel.load() is None and 100 < (y < 0).sum() < 300
+print("problem:", kernel.last_problem())
+"""
+
+
+def _warnings(stderr):
+    return [line for line in stderr.splitlines() if "RuntimeWarning" in line]
+
+
+def test_a_library_without_the_operation_falls_back_with_a_warning(
+    tmp_path, monkeypatch
+):
+    """The planted library passes the checks and loads (its constructor runs: the
+    checks let the user's own build through), but has no LarqBerSign: one warning,
+    and `BerSteSign` works on TensorFlow's operations."""
+    marker = tmp_path / "marker"
+    target = _plant(tmp_path / "cache", marker, tmp_path, monkeypatch)
+    done = _run_python(_IMPORT_SCRIPT, tmp_path / "cache", LARQ_BER_KERNEL="1")
+    assert done.returncode == 0, done.stderr
+    assert marker.exists()
+    (warning,) = _warnings(done.stderr)
+    assert str(target) in warning and "no LarqBerSign operation" in warning
+    assert "no LarqBerSign operation" in done.stdout
+
+
+def test_at_import_a_foreign_library_in_a_world_writable_folder_is_not_loaded(
+    tmp_path, monkeypatch
+):
+    """The issue's case: mode 666 (owned by nobody when the tests run as root) in a
+    world-writable cache folder. `import larq_ber.quantizers` warns once and does
+    not run it."""
+    marker = tmp_path / "marker"
+    target = _plant(tmp_path / "cache", marker, tmp_path, monkeypatch)
+    target.chmod(0o666)
+    target.parent.chmod(0o777)
+    if os.geteuid() == 0:
+        os.chown(target, 65534, 65534)
+    done = _run_python(_IMPORT_SCRIPT, tmp_path / "cache", LARQ_BER_KERNEL="1")
+    assert done.returncode == 0, done.stderr
+    (warning,) = _warnings(done.stderr)
+    assert str(target) in warning and "is writable by group or others" in warning
+    assert not marker.exists()
+
+
+# Building: the compiler's command line, the time limit, the cache folder.
+
+
+def test_cxx_with_flags_is_split_like_make_does(kernel_cache, monkeypatch, tmp_path):
+    commands = []
+    run = kernel._compile
+    monkeypatch.setattr(
+        kernel, "_compile", lambda c, t: commands.append(c) or run(c, t)
+    )
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv("CXX", "g++ -DLARQ_BER_FOO=1")
+    path = kernel.build()
+    assert kernel.check().verified and path.exists()
+    (command,) = commands
+    assert command[0] == shutil.which("g++") and command[1] == "-DLARQ_BER_FOO=1"
+    with pytest.raises(kernel.KernelBuildError, match="is not a command"):
+        kernel.build(force=True, compiler="g++ 'unclosed")
+
+
+def test_a_build_past_the_time_limit_is_stopped(monkeypatch, tmp_path):
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(tmp_path))
+    monkeypatch.setattr(kernel, "BUILD_TIMEOUT_S", 0.05)
+    with pytest.raises(kernel.KernelBuildError, match=r"longer than 0.05 s"):
+        kernel.build()
+    assert not any(tmp_path.iterdir())  # nothing half-written is left
+    with pytest.raises(kernel.KernelBuildError, match=r"longer than 0.01 s"):
+        kernel.build(timeout_s=0.01)
+
+
+def test_build_creates_the_cache_folder_private_and_refuses_a_shared_one(
+    monkeypatch, tmp_path
+):
+    cache = tmp_path / "new" / "cache"
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(cache))
+    with pytest.raises(kernel.KernelBuildError, match="nonexistent-c"):
+        kernel.build(compiler="nonexistent-c++")
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    cache.chmod(0o777)
+    with pytest.raises(kernel.KernelBuildError, match="writable by group or others"):
+        kernel.build(compiler="nonexistent-c++")
+
+
+def test_build_replaces_a_library_that_fails_the_checks(monkeypatch, tmp_path):
+    """A file without a recorded digest (or another's) is not "already built":
+    `build()` compiles (here with a failing compiler, to show it ran)."""
+    marker = tmp_path / "marker"
+    _plant(tmp_path / "cache", marker, tmp_path, monkeypatch)
+    kernel.digest_path().unlink()
+    with pytest.raises(kernel.KernelBuildError, match=r"failed \(exit 1\)"):
+        kernel.build(compiler="false")

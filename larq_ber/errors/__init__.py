@@ -25,8 +25,13 @@ may come from the device physics: every rate argument also takes the
 `larq_ber.rates.ErrorRates` of `larq_ber.mtj.error_rates`. `active_errors` tells
 which of them are applied to a model right now.
 
-Modules: `registry` (what is active), `binary` (which kernels and inputs are
-1-bit), `activations`, `weights`, `conversion` (`with_bit_errors`) and `stuck_at`.
+Every function walks nested models and shared layers; blocks unwind in any order to
+the exact clean model; a model in a block refuses to be saved, and refuses the
+blocks of another thread (see the "Guarantees" of the user guide's errors page).
+
+Modules: `registry` (what is active, by which thread), `binary` (which kernels and
+inputs are 1-bit), `activations`, `weights`, `conversion` (`with_bit_errors`),
+`stuck_at` and `stuck_files` (checking and reading fault maps).
 """
 
 from larq_ber.errors.activations import activation_errors

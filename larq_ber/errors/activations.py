@@ -7,16 +7,52 @@ inside the block every `BerSteSign` of the model draws new flips at every call.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import random
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import tensorflow as tf
 
-from larq_ber.errors.registry import marked, retrace
+from larq_ber.errors.registry import check_model, mark, retrace
 from larq_ber.quantizers import BerSteSign, ber_quantizers
+from larq_ber.quantizers.seeds import check_seed
 from larq_ber.rates import ErrorRates, check_rate, split_rates
 
 __all__ = ["activation_errors"]
+
+# The settings of the blocks active on each quantizer, in the order they began:
+# {id(quantizer): (quantizer, {token: ((ber_neg, ber_pos), generator)})}. The
+# latest one still active is in force.
+_SETTINGS: dict[int, tuple[BerSteSign, dict[int, tuple[Any, Any]]]] = {}
+_LOCK = threading.Lock()
+_TOKENS = itertools.count()
+
+
+def _push(quantizers: list[BerSteSign], rates: tuple[float, float], base: int) -> int:
+    """Sets one block's errors on `quantizers` (quantizer k seeded `base + k`)."""
+    token = next(_TOKENS)
+    with _LOCK:
+        for k, quantizer in enumerate(quantizers):
+            generator = tf.random.Generator.from_seed(base + k)
+            _, blocks = _SETTINGS.setdefault(id(quantizer), (quantizer, {}))
+            blocks[token] = (rates, generator)
+            quantizer.set_inference_errors(rates, generator)
+    return token
+
+
+def _pop(quantizers: list[BerSteSign], token: int) -> None:
+    """Ends one block: each quantizer gets the latest block still active, or none."""
+    with _LOCK:
+        for quantizer in quantizers:
+            _, blocks = _SETTINGS.get(id(quantizer), (quantizer, {}))
+            blocks.pop(token, None)
+            if blocks:
+                quantizer.set_inference_errors(*list(blocks.values())[-1])
+            else:
+                _SETTINGS.pop(id(quantizer), None)
+                quantizer.set_inference_errors(None)
 
 
 def _directions(
@@ -46,24 +82,35 @@ def activation_errors(
     each $+1$ becomes $-1$ with probability `ber_pos`, independently at every call.
     BatchNorm keeps its moving statistics and dropout stays off: only the flips
     are added. On leaving, inference is error-free again (the training rates are
-    untouched throughout).
+    untouched throughout). Nested models are included.
+
+    Blocks nest and may end in any order: the latest block still active sets
+    the rates. Keras's `predict`/`evaluate` functions of `model` and of the models
+    nested in it are traced again on entering and leaving; a `tf.function` of
+    your own traced before the block, or a model that contains `model`, does not
+    see the change (trace it again, or pass the outermost model).
 
     Args:
-        model: A Keras model or layer with `BerSteSign` quantizers.
+        model: A Keras model with `BerSteSign` quantizers (a layer alone is
+            refused: pass the model that contains it).
         ber: Symmetric rate in $[0, 1]$, or an `ErrorRates` (its `ber_neg` and
             `ber_pos`).
         ber_neg: Probability in $[0, 1]$ that a $-1$ is read as $+1$; defaults to
             `ber`.
         ber_pos: Probability in $[0, 1]$ that a $+1$ is read as $-1$; defaults to
             `ber`.
-        seed: Seed of the draws (quantizer $k$ uses `seed + k`); `None`: from
-            Python's `random`, which `tf.keras.utils.set_random_seed` seeds.
+        seed: Integer $\ge 0$ seeding the draws (quantizer $k$ uses `seed + k`);
+            `None`: from Python's `random`, which `tf.keras.utils.set_random_seed`
+            seeds.
 
     Yields:
         The quantizers that flip.
 
     Raises:
-        ValueError: If a rate is not in $[0, 1]$ or the model has no `BerSteSign`.
+        TypeError: If `model` is not a Keras model.
+        ValueError: If a rate is not in $[0, 1]$, `seed` is not an integer
+            $\ge 0$ or the model has no `BerSteSign`.
+        RuntimeError: If a block of another thread holds the model.
 
     Example:
         >>> import numpy as np
@@ -78,7 +125,9 @@ def activation_errors(
         >>> bool((model.predict(x, verbose=0) == clean).all())
         True
     """
+    check_model(model)
     neg, pos = _directions(ber, ber_neg, ber_pos)
+    seed = check_seed(seed)
     quantizers = ber_quantizers(model)
     if not quantizers:
         raise ValueError(
@@ -86,14 +135,14 @@ def activation_errors(
             "larq_ber.errors.with_bit_errors first."
         )
     base = seed if seed is not None else random.getrandbits(62)
-    for k, quantizer in enumerate(quantizers):
-        generator = tf.random.Generator.from_seed(base + k)
-        quantizer.set_inference_errors((neg, pos), generator)
-    retrace(model)
+    claim = mark(model, "activation_errors")
+    token = None
     try:
-        with marked(model, "activation_errors"):
-            yield quantizers
-    finally:
-        for quantizer in quantizers:
-            quantizer.set_inference_errors(None)
+        token = _push(quantizers, (neg, pos), base)
         retrace(model)
+        yield quantizers
+    finally:
+        if token is not None:
+            _pop(quantizers, token)
+            retrace(model)
+        claim.release()

@@ -11,6 +11,8 @@ from typing import Any
 
 import tensorflow as tf
 
+from larq_ber.quantizers.setting import walk_layers
+
 __all__ = [
     "binarized_kernels",
     "binary_input",
@@ -84,21 +86,33 @@ def binarized_kernels(model: tf.keras.Model) -> list[tuple[str, tf.Variable]]:
 
     A kernel counts when its layer's `kernel_quantizer` is 1-bit (larq's
     `magnitude_aware_sign`, `ste_sign`, …). Real-valued layers are left out.
+    Nested models are looked into (a layer of one is named
+    `"<nested model>/<layer>"`); a shared layer's kernel is listed once.
 
     Args:
-        model: A Keras model.
+        model: A Keras model or layer.
 
     Returns:
-        `(layer name, kernel variable)` pairs in the order of `model.layers`.
+        `(layer path, kernel variable)` pairs in the order of
+        `larq_ber.quantizers.setting.walk_layers`.
+
+    Raises:
+        TypeError: If `model` is not a Keras model or layer.
 
     Example:
         >>> from larq_ber.models import LeNet4
         >>> [name for name, _ in binarized_kernels(LeNet4())]
         ['binary_conv_2', 'binary_dense_3']
     """
-    found = []
-    for layer in model.layers:
+    if not isinstance(model, tf.keras.layers.Layer):
+        raise TypeError(
+            "`model` must be a Keras model or layer, got "
+            f"{type(model).__name__} {model!r}."
+        )
+    found, seen = [], set()
+    for path, layer in walk_layers(model):
         kernel = binary_kernel(layer)
-        if kernel is not None:
-            found.append((layer.name, kernel))
+        if kernel is not None and id(kernel) not in seen:
+            seen.add(id(kernel))
+            found.append((path, kernel))
     return found

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from larq_ber.errors.binary import is_one_bit
 from larq_ber.quantizers import BerSteSign
+from larq_ber.quantizers.setting import walk_layers
 from larq_ber.rates import check_rate
 
 __all__ = ["with_bit_errors"]
@@ -22,13 +23,17 @@ __all__ = ["with_bit_errors"]
 _SURROGATES = (lq.quantizers.ApproxSign, lq.quantizers.SwishSign)
 
 
+class _RefusedError(ValueError):
+    """A refusal that names its layer or model already; passed on as it is."""
+
+
 def _ber_quantizer(quantizer: Any, layer: str, rates: dict[str, Any]) -> BerSteSign:
     """The `BerSteSign` that replaces the 1-bit sign quantizer of `layer`."""
     if type(quantizer) is lq.quantizers.SteSign:
         return BerSteSign(**rates, clip_value=quantizer.clip_value)
     if type(quantizer) in _SURROGATES:
         return BerSteSign(**rates, surrogate=lq.quantizers.serialize(quantizer))
-    raise ValueError(
+    raise _RefusedError(
         f"layer {layer!r}: its input quantizer {type(quantizer).__name__} is 1-bit "
         "but not a sign quantizer with_bit_errors can convert (SteSign, ApproxSign, "
         "SwishSign)."
@@ -51,6 +56,7 @@ def with_bit_errors(
     infers and trains exactly like the original until a rate is set; the weights
     are copied. Use it to fine-tune any larq model (e.g. from larq-zoo) with errors
     or to evaluate it under `activation_errors`. The original is not changed.
+    Nested functional and sequential models are converted too.
 
     Args:
         model: A functional or sequential Keras model built from larq layers.
@@ -62,9 +68,11 @@ def with_bit_errors(
         The converted copy.
 
     Raises:
+        TypeError: If `model` is not a Keras model.
         ValueError: If a layer's input quantizer is 1-bit but not a sign quantizer
-            this function knows (the message names the layer), or a rate is not in
-            [0, 1].
+            this function knows or sits where it cannot be converted (in a
+            subclassed model or layer; the message names the layer), or a rate is
+            not in [0, 1].
 
     Example:
         >>> import larq as lq
@@ -75,9 +83,16 @@ def with_bit_errors(
         >>> type(copy.layers[1].input_quantizer).__name__
         'BerSteSign'
     """
+    if not isinstance(model, tf.keras.Model):
+        raise TypeError(
+            "`model` must be a functional or sequential Keras model, got "
+            f"{type(model).__name__} {model!r}."
+        )
     rates = {"ber": check_rate("ber", ber), "ber_neg": ber_neg, "ber_pos": ber_pos}
 
     def convert(layer: tf.keras.layers.Layer) -> tf.keras.layers.Layer:
+        if isinstance(layer, tf.keras.Model):
+            return _clone(layer, convert)
         config = layer.get_config()
         quantizer = getattr(layer, "input_quantizer", None)
         if is_one_bit(quantizer) and not isinstance(quantizer, BerSteSign):
@@ -85,6 +100,32 @@ def with_bit_errors(
             config["input_quantizer"] = lq.quantizers.serialize(new)
         return layer.__class__.from_config(config)
 
-    copy = tf.keras.models.clone_model(model, clone_function=convert)
+    copy = _clone(model, convert)
     copy.set_weights(model.get_weights())
+    _check_converted(copy)
     return copy
+
+
+def _clone(model: tf.keras.Model, convert: Any) -> tf.keras.Model:
+    """`clone_model` of `model` (or of a model nested in it) through `convert`."""
+    try:
+        return tf.keras.models.clone_model(model, clone_function=convert)
+    except _RefusedError:
+        raise
+    except (NotImplementedError, TypeError, ValueError) as error:
+        raise _RefusedError(
+            f"model {model.name!r}: with_bit_errors cannot copy it (only functional "
+            f"and sequential models, nested ones too): {str(error).splitlines()[0]}"
+        ) from None
+
+
+def _check_converted(copy: tf.keras.Model) -> None:
+    """Refuses a copy in which a 1-bit sign input quantizer was left unconverted."""
+    for path, layer in walk_layers(copy):
+        quantizer = getattr(layer, "input_quantizer", None)
+        if is_one_bit(quantizer) and not isinstance(quantizer, BerSteSign):
+            raise _RefusedError(
+                f"layer {path!r}: with_bit_errors cannot convert its input quantizer "
+                f"{type(quantizer).__name__}: it sits inside a layer that is not a "
+                "functional or sequential model."
+            )

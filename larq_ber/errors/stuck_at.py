@@ -9,8 +9,10 @@ plain numpy and saves to and loads from a `.npz` file.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import random
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,8 +20,10 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber.errors.binary import binary_input, binary_kernel
-from larq_ber.errors.registry import mark, retrace, unmark
+from larq_ber.errors.registry import Claim, check_model, mark, retrace
+from larq_ber.errors.stuck_files import check_map, check_value, read_map
 from larq_ber.quantizers.seeds import check_seed
+from larq_ber.quantizers.setting import walk_layers
 from larq_ber.rates import check_rate
 
 __all__ = ["TARGETS", "StuckAtFaults", "stuck_at"]
@@ -58,19 +62,53 @@ class _StuckQuantizer:
         return getattr(self.quantizer, name)
 
 
-def _input_shape(layer: tf.keras.layers.Layer) -> tuple[int, ...]:
+def _input_shape(layer: tf.keras.layers.Layer, path: str) -> tuple[int, ...]:
     """The shape of one sample entering `layer` (without the batch axis)."""
-    shape = tf.TensorShape(layer.input_shape)
-    return tuple(int(d) for d in shape[1:])
+    try:
+        shape = tf.TensorShape(layer.input_shape)
+        return tuple(int(d) for d in shape[1:])
+    except (AttributeError, RuntimeError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"layer {path!r}: stuck_at cannot place activation faults in it, its "
+            f"input has no single known shape ({str(error).splitlines()[0]}); use "
+            'targets=["weights"].'
+        ) from None
 
 
 def _target(
-    layer: tf.keras.layers.Layer, part: str
+    layer: tf.keras.layers.Layer, path: str, part: str
 ) -> tuple[Any, str, tuple[int, ...]]:
     """`(object, attribute, shape)`: where the quantizer of `part` sits."""
     if part == _KERNEL:
         return layer.kernel, "quantizer", tuple(layer.kernel.shape)
-    return layer, "input_quantizer", _input_shape(layer)
+    return layer, "input_quantizer", _input_shape(layer, path)
+
+
+class _Slot:
+    """A quantizer attribute with faults on: its original and the active maps'.
+
+    The attribute holds the original wrapped by every active map in the order
+    they were applied (a later map wins where two overlap), so maps come off in
+    any order and the last one leaves exactly the original.
+    """
+
+    def __init__(self, target: Any, attribute: str) -> None:
+        self.target, self.attribute = target, attribute
+        self.original = getattr(target, attribute)
+        self.maps: dict[int, tuple[np.ndarray, np.ndarray, bool]] = {}
+
+    def install(self) -> None:
+        """Sets the attribute to the original wrapped by the active maps."""
+        quantizer = self.original
+        for mask, values, scaled in self.maps.values():
+            quantizer = _StuckQuantizer(quantizer, mask, values, scaled)
+        object.__setattr__(self.target, self.attribute, quantizer)
+
+
+# The quantizer attributes with faults on, by `(id(object), attribute)`.
+_SLOTS: dict[tuple[int, str], _Slot] = {}
+_LOCK = threading.Lock()
+_TOKENS = itertools.count()
 
 
 @dataclasses.dataclass
@@ -81,10 +119,13 @@ class StuckAtFaults:
     `"<layer name>/kernel"` (the binarized weights, of the kernel's shape) or
     `"<layer name>/input"` (the binary activations entering the layer, of the
     input's shape without the batch axis: the same positions are stuck for every
-    sample); its value is `(mask, values)`, a boolean array of stuck positions and
-    the $\pm 1$ each one reads as. The map is plain numpy: `save` and `load` move
-    it between sessions, `apply` installs it on a model with layers of the same
-    names and shapes, `remove` (or leaving a `with` block) takes it off again.
+    sample); a layer of a nested model is named by its path,
+    `"<nested model>/<layer>"`. Its value is `(mask, values)`, a boolean array of
+    stuck positions and the $\pm 1$ each one reads as. The map is plain numpy:
+    `save` and `load` move it between sessions, `apply` installs it on a model
+    with layers of the same names and shapes, `remove` (or leaving a `with`
+    block) takes it off again. The constructor and `load` check every part and
+    refuse a bad one in one line.
 
     Attributes:
         fraction: Probability in $[0, 1]$ that a position is stuck.
@@ -105,10 +146,17 @@ class StuckAtFaults:
     value: int | None
     seed: int
     faults: dict[str, tuple[np.ndarray, np.ndarray]]
-    _installed: list[tuple[Any, str, Any]] = dataclasses.field(
+    _slots: list[tuple[int, str]] = dataclasses.field(
         default_factory=list, repr=False, compare=False
     )
-    _model: Any = dataclasses.field(default=None, repr=False, compare=False)
+    _applied: tuple[Any, Claim, int] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self.fraction, self.value, self.seed, self.faults = check_map(
+            self.fraction, self.value, self.seed, self.faults
+        )
 
     @property
     def stuck(self) -> int:
@@ -118,62 +166,88 @@ class StuckAtFaults:
     @property
     def applied(self) -> bool:
         """Whether the map is installed on a model."""
-        return bool(self._installed)
+        return self._applied is not None
 
-    def _plan(self, model: tf.keras.Model) -> list[tuple[Any, str, _StuckQuantizer]]:
-        """`(object, attribute, wrapper)` for every entry, checked against `model`."""
-        layers = {layer.name: layer for layer in model.layers}
+    def _plan(self, model: tf.keras.Model) -> list[tuple[Any, str, str]]:
+        """`(object, attribute, key)` for every entry, checked against `model`."""
+        layers = dict(walk_layers(model))
         plan = []
-        for key, (mask, values) in self.faults.items():
+        for key, (mask, _) in self.faults.items():
             name, _, part = key.rpartition("/")
             if name not in layers:
                 raise ValueError(
                     f"The fault map names layer {name!r}, which `model` lacks; its "
                     f"layers are {sorted(layers)}."
                 )
-            target, attribute, shape = _target(layers[name], part)
+            target, attribute, shape = _target(layers[name], name, part)
             if shape != mask.shape:
                 raise ValueError(
                     f"layer {name!r}: the fault map's {part} has shape {mask.shape}, "
                     f"the model's {shape}."
                 )
-            original = getattr(target, attribute)
-            wrapper = _StuckQuantizer(original, mask, values, part == _KERNEL)
-            plan.append((target, attribute, wrapper))
+            plan.append((target, attribute, key))
         return plan
 
     def apply(self, model: tf.keras.Model) -> StuckAtFaults:
         """Installs the faults on `model` (layers matched by name and shape).
 
+        Maps applied to one model stack (a later map wins where two overlap) and
+        come off in any order; the last one off leaves the clean model. While a
+        map is applied the model refuses `save`/`save_weights`, and another
+        thread's blocks refuse the model.
+
         Args:
-            model: A Keras model with the layers the map names.
+            model: A Keras model with the layers the map names (a layer of a
+                nested model by its path, `"<nested model>/<layer>"`).
 
         Returns:
             `self`, for `with faults.apply(model): ...`.
 
         Raises:
+            TypeError: If `model` is not a Keras model.
             ValueError: If the map is applied already, or names a layer the model
                 lacks or one whose kernel or input has another shape.
+            RuntimeError: If a block of another thread holds the model.
         """
-        if self._installed:
+        check_model(model)
+        if self._applied is not None:
             raise ValueError("These faults are applied already; call `remove()` first.")
-        for target, attribute, wrapper in self._plan(model):
-            object.__setattr__(target, attribute, wrapper)
-            self._installed.append((target, attribute, wrapper.quantizer))
-        self._model = model
-        mark(model, "stuck_at")
+        plan = self._plan(model)
+        claim = mark(model, "stuck_at")
+        token = next(_TOKENS)
+        with _LOCK:
+            for target, attribute, key in plan:
+                slot = _SLOTS.setdefault(
+                    (id(target), attribute), _Slot(target, attribute)
+                )
+                mask, values = self.faults[key]
+                slot.maps[token] = (mask, values, key.endswith("/" + _KERNEL))
+                slot.install()
+                self._slots.append((id(target), attribute))
+        self._applied = (model, claim, token)
         retrace(model, train=True)
         return self
 
     def remove(self) -> None:
-        """Takes the faults off the model again; does nothing if not applied."""
-        for target, attribute, original in reversed(self._installed):
-            object.__setattr__(target, attribute, original)
-        self._installed.clear()
-        if self._model is not None:
-            unmark(self._model, "stuck_at")
-            retrace(self._model, train=True)
-            self._model = None
+        """Takes the faults off the model again; does nothing if not applied.
+
+        Other maps applied to the model stay on, whatever order they came in.
+        """
+        if self._applied is None:
+            return
+        model, claim, token = self._applied
+        with _LOCK:
+            for key in self._slots:
+                slot = _SLOTS.get(key)
+                if slot is None or slot.maps.pop(token, None) is None:
+                    continue
+                slot.install()
+                if not slot.maps:
+                    del _SLOTS[key]
+            self._slots.clear()
+        self._applied = None
+        claim.release()
+        retrace(model, train=True)
 
     def __enter__(self) -> StuckAtFaults:
         return self
@@ -199,7 +273,10 @@ class StuckAtFaults:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> StuckAtFaults:
-        """Reads a map written by `save` (not applied to any model yet).
+        r"""Reads a map written by `save` (not applied to any model yet).
+
+        The file is read without pickle and checked: the fraction, value and seed
+        in range, every mask boolean with its values ($\pm 1$) of the same shape.
 
         Args:
             path: The `.npz` file.
@@ -208,43 +285,28 @@ class StuckAtFaults:
             The `StuckAtFaults`.
 
         Raises:
-            ValueError: If the file is not a fault map.
+            ValueError: If the file is not a valid fault map (one line naming the
+                file and what is wrong).
         """
-        with np.load(path) as data:
-            if not {"fraction", "value", "seed"} <= set(data.files):
-                raise ValueError(f"{os.fspath(path)!r} is not a saved fault map.")
-            keys = [
-                n.removeprefix("mask:") for n in data.files if n.startswith("mask:")
-            ]
-            faults = {
-                key: (
-                    data[f"mask:{key}"].astype(bool),
-                    data[f"values:{key}"].astype(np.float32),
-                )
-                for key in keys
-            }
-            value = int(data["value"])
-            return cls(
-                fraction=float(data["fraction"]),
-                value=None if value == 0 else value,
-                seed=int(data["seed"]),
-                faults=faults,
-            )
+        fraction, value, seed, faults = read_map(path)
+        return cls(fraction=fraction, value=value, seed=seed, faults=faults)
 
 
 def _check_arguments(
     fraction: float, value: int | None, targets: Sequence[str]
-) -> tuple[float, list[str]]:
-    """The checked rate and list of targets of `stuck_at`."""
+) -> tuple[float, int | None, list[str]]:
+    """The checked rate, value and list of targets of `stuck_at`."""
     rate = check_rate("fraction", fraction)
-    if value is not None and (isinstance(value, bool) or value not in (-1, 1)):
-        raise ValueError(f"`value` must be +1, -1 or None, got {value!r}.")
-    chosen = [targets] if isinstance(targets, str) else list(targets)
+    value = check_value(value)
+    if isinstance(targets, str):
+        chosen = [targets]
+    else:
+        chosen = list(targets) if isinstance(targets, list | tuple | set) else []
     if not chosen or any(t not in TARGETS for t in chosen):
         raise ValueError(
             f"`targets` must be a non-empty subset of {list(TARGETS)}, got {targets!r}."
         )
-    return rate, chosen
+    return rate, value, chosen
 
 
 def _positions(
@@ -252,12 +314,14 @@ def _positions(
 ) -> list[tuple[str, tuple[int, ...]]]:
     """`(key, shape)` of every binary kernel and input of `model` in `targets`."""
     shapes: list[tuple[str, tuple[int, ...]]] = []
-    for layer in model.layers:
+    kernels = set()
+    for path, layer in walk_layers(model):
         kernel = binary_kernel(layer)
-        if "weights" in targets and kernel is not None:
-            shapes.append((f"{layer.name}/{_KERNEL}", tuple(kernel.shape)))
+        if "weights" in targets and kernel is not None and id(kernel) not in kernels:
+            kernels.add(id(kernel))
+            shapes.append((f"{path}/{_KERNEL}", tuple(kernel.shape)))
         if "activations" in targets and binary_input(layer):
-            shapes.append((f"{layer.name}/{_INPUT}", _input_shape(layer)))
+            shapes.append((f"{path}/{_INPUT}", _input_shape(layer, path)))
     if not shapes:
         raise ValueError(
             f"`model` has no {' or '.join(targets)} with a 1-bit quantizer to stick."
@@ -299,11 +363,19 @@ def stuck_at(
     pass sees the stuck value), and after random bit errors (the stuck value wins).
     A stuck weight keeps its quantizer's scale, e.g. larq's per-channel
     $\alpha$ of `magnitude_aware_sign`. The model's weights and checkpoints are not
-    changed. Remove the faults (`faults.remove()`, or use the result in a `with`
-    block) before saving the model itself; save the map with `faults.save`.
+    changed. Nested models are included: a layer of one is keyed by its path,
+    `"<nested model>/<layer>"`; a shared layer once. While the faults are on, the
+    model refuses `save`/`save_weights`: remove them (`faults.remove()`, or use the
+    result in a `with` block) first; save the map itself with `faults.save`. Maps
+    come off in any order (see `StuckAtFaults.apply`).
+
+    Keras's functions of `model` and of its nested models are traced again; a
+    `tf.function` of your own traced before, or a model that contains `model`,
+    does not see the faults.
 
     Args:
-        model: A Keras model built from larq layers.
+        model: A Keras model built from larq layers (a layer alone is refused:
+            pass the model that contains it).
         fraction: Probability in $[0, 1]$ that a position is stuck.
         value: $+1$ or $-1$ (stuck-at-1 / stuck-at-0 cells), or `None` for a random
             sign per position.
@@ -315,9 +387,12 @@ def stuck_at(
         The applied `StuckAtFaults`.
 
     Raises:
+        TypeError: If `model` is not a Keras model.
         ValueError: If `fraction` is not in $[0, 1]$, `value` is not $\pm 1$ or
             `None`, `seed` is not an integer $\ge 0$, `targets` has an unknown
-            entry, or the model has nothing to stick.
+            entry, or the model has nothing to stick (or a layer whose input
+            shape is not known; the message names it).
+        RuntimeError: If a block of another thread holds the model.
 
     Example:
         >>> from larq_ber.models import LeNet4
@@ -327,7 +402,8 @@ def stuck_at(
         True
         >>> faults.remove()
     """
-    rate, chosen = _check_arguments(fraction, value, targets)
+    check_model(model)
+    rate, value, chosen = _check_arguments(fraction, value, targets)
     checked = check_seed(seed)
     seed = checked if checked is not None else random.getrandbits(62)
     faults = _draw(_positions(model, chosen), rate, value, seed)

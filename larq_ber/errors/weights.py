@@ -8,13 +8,16 @@ back on leaving the block.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import threading
 from collections.abc import Iterator
 
 import numpy as np
 import tensorflow as tf
 
 from larq_ber.errors.binary import binarized_kernels
-from larq_ber.errors.registry import marked
+from larq_ber.errors.registry import check_model, mark
+from larq_ber.quantizers.seeds import check_seed
 from larq_ber.rates import ErrorRates, weight_rate
 
 __all__ = ["weight_errors"]
@@ -27,6 +30,55 @@ def _flip_signs(value: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return changed
 
 
+class _Flips:
+    """A kernel with flips on: its clean value and the masks of the active blocks."""
+
+    def __init__(self, variable: tf.Variable) -> None:
+        self.variable = variable
+        self.clean = variable.numpy()
+        self.masks: dict[int, np.ndarray] = {}
+
+    def assign(self) -> None:
+        """Sets the variable to its clean value flipped by every active mask."""
+        value = self.clean
+        for mask in self.masks.values():
+            value = _flip_signs(value, mask)
+        self.variable.assign(value)
+
+
+# The kernels flipped by a block right now, by `id` of the variable; an entry lives
+# from the first block on its kernel to the last one's end.
+_FLIPPED: dict[int, _Flips] = {}
+_LOCK = threading.Lock()
+_TOKENS = itertools.count()
+
+
+def _flip(kernels: list[tf.Variable], rate: float, seed: int | None) -> tuple[int, int]:
+    """Adds one block's flips to `kernels`; `(its token, the signs flipped)`."""
+    rng = np.random.default_rng(seed) if seed is not None else np.random
+    token, flipped = next(_TOKENS), 0
+    with _LOCK:
+        for variable in kernels:
+            entry = _FLIPPED.setdefault(id(variable), _Flips(variable))
+            mask = rng.random(entry.clean.shape) < rate
+            entry.masks[token] = mask
+            entry.assign()
+            flipped += int(mask.sum())
+    return token, flipped
+
+
+def _unflip(kernels: list[tf.Variable], token: int) -> None:
+    """Takes one block's flips off again, whichever blocks remain."""
+    with _LOCK:
+        for variable in kernels:
+            entry = _FLIPPED.get(id(variable))
+            if entry is None or entry.masks.pop(token, None) is None:
+                continue
+            entry.assign()
+            if not entry.masks:
+                del _FLIPPED[id(variable)]
+
+
 @contextlib.contextmanager
 def weight_errors(
     model: tf.keras.Model, ber: float | ErrorRates, *, seed: int | None = None
@@ -37,22 +89,31 @@ def weight_errors(
     $-w$ independently with probability `ber`, so its binarized value
     $\operatorname{sign}(w)$ flips while $|w|$ (and larq's per-channel scale
     $\alpha = \overline{|W|}$ of `magnitude_aware_sign`) stays. A latent weight of
-    exactly 0 (sign $+1$) becomes $-10^{-12}$. The weights are restored bit for bit
-    on leaving the block, also when it raises. Real-valued layers are untouched.
+    exactly 0 (sign $+1$) becomes $-10^{-12}$. Real-valued layers are untouched.
+    Nested models and shared layers are included (each kernel flipped once).
+
+    On leaving the block the weights are restored bit for bit to their values
+    before the first block on them, also when it raises (changes made inside, e.g.
+    by training, are discarded). Blocks on one model nest and may end in any order:
+    the weights are then the clean ones flipped by the blocks still active. While
+    a block is active the model refuses `save`/`save_weights`, and another thread's
+    blocks refuse the model.
 
     Args:
-        model: A Keras model with binarized layers.
+        model: A Keras model (or layer) with binarized layers.
         ber: Probability in $[0, 1]$ that a stored sign flips, or an
             `ErrorRates` (its `weight_ber`).
-        seed: Seed of the draws (`None`: numpy's global generator, which
-            `tf.keras.utils.set_random_seed` seeds).
+        seed: Integer $\ge 0$ seeding the draws (`None`: numpy's global generator,
+            which `tf.keras.utils.set_random_seed` seeds).
 
     Yields:
         The number of signs flipped.
 
     Raises:
-        ValueError: If `ber` is not in $[0, 1]$ or the model has no binarized
-            kernel.
+        TypeError: If `model` is not a Keras model or layer.
+        ValueError: If `ber` is not in $[0, 1]$, `seed` is not an integer
+            $\ge 0$ or the model has no binarized kernel.
+        RuntimeError: If a block of another thread holds the model.
 
     Example:
         >>> from larq_ber.models import LeNet4
@@ -60,20 +121,18 @@ def weight_errors(
         ...     print(flipped > 0)
         True
     """
+    check_model(model, layers=True)
     rate = weight_rate(ber)
-    kernels = binarized_kernels(model)
+    seed = check_seed(seed)
+    kernels = [variable for _, variable in binarized_kernels(model)]
     if not kernels:
         raise ValueError("`model` has no layer with a 1-bit kernel_quantizer.")
-    rng = np.random.default_rng(seed) if seed is not None else np.random
-    saved = [variable.numpy() for _, variable in kernels]
-    flipped = 0
+    claim = mark(model, "weight_errors")
+    token = None
     try:
-        for (_, variable), value in zip(kernels, saved, strict=True):
-            mask = rng.random(value.shape) < rate
-            variable.assign(_flip_signs(value, mask))
-            flipped += int(mask.sum())
-        with marked(model, "weight_errors"):
-            yield flipped
+        token, flipped = _flip(kernels, rate, seed)
+        yield flipped
     finally:
-        for (_, variable), value in zip(kernels, saved, strict=True):
-            variable.assign(value)
+        if token is not None:
+            _unflip(kernels, token)
+        claim.release()

@@ -40,6 +40,7 @@ from larq_ber.layers import input_quantizer_of
 from larq_ber.models.builder import build
 from larq_ber.models.specs import BINARY_ALEXNET, LENET4, NIN
 from larq_ber.quantizers import BerSteSign
+from larq_ber.quantizers.setting import walk_layers
 from larq_ber.rates import Rates
 
 __all__ = ["MODELS", "BinaryAlexNet", "LeNet4", "NiN", "binarized_layers"]
@@ -209,20 +210,31 @@ for _function in (LeNet4, NiN, BinaryAlexNet):
 def binarized_layers(model: tf.keras.Model) -> list[tuple[str, BerSteSign]]:
     """Lists the binarized layers of a model with the quantizer of their input.
 
+    Nested models are looked into: a layer of one is named by its path,
+    `"<nested model>/<layer>"`; a shared layer is listed once.
+
     Args:
         model: A Keras model, e.g. from `LeNet4`, `NiN` or `BinaryAlexNet`.
 
     Returns:
-        `(layer name, BerSteSign)` pairs in the order of `model.layers`, for each
-        layer whose `input_quantizer` is a `BerSteSign`.
+        `(layer path, BerSteSign)` pairs in the order of `model.layers`
+        (depth first), for each layer whose `input_quantizer` is a `BerSteSign`.
+
+    Raises:
+        TypeError: If `model` is not a Keras model or layer.
 
     Example:
         >>> [(n, q.ber) for n, q in binarized_layers(LeNet4(ber=[0.01, 0.02]))]
         [('binary_conv_2', 0.01), ('binary_dense_3', 0.02)]
     """
+    if not isinstance(model, tf.keras.layers.Layer):
+        raise TypeError(
+            "`model` must be a Keras model or layer, got "
+            f"{type(model).__name__} {model!r}."
+        )
     return [
-        (layer.name, input_quantizer_of(layer))
-        for layer in model.layers
+        (path, input_quantizer_of(layer))
+        for path, layer in walk_layers(model)
         if isinstance(input_quantizer_of(layer), BerSteSign)
     ]
 

@@ -18,7 +18,7 @@ from larq_ber.mtj.deployment import (
     _log_read_survival,
     storage_time_for_weight_ber,
 )
-from larq_ber.mtj.device import MTJ
+from larq_ber.mtj.device import MTJ, _device, _number
 from larq_ber.mtj.operating import OperatingPoint
 from larq_ber.tables import summarize
 
@@ -70,7 +70,8 @@ def cheapest_operating_point(
        BER): its training BER is `train_ber` and its weight BER `weight_ber`;
     5. `storage_time` is the longest storage that keeps the weight BER at most
        `weight_ber` with `reads` reads at `read_voltage` and `read_pulse`
-       (`storage_time_for_weight_ber`).
+       (`storage_time_for_weight_ber`; `math.inf` if a weight BER of 1/2 or
+       more is tolerated: the weights' error rate never exceeds 1/2).
 
     As for the curve, the largest acceptable values are taken: a noisy table where
     a smaller error rate misses the tolerance but a larger one meets it is not
@@ -119,15 +120,10 @@ def cheapest_operating_point(
         >>> point.ber, point.train_ber, point.weight_ber, round(point.energy, 2)
         (0.04, 0.04, 0.001, 0.33)
         >>> f"{point.storage_time / 3600:.1f} h"  # no reads, the paper's device
-        '65.4 h'
+        '65.5 h'
     """
-    device = device or MTJ.paper()
-    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance)) or (
-        tolerance < 0
-    ):
-        raise ValueError(
-            f"`tolerance` must be a finite number >= 0, got {tolerance!r}."
-        )
+    device = _device(device)
+    tolerance = _number(tolerance, "tolerance", "", low=0)
     _log_read_survival(reads, read_voltage, read_pulse, device)  # checks them
     if not isinstance(accuracy_by_ber, Mapping):
         accuracy_by_ber = list(accuracy_by_ber)  # read twice below
@@ -229,20 +225,17 @@ def _table_point(
         ),
         key=lambda c: (c[1], c[2], c[3], -c[0]),
     )
-    try:
-        storage = storage_time_for_weight_ber(
+    if weight_ber >= 0.5:  # never reached: the weights' error rate stays below 1/2
+        storage = math.inf
+    else:
+        storage = _storage_time(
             weight_ber,
             device,
             reads=reads,
             read_voltage=read_voltage,
             read_pulse=read_pulse,
+            cell=(test_ber, train_ber),
         )
-    except ValueError as error:
-        raise ValueError(
-            f"At the cheapest write (test_ber {test_ber:g}, training BER "
-            f"{train_ber:g}) the table tolerates a weight BER of {weight_ber:g}: "
-            f"{error}"
-        ) from None
     return OperatingPoint.cheapest_write(
         test_ber,
         accuracy,
@@ -255,3 +248,30 @@ def _table_point(
         read_voltage=device.v_c0 / 3 if read_voltage is None else float(read_voltage),
         read_pulse=float(read_pulse),
     )
+
+
+def _storage_time(
+    weight_ber: float,
+    device: MTJ,
+    *,
+    reads: int,
+    read_voltage: float | None,
+    read_pulse: float,
+    cell: tuple[float, float],
+) -> float:
+    """`storage_time_for_weight_ber`, its error prefixed with the table's cell."""
+    test_ber, train_ber = cell
+    try:
+        return storage_time_for_weight_ber(
+            weight_ber,
+            device,
+            reads=reads,
+            read_voltage=read_voltage,
+            read_pulse=read_pulse,
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"At the cheapest write (test_ber {test_ber:g}, training BER "
+            f"{train_ber:g}) the table tolerates a weight BER of {weight_ber:g}: "
+            f"{error}"
+        ) from None

@@ -31,15 +31,16 @@ import math
 import numbers
 from typing import Any
 
-import scipy.optimize
+import numpy as np
 
-from larq_ber.mtj.device import MTJ
-from larq_ber.mtj.fpe import write_error_rate
+from larq_ber.mtj.device import MTJ, _device, _is_real, _number, _voltage_array
+from larq_ber.mtj.fpe import _pulse_array, _wer
 from larq_ber.mtj.reliability import read_disturb_rate
 from larq_ber.rates import ErrorRates
 
 __all__ = [
     "DEFAULT_READ_PULSE",
+    "MAX_READS",
     "error_rates",
     "storage_time_for_weight_ber",
     "weight_error_rate",
@@ -49,32 +50,29 @@ __all__ = [
 DEFAULT_READ_PULSE = 10e-9
 
 
-def _real(value: Any, name: str, unit: str, *, zero: bool) -> float:
-    """`value` as a finite float, > 0 (or >= 0 with `zero`); else a ValueError."""
-    bound = ">= 0" if zero else "> 0"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            f"`{name}` must be a finite number {bound} ({unit}), got {value!r}."
-        )
-    number = float(value)
-    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
-        raise ValueError(
-            f"`{name}` must be a finite number {bound} ({unit}), got {value!r}."
-        )
-    return number
+#: Most reads of one weight bit accepted: 1e30 reads is 3e13 years at one read
+#: per nanosecond, beyond any deployment; larger counts are refused rather than
+#: overflowing.
+MAX_READS = 10**30
 
 
 def _reads(value: Any) -> int:
-    """`value` as a non-negative int (1e6 is accepted); else a ValueError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(float(value))
-        or float(value) < 0
-        or float(value) != math.floor(float(value))
-    ):
-        raise ValueError(f"`reads` must be an integer >= 0, got {value!r}.")
-    return int(float(value))
+    """`value` as an int in [0, `MAX_READS`] (1e6 is accepted); else a ValueError."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else f"{shown[:12]}... ({len(shown)} digits)"
+    message = (
+        f"`reads` must be an integer in [0, 1e30] (a count of reads; bools and "
+        f"fractions are not counts), got {shown}."
+    )
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+        count = int(value)
+    elif _is_real(value) and math.isfinite(value) and float(value).is_integer():
+        count = int(float(value))
+    else:
+        raise ValueError(message)
+    if not 0 <= count <= MAX_READS:
+        raise ValueError(message)
+    return count
 
 
 def _log_read_survival(
@@ -85,18 +83,22 @@ def _log_read_survival(
     volt = (
         device.v_c0 / 3
         if read_voltage is None
-        else _real(read_voltage, "read_voltage", "V", zero=True)
+        else _number(read_voltage, "read_voltage", "V", low=0, high=device.v_bd)
     )
-    length = _real(read_pulse, "read_pulse", "s", zero=False)
+    length = _number(read_pulse, "read_pulse", "s", low=0, low_open=True)
+    _pulse_array(length, device, "read_pulse")  # at most 1e4 tau_D
     if n == 0:
         return 0.0
     p = float(read_disturb_rate(volt, length, device))
-    return -math.inf if p >= 1 else n * math.log1p(-p)
+    return -math.inf if p >= 1 else float(n) * math.log1p(-p)
 
 
-def _barriers(device: MTJ) -> tuple[float, float]:
-    r"""$\Delta(1 + h)^2$ (the state along the field) and $\Delta(1 - h)^2$."""
-    return device.delta * (1 + device.h) ** 2, device.delta * (1 - device.h) ** 2
+def _log_rate_sum(device: MTJ) -> float:
+    r"""$\ln[(e^{-\Delta_\mathrm{P}} + e^{-\Delta_\mathrm{AP}}) / \tau_0]$ (1/s)."""
+    low, high = sorted(
+        (device.delta * (1 + device.h) ** 2, device.delta * (1 - device.h) ** 2)
+    )
+    return -low + math.log1p(math.exp(low - high)) - math.log(device.tau_0)
 
 
 def weight_error_rate(
@@ -109,54 +111,65 @@ def weight_error_rate(
 ) -> float:
     r"""Probability that a stored binary weight reads as the opposite sign.
 
-    A weight written once is idle for `storage_time` and read `reads` times. Each
-    state $s$ of the bit fails by retention (Néel–Arrhenius, with its own barrier:
+    A weight written once is idle for `storage_time` $t$ and read `reads` $n$
+    times. Its cell is a two-state Markov chain. Thermally (Néel–Arrhenius) it
+    leaves P at the rate $k_\mathrm{P} = e^{-\Delta_\mathrm{P}}/\tau_0$ and AP at
+    $k_\mathrm{AP} = e^{-\Delta_\mathrm{AP}}/\tau_0$, with
     $\Delta_\mathrm{P} = \Delta(1 + h)^2$ and $\Delta_\mathrm{AP} = \Delta(1 - h)^2$
-    for the field $h$ of `MTJ`) or by read disturb (each read independently, with
-    the probability $p_\mathrm{rd}$ of `read_disturb_rate` at the read voltage and
-    pulse). The two causes are independent, and $\pm 1$ weights are equally likely:
+    for the field $h$ of `MTJ`; and it can switch back. A read current has one
+    polarity: it destabilises one state, which it switches with the probability
+    $p_\mathrm{rd}$ of `read_disturb_rate` at the read voltage and pulse, and
+    stabilises the other. Averaged over $\pm 1$ weights equally likely, the chance
+    of reading the wrong sign is $\frac{1}{2}(1 - \lambda)$, with $\lambda$ the
+    product of the determinants of the steps' 2 x 2 transition matrices
+    ($e^{-(k_\mathrm{P} + k_\mathrm{AP})t}$ for the storage, $1 - p_\mathrm{rd}$ per
+    read), so, exactly for any order of reads and idle times and any read
+    polarities:
 
-    $$P_w = \frac{1}{2}\sum_{s \in \{\mathrm{P}, \mathrm{AP}\}}\left[1 -
-    \exp\left(-\frac{t}{\tau_0} e^{-\Delta_s}\right)(1 - p_\mathrm{rd})^n\right],$$
+    $$P_w = \frac{1}{2}\left[1 - e^{-(k_\mathrm{P} + k_\mathrm{AP})\,t}
+    (1 - p_\mathrm{rd})^n\right],$$
 
-    evaluated as $-\mathrm{expm1}(-\tfrac{t}{\tau_0}e^{-\Delta_s} +
+    evaluated as $-\frac{1}{2}\mathrm{expm1}(-(k_\mathrm{P} + k_\mathrm{AP})t +
     n\,\mathrm{log1p}(-p_\mathrm{rd}))$, so rates far below $10^{-16}$ stay
-    accurate. Every flip is counted as a wrong weight: a second flip that restores
-    the value is neglected (a read pulse of fixed polarity cannot switch the bit
-    back, and a thermal return is of second order in the rates), so $P_w$ is an
-    upper bound, tight while $P_w \ll 1$, and tends to 1 (not to the thermal
-    equilibrium $\frac{1}{2}$) for very long storage. At $h = 0$ and no reads it
-    is `retention_failure`. Read disturb below $V_{c0}$ uses the barrier
+    accurate. At $h = 0$ and no reads it is $\frac{1}{2}(1 - e^{-2t/\tau})$ with
+    $\tau = \tau_0 e^\Delta$, whose small-$t$ limit $t/\tau$ is
+    `retention_failure`. Guarantees: $P_w$ is in $[0, \frac{1}{2})$, grows with
+    $t$ and $n$, and tends to $\frac{1}{2}$ (a bit that keeps flipping is
+    random, not inverted); the 0.1 releases counted every flip as wrong and
+    tended to 1. Read disturb below $V_{c0}$ uses the barrier
     $\Delta(1 - V/V_{c0})^2$ of `read_disturb_rate`, without $h$.
 
     Args:
         storage_time: Time $t$ the weights are stored before (and while) being
             read (s), finite, >= 0.
         device: The MTJ (`MTJ.paper()` if `None`).
-        reads: Number $n$ of reads of each weight bit, an integer >= 0.
-        read_voltage: Read voltage (V), >= 0; `device.v_c0 / 3` if `None`.
-        read_pulse: Read pulse length (s), > 0.
+        reads: Number $n$ of reads of each weight bit, an integer in [0, 1e30]
+            (Python or numpy int, or an integral float such as 1e6).
+        read_voltage: Read voltage (V), in $[0, V_{bd}]$; `device.v_c0 / 3` if
+            `None`.
+        read_pulse: Read pulse length (s), in $(0, 10^4\tau_D]$.
 
     Returns:
-        $P_w$, in [0, 1].
+        $P_w$, in [0, 1/2).
 
     Raises:
-        ValueError: If an argument is out of its range (the message names it).
+        ValueError: If an argument is out of its range (the message names it and
+            gives the range).
 
     Example:
         >>> f"{weight_error_rate(24 * 3600):.2e}"  # one day, the paper's device
         '3.67e-04'
         >>> f"{weight_error_rate(0.0, reads=10**6):.2e}"  # 1e6 reads at 0.1 V, 10 ns
-        '1.73e-01'
+        '8.66e-02'
+        >>> weight_error_rate(1e30)  # forever: a random bit, not an inverted one
+        0.5
     """
-    device = device or MTJ.paper()
-    t = _real(storage_time, "storage_time", "s", zero=True)
+    device = _device(device)
+    t = _number(storage_time, "storage_time", "s", low=0)
     log_reads = _log_read_survival(reads, read_voltage, read_pulse, device)
-    rates = [
-        -math.expm1(-(t / device.tau_0) * math.exp(-barrier) + log_reads)
-        for barrier in _barriers(device)
-    ]
-    return max(0.0, min(1.0, (rates[0] + rates[1]) / 2))
+    # -(k_P + k_AP) t; past e^700 the result is 1/2 anyway.
+    exponent = -math.exp(min(700.0, _log_rate_sum(device) + math.log(t))) if t else 0.0
+    return max(0.0, min(0.5, -0.5 * math.expm1(exponent + log_reads)))
 
 
 def storage_time_for_weight_ber(
@@ -170,70 +183,52 @@ def storage_time_for_weight_ber(
     r"""The longest storage time that keeps the weight bit error rate at a target.
 
     Inverts `weight_error_rate` in the storage time $t$ (it grows monotonically
-    in $t$). At $h = 0$ in closed form,
-    $t = \tau_0 e^\Delta\left[n \ln(1 - p_\mathrm{rd}) - \ln(1 - P_w)\right]$;
-    otherwise by bracketed root finding in $\ln t$ between the closed forms for
-    the two barriers. The result is rounded down, so
+    in $t$ towards 1/2), in closed form:
+    $t = [n \ln(1 - p_\mathrm{rd}) - \ln(1 - 2P_w)] / (k_\mathrm{P} +
+    k_\mathrm{AP})$. The result is rounded down, so
     `weight_error_rate(t, ...) <= weight_ber`.
 
     Args:
-        weight_ber: The largest weight bit error rate accepted, in [0, 1].
+        weight_ber: The largest weight bit error rate accepted, in [0, 1/2): the
+            weight error rate tends to 1/2 (a bit that keeps flipping thermally is
+            random), so 1/2 and above are never reached.
         device: The MTJ (`MTJ.paper()` if `None`).
-        reads: Number of reads of each weight bit during the storage, >= 0.
-        read_voltage: Read voltage (V), >= 0; `device.v_c0 / 3` if `None`.
-        read_pulse: Read pulse length (s), > 0.
+        reads: Number of reads of each weight bit during the storage, an integer
+            in [0, 1e30].
+        read_voltage: Read voltage (V), in $[0, V_{bd}]$; `device.v_c0 / 3` if
+            `None`.
+        read_pulse: Read pulse length (s), in $(0, 10^4\tau_D]$.
 
     Returns:
         The storage time (s): 0.0 when the target leaves no room for a flip
         (`weight_ber` equal to the read-disturb share, e.g. 0 without reads), and
-        `math.inf` at `weight_ber` = 1.
+        `math.inf` only when the time exceeds the float range (e.g. at a very
+        large thermal stability).
 
     Raises:
-        ValueError: If an argument is out of its range, or if the reads alone
-            already exceed `weight_ber` (the message gives that rate).
+        ValueError: If an argument is out of its range (`weight_ber` outside
+            [0, 1/2)), or if the reads alone already exceed `weight_ber` (the
+            message gives that rate).
 
     Example:
         >>> t = storage_time_for_weight_ber(1e-3)  # the paper's device
-        >>> f"{t / 3600:.1f} h"
-        '65.4 h'
+        >>> f"{t / 3600:.2f} h"
+        '65.45 h'
     """
-    device = device or MTJ.paper()
-    if isinstance(weight_ber, bool) or not isinstance(weight_ber, numbers.Real):
-        raise ValueError(
-            f"`weight_ber` must be a number in [0, 1], got {weight_ber!r}."
-        )
-    target = float(weight_ber)
-    if not 0 <= target <= 1:
-        raise ValueError(f"`weight_ber` must be in [0, 1], got {weight_ber!r}.")
+    device = _device(device)
+    target = _number(weight_ber, "weight_ber", "", low=0, high=0.5, high_open=True)
     log_reads = _log_read_survival(reads, read_voltage, read_pulse, device)
-    at_zero = -math.expm1(log_reads)
+    at_zero = -0.5 * math.expm1(log_reads)
     if at_zero > target:
         raise ValueError(
             f"`reads` = {reads} alone give a weight bit error rate of {at_zero:.3g} "
             f"(read disturb), above `weight_ber` = {target:.3g}: use fewer reads, "
             "a lower `read_voltage` or a shorter `read_pulse`."
         )
-    if target >= 1:
-        return math.inf
-    room = log_reads - math.log1p(-target)  # >= 0: the retention exponent allowed
+    room = log_reads - math.log1p(-2 * target)  # >= 0: the retention exponent
     if room <= 0:
         return 0.0
-    high_barrier, low_barrier = sorted(_barriers(device), reverse=True)
-    log_room = math.log(room) + math.log(device.tau_0)
-    # ln t at which the less (more) stable state alone reaches the target.
-    low, high = log_room + low_barrier, log_room + high_barrier
-
-    def excess(log_t: float) -> float:
-        rates = [
-            -math.expm1(-math.exp(log_t - math.log(device.tau_0) - b) + log_reads)
-            for b in (high_barrier, low_barrier)
-        ]
-        return (rates[0] + rates[1]) / 2 - target
-
-    if high - low > 1e-12:
-        log_t = scipy.optimize.brentq(excess, low, high, xtol=1e-14, rtol=1e-15)
-    else:
-        log_t = low
+    log_t = math.log(room) - _log_rate_sum(device)
     if log_t > 709:  # beyond the largest float
         return math.inf
     time = math.exp(log_t)
@@ -305,9 +300,11 @@ def error_rates(
         barrier to $\Delta(1 - h)^2 = 32.4$: a day of storage flips about half of
         the weights stored as AP.
     """
-    device = device or MTJ.paper()
-    volt = _real(voltage, "voltage", "V", zero=False)
-    length = _real(pulse, "pulse", "s", zero=False)
+    device = _device(device)
+    volt = _number(voltage, "voltage", "V", low=0, low_open=True)
+    volt = float(_voltage_array(volt, device))  # the breakdown voltage
+    length = _number(pulse, "pulse", "s", low=0, low_open=True)
+    length = float(_pulse_array(length, device))
     weight = weight_error_rate(
         storage_time,
         device,
@@ -316,10 +313,13 @@ def error_rates(
         read_pulse=read_pulse,
     )
     scale = math.sqrt(device.stt_asymmetry)
-    ber_pos = float(write_error_rate(volt / scale, length, device))
+    tau = np.asarray(length / device.tau_d)
+    # The breakdown limit is on the voltage across the barrier, `volt`; the
+    # direction's drive rescales the critical voltage, not the applied one.
+    ber_pos = float(_wer(np.asarray((volt / scale) / device.v_c0), tau, device))
     if device.h == 0 and scale == 1:
         ber_neg = ber_pos
     else:
         reverse = dataclasses.replace(device, h=-device.h)
-        ber_neg = float(write_error_rate(volt * scale, length, reverse))
+        ber_neg = float(_wer(np.asarray((volt * scale) / device.v_c0), tau, reverse))
     return ErrorRates(ber_neg=ber_neg, ber_pos=ber_pos, weight_ber=weight)

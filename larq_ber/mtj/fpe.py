@@ -26,9 +26,10 @@ import scipy.linalg
 from numpy.polynomial import legendre as leg
 from numpy.typing import ArrayLike
 
-from larq_ber.mtj.device import MTJ, _positive_array
+from larq_ber.mtj.device import MTJ, _device, _positive_array, _voltage_array
 
 __all__ = [
+    "MAX_PULSE",
     "MODELS",
     "default_order",
     "legendre_operator",
@@ -37,6 +38,13 @@ __all__ = [
 ]
 
 MODELS = ("fpe", "finite_volume", "approx")
+
+#: Longest pulse accepted, in units of tau_D. Up to here the Legendre solution is
+#: within ~2e-9 of its limits (measured, Delta 20-60, |h| <= 0.9); far beyond it
+#: its truncation leaks about 2e-12 per tau_D out of a state that should hold for
+#: years, so a 1 s pulse at 0.01 V gave WER 0.99991 next to 1.0 at 0.001 V.
+#: Idle times that long are thermal switching: `larq_ber.mtj.retention_failure`.
+MAX_PULSE = 1e4
 
 
 #: Largest Legendre order (and finite-volume cell count) accepted: an order N
@@ -151,7 +159,7 @@ def legendre_operator(
     exponential `write_error_rate` uses (through `legendre_wer`).
 
     Args:
-        voltage: Write voltage $V$ (V), > 0.
+        voltage: Write voltage $V$ (V), in $(0, V_{bd}]$.
         device: The MTJ (`MTJ.paper()` if `None`): gives $V_{c0}$, $h$, $\Delta$.
         order: Number $N$ of Legendre polynomials, >= 1 (default
             `default_order(device.delta)`).
@@ -161,15 +169,15 @@ def legendre_operator(
         new array on each call.
 
     Raises:
-        ValueError: If `voltage` is not > 0 or `order` is below 1.
+        ValueError: If `voltage` is outside $(0, V_{bd}]$ or `order` is below 1.
 
     Example:
         >>> a = legendre_operator(0.6)  # 2 V_c0, the paper's device
         >>> a.shape, bool(np.all(np.triu(a, 3) == 0) and np.all(np.tril(a, -3) == 0))
         ((127, 127), True)
     """
-    device = device or MTJ.paper()
-    v = float(_positive_array(voltage, "voltage", "V"))
+    device = _device(device)
+    v = float(_voltage_array(voltage, device))
     n = check_order(default_order(device.delta) if order is None else order)
     return _operator(v / device.v_c0, device.h, device.delta, n)
 
@@ -369,8 +377,10 @@ def write_error_rate(
     r"""Probability that a write pulse leaves the bit unswitched.
 
     Args:
-        voltage: Write voltage amplitude(s) $V$ (V), > 0; broadcast with `pulse`.
-        pulse: Pulse length(s) $t$ (s), > 0.
+        voltage: Write voltage amplitude(s) $V$ (V), in $(0, V_{bd}]$; broadcast
+            with `pulse`. Above the breakdown voltage the barrier breaks down and
+            there is no write error rate: such voltages are refused.
+        pulse: Pulse length(s) $t$ (s), in $(0, 10^4\tau_D]$ (`MAX_PULSE`).
         device: The MTJ (`MTJ.paper()` if `None`).
         model: `"fpe"`: Legendre solution of the Fokker–Planck equation (default);
             `"finite_volume"`: an independent finite-volume solution of the same
@@ -384,7 +394,8 @@ def write_error_rate(
         The WER, an array of the broadcast shape, in [0, 1].
 
     Raises:
-        ValueError: If a voltage or pulse is not > 0, `model` is unknown, or the
+        ValueError: If a voltage is outside $(0, V_{bd}]$, a pulse outside
+            $(0, 10^4\tau_D]$, `device` is not an `MTJ`, `model` is unknown, or the
             order (given, or the default for the device's delta) is outside
             [1, `MAX_ORDER`].
 
@@ -393,16 +404,39 @@ def write_error_rate(
         >>> [f"{w:.3g}" for w in wer]
         ['0.00133', '1.26e-07']
     """
-    device = device or MTJ.paper()
+    device = _device(device)
     if model not in MODELS:
         raise ValueError(f"`model` must be one of {list(MODELS)}, got {model!r}.")
-    v = _positive_array(voltage, "voltage", "V")
-    t = _positive_array(pulse, "pulse", "s")
+    v = _voltage_array(voltage, device)
+    t = _pulse_array(pulse, device)
     v, t = np.broadcast_arrays(v, t)
-    i = v / device.v_c0
-    tau = t / device.tau_d
     if order is not None:
         check_order(order, "order" if model == "fpe" else "cells")
+    return _wer(v / device.v_c0, t / device.tau_d, device, model=model, order=order)
+
+
+def _pulse_array(pulse: ArrayLike, device: MTJ, name: str = "pulse") -> np.ndarray:
+    """`pulse` as a float array in (0, `MAX_PULSE` tau_D] (s); else a ValueError."""
+    t = _positive_array(pulse, name, "s")
+    longest = MAX_PULSE * device.tau_d
+    if np.any(t > longest):
+        raise ValueError(
+            f"`{name}` {float(np.max(t)):g} s is too long: it must be in (0, "
+            f"{MAX_PULSE:g} tau_D = {longest:g}] s, where the Fokker-Planck solution "
+            "is resolved (thermal switching over longer times: retention_failure)."
+        )
+    return t
+
+
+def _wer(
+    i: np.ndarray,
+    tau: np.ndarray,
+    device: MTJ,
+    *,
+    model: str = "fpe",
+    order: int | None = None,
+) -> np.ndarray:
+    """`write_error_rate` at checked reduced drives and pulses (same shape)."""
     if model == "approx":
         out = _approx(i, tau, device.delta)
     elif model == "finite_volume":

@@ -12,7 +12,13 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
+from larq_ber.mtj.device import (
+    MTJ,
+    _check_wer,
+    _device,
+    _positive_array,
+    _voltage_array,
+)
 from larq_ber.mtj.fpe import default_order, legendre_wer, write_error_rate
 
 __all__ = ["RESOLVED_WER", "pulse_for_wer", "voltage_for_wer"]
@@ -58,7 +64,7 @@ def voltage_for_wer(
         >>> round(float(voltage_for_wer(1e-6, 10e-9)), 4)
         0.8348
     """
-    device = device or MTJ.paper()
+    device = _device(device)
     _check_resolved(wer)
     volts, at_bd, at_low = _voltage_for_wer(wer, pulse, device)
     if np.any(np.isnan(volts)):
@@ -109,6 +115,7 @@ def _voltage_for_wer(
     # From V_c0 / 2 (long pulses switch thermally below V_c0) to V_bd, denser low.
     low = 0.5 * device.v_c0
     grid = low + (device.v_bd - low) * np.linspace(0, 1, _GRID_POINTS) ** 1.5
+    grid[-1] = device.v_bd  # exactly: `write_error_rate` refuses anything above
     unique_t, inverse = np.unique(flat_t, return_inverse=True)
     wer_grid = write_error_rate(grid[:, None], unique_t[None, :], device)
     depth = -np.log(np.maximum(wer_grid, 1e-300))  # grows with the voltage
@@ -167,15 +174,10 @@ def pulse_for_wer(
         >>> round(float(pulse_for_wer(1e-6, 0.8348)) * 1e9, 2)  # ns
         10.0
     """
-    device = device or MTJ.paper()
+    device = _device(device)
     _check_resolved(wer)
     target = _check_wer(wer)
-    v = _positive_array(voltage, "voltage", "V")
-    if np.any(v > device.v_bd):
-        raise ValueError(
-            f"`voltage` must be at most v_bd = {device.v_bd} V, where the barrier "
-            f"breaks down; got {v.ravel()[:3].tolist()}."
-        )
+    v = _voltage_array(voltage, device)
     target, v = np.broadcast_arrays(target, v)
     flat_v, flat_target = v.ravel(), target.ravel()
     result = np.empty(v.size)

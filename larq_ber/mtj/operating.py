@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
+from larq_ber.mtj.device import MTJ, _check_wer, _device, _number, _positive_array
 from larq_ber.mtj.fpe import write_error_rate
 from larq_ber.mtj.inverse import _voltage_for_wer, pulse_for_wer, voltage_for_wer
 from larq_ber.mtj.reliability import endurance_cycles
@@ -100,10 +100,11 @@ def operating_points(
         >>> [round(r["voltage_change"], 3) for r in rows]
         [0.0, -0.367, -0.476]
     """
-    device = device or MTJ.paper()
+    device = _device(device)
     targets = _check_wer(list(wer_targets), "wer_targets")
-    if not 0 < voltage_scale <= 1:
-        raise ValueError(f"`voltage_scale` must be in (0, 1], got {voltage_scale!r}.")
+    voltage_scale = _number(
+        voltage_scale, "voltage_scale", "", low=0, high=1, low_open=True
+    )
     reference = (
         5 * device.tau_d
         if pulse is None
@@ -187,7 +188,8 @@ class OperatingPoint:
         storage_time: The longest time (s) the weights can be stored, read
             `reads` times, with their error rate at most `weight_ber`
             (`storage_time_for_weight_ber`): 0.0 when only weight BER 0 is
-            tolerated (and there are no reads), `math.inf` when weight BER 1 is.
+            tolerated (and there are no reads), `math.inf` when a weight BER of
+            1/2 or more is (the weights' error rate tends to 1/2, never above).
         reads: The reads of each weight bit assumed for `storage_time`.
         read_voltage: Their read voltage (V).
         read_pulse: Their read pulse length (s).
@@ -238,7 +240,8 @@ class OperatingPoint:
             >>> round(point.energy, 2)  # relative to WER 1e-6 at 5 tau_D
             0.33
         """
-        device = device or MTJ.paper()
+        device = _device(device)
+        ber = _number(ber, "ber", "", low=0, high=1, high_open=True)
         reference_pulse = 5 * device.tau_d
         reference_voltage = _reference_voltage(device)
         if ber <= 1e-6:  # nothing relaxes the conventional point

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from larq_ber.mtj.device import MTJ, _check_wer, _positive_array
+from larq_ber.mtj.device import MTJ, _check_wer, _device, _positive_array
 from larq_ber.mtj.inverse import _voltage_for_wer, pulse_for_wer
 from larq_ber.palette import COLOURS
 
@@ -54,7 +54,7 @@ def plot_write_window(
     """
     import matplotlib.pyplot as plt
 
-    device = device or MTJ.paper()
+    device = _device(device)
     _check_wer(list(wer_targets), "wer_targets")
     t = (
         np.geomspace(0.5, 100, 200) * device.tau_d

@@ -1,4 +1,10 @@
-"""Finding and setting the bit error rates of every `BerSteSign` of a model."""
+"""Finding and setting the bit error rates of every `BerSteSign` of a model.
+
+`walk_layers` lists every layer of a model once, looking into nested models (a
+Sequential inside a functional model, a model used as a layer) and into layers that
+hold quantized layers: everything that looks for quantizers or kernels in a model
+(`larq_ber.errors`, `larq_ber.models.binarized_layers`) walks the model this way.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,68 @@ import tensorflow as tf
 
 from larq_ber.quantizers.activations import BerSteSign
 
-__all__ = ["ber_quantizers", "set_ber"]
+__all__ = ["ber_quantizers", "set_ber", "walk_layers"]
+
+
+def _children(layer: tf.keras.layers.Layer) -> list[tf.keras.layers.Layer]:
+    """The layers directly inside `layer` that may hold quantizers or kernels."""
+    if isinstance(layer, tf.keras.Model):
+        return list(layer.layers)
+    return [
+        sub
+        for sub in layer.submodules
+        if isinstance(sub, tf.keras.Model)
+        or hasattr(sub, "kernel_quantizer")
+        or hasattr(sub, "input_quantizer")
+    ]
+
+
+def walk_layers(
+    model: tf.keras.layers.Layer, *, models: bool = False
+) -> list[tuple[str, tf.keras.layers.Layer]]:
+    """Every layer of `model` once, nested models and wrapped layers included.
+
+    The walk is depth-first in the order of `model.layers`. A layer of a nested
+    model is named by its path, `"<nested model>/<layer>"`; a layer of the top
+    model by its name (a layer wrapped by another, e.g. by `TimeDistributed`, by
+    `"<wrapper>/<layer>"`). A layer shared by several models (or used twice) is listed
+    once, under the first path that reaches it.
+
+    Args:
+        model: A Keras model or layer. A layer that is not a model is listed
+            itself, followed by the quantized layers it wraps.
+        models: Whether to list the nested models themselves too (each before its
+            layers); the top model is never listed.
+
+    Returns:
+        `(path, layer)` pairs.
+
+    Example:
+        >>> inner = tf.keras.Sequential([tf.keras.layers.Dense(2, name="d")],
+        ...                             name="inner")
+        >>> inputs = tf.keras.Input((3,), name="x")
+        >>> outer = tf.keras.Model(inputs, inner(inputs))
+        >>> [path for path, _ in walk_layers(outer)]
+        ['x', 'inner/d']
+    """
+    found: list[tuple[str, tf.keras.layers.Layer]] = []
+    seen = {id(model)}
+
+    def visit(layer: tf.keras.layers.Layer, prefix: str) -> None:
+        for child in _children(layer):
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            path = prefix + child.name
+            nested = isinstance(child, tf.keras.Model)
+            if models or not nested:
+                found.append((path, child))
+            visit(child, path + "/")
+
+    if not isinstance(model, tf.keras.Model):
+        found.append((model.name, model))
+    visit(model, "")
+    return found
 
 
 def ber_quantizers(model: tf.Module) -> list[BerSteSign]:

@@ -17,7 +17,7 @@ from larq_ber.models import LeNet4
 from larq_ber.study.data import digits_arrays
 from larq_ber.study.progress import progress_bar
 
-__all__ = ["format_table", "run_demo"]
+__all__ = ["as_rows", "format_table", "run_demo"]
 
 
 def run_demo(
@@ -137,3 +137,28 @@ def format_table(curves: dict[float, list[float]]) -> str:
         )
         rows.append(f"{e + 1:5d}{cells}")
     return "\n".join(rows)
+
+
+def as_rows(curves: dict[float, list[float]]) -> list[dict[str, Any]]:
+    """`run_demo`'s result as rows of the epoch table, one run per BER.
+
+    For `larq_ber.study.summary.top1max_table`, which gives ⟨Top1Max⟩ per BER
+    (each BER was trained once: n = 1, no interval).
+
+    Args:
+        curves: Accuracy per epoch for each BER.
+
+    Returns:
+        Rows with `model`, `dataset`, `subset`, `ber`, `run_id`, `epoch` and
+        `test_top1`.
+
+    Example:
+        >>> as_rows({0.04: [0.5, 0.75]})[1]["test_top1"]
+        0.75
+    """
+    return [
+        {"model": "lenet4", "dataset": "digits", "subset": "", "ber": ber,
+         "run_id": f"ber{ber:g}", "epoch": epoch, "test_top1": top1}
+        for ber, accuracies in curves.items()
+        for epoch, top1 in enumerate(accuracies, start=1)
+    ]  # fmt: skip

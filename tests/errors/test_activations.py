@@ -84,3 +84,53 @@ def test_error_rates_set_the_directions_of_ber_ste_sign():
     assert quantizer.ber == pytest.approx(0.105)
     quantizer.set_ber(ErrorRates(0.3, 0.0))
     assert (quantizer.ber_neg, quantizer.ber_pos) == (0.3, 0.0)
+
+
+def test_activation_errors_reach_the_quantizers_of_nested_models():
+    from larq_ber.quantizers import ber_quantizers
+    from tests.errors.helpers import images, nested_model
+
+    model, inner = nested_model()
+    x = images(64)
+    clean, inner_clean = model.predict(x, verbose=0), inner.predict(x, verbose=0)
+    assert len(ber_quantizers(model)) == 3 and len(ber_quantizers(inner)) == 2
+    with activation_errors(model, 0.5, seed=0) as flipping:
+        assert len(flipping) == 3
+        assert not np.array_equal(model.predict(x, verbose=0), clean)
+        # the nested model's own predict function is traced again too
+        assert not np.array_equal(inner.predict(x, verbose=0), inner_clean)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), clean)
+    np.testing.assert_array_equal(inner.predict(x, verbose=0), inner_clean)
+
+
+@pytest.mark.parametrize("order", ["AB", "BA"])
+def test_activation_errors_blocks_end_in_any_order(order):
+    model = probe()
+    quantizer = model.layers[-1]
+    x = half_negative()
+    rates = {"A": 0.05, "B": 0.3}
+    blocks = {
+        name: activation_errors(model, rate, seed=0) for name, rate in rates.items()
+    }
+    blocks["A"].__enter__()
+    blocks["B"].__enter__()
+    assert quantizer._inference_errors[0] == (0.3, 0.3)  # the latest block sets
+    blocks[order[0]].__exit__(None, None, None)
+    remaining = rates[order[1]]
+    assert quantizer._inference_errors[0] == (remaining, remaining)
+    flipped = (model.predict(x, verbose=0) != np.sign(x)).mean()
+    assert abs(flipped - remaining) <= sigma(remaining, N)
+    blocks[order[1]].__exit__(None, None, None)
+    assert quantizer._inference_errors is None
+    np.testing.assert_array_equal(model.predict(x, verbose=0), np.sign(x))
+
+
+def test_saving_inside_activation_errors_is_refused_in_one_line(tmp_path):
+    model = LeNet4()
+    with activation_errors(model, 0.1, seed=0):
+        for path in ("saved", "m.keras"):
+            with pytest.raises(RuntimeError, match="activation_errors active") as error:
+                model.save(tmp_path / path)
+            assert "\n" not in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+    model.save(tmp_path / "m.keras")  # clean again after the block

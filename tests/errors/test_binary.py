@@ -30,3 +30,25 @@ def test_binarized_kernels_are_those_with_a_1_bit_kernel_quantizer():
     found = binarized_kernels(model)
     assert [name for name, _ in found] == ["binary_conv_2", "binary_dense_3"]
     assert all(v is model.get_layer(name).kernel for name, v in found)
+
+
+def test_nested_models_are_walked_each_layer_once():
+    from larq_ber.models import binarized_layers
+    from larq_ber.quantizers import ber_quantizers
+    from larq_ber.quantizers.setting import walk_layers
+    from tests.errors.helpers import nested_model
+
+    model, inner = nested_model()
+    paths = [path for path, _ in walk_layers(model)]
+    assert paths[1:] == ["inner/qconv", "inner/flatten", "inner/qdense", "top"]
+    assert [p for p, _ in walk_layers(model, models=True)][1] == "inner"
+    expected = ["inner/qconv", "inner/qdense", "top"]
+    assert [n for n, _ in binarized_kernels(model)] == expected
+    assert [n for n, _ in binarized_layers(model)] == expected
+    assert [n for n, _ in binarized_layers(inner)] == ["qconv", "qdense"]
+    assert len(ber_quantizers(model)) == 3
+    # a model used twice, and the same model nested at two depths: listed once
+    inputs = tf.keras.Input((6, 6, 1))
+    twice = tf.keras.Model(inputs, [inner(inputs), model(inputs)])
+    assert [n for n, _ in binarized_kernels(twice)] == [
+        "inner/qconv", "inner/qdense", "outer/top"]  # fmt: skip

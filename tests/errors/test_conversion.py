@@ -85,3 +85,18 @@ def test_with_bit_errors_refuses_what_it_cannot_convert():
     model = tf.keras.Model(inputs, layer(inputs))
     with pytest.raises(ValueError, match=r"layer .odd_layer.*NoOp is 1-bit"):
         with_bit_errors(model)
+
+
+def test_with_bit_errors_converts_the_quantizers_of_nested_models():
+    from larq_ber.models import binarized_layers
+    from tests.errors.helpers import images, nested_model
+
+    model, _ = nested_model(input_quantizer="ste_sign")
+    copy = with_bit_errors(model, 0.0)
+    assert [path for path, _ in binarized_layers(copy)] == [
+        "inner/qconv", "inner/qdense", "top"]  # fmt: skip
+    assert len(ber_quantizers(copy)) == 3
+    x = images()
+    np.testing.assert_array_equal(copy.predict(x, verbose=0),
+                                  model.predict(x, verbose=0))  # fmt: skip
+    assert binarized_layers(model) == []  # the original is not changed

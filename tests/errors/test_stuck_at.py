@@ -126,3 +126,66 @@ def test_stuck_at_checks_its_inputs(tmp_path):
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
     with pytest.raises(ValueError, match="not a saved fault map"):
         StuckAtFaults.load(tmp_path / "other.npz")
+
+
+def test_stuck_at_reaches_the_layers_of_nested_models():
+    from tests.errors.helpers import images, nested_model
+
+    model, inner = nested_model()
+    x = images()
+    clean = model.predict(x, verbose=0)
+    with stuck_at(model, 1.0, value=-1, seed=0, targets=["weights"]) as faults:
+        assert sorted(faults.faults) == ["inner/qconv/kernel", "inner/qdense/kernel",
+                                         "top/kernel"]  # fmt: skip
+        kernel = inner.get_layer("qconv").kernel
+        read = kernel.quantizer(tf.constant(kernel.latent_variable.numpy()))
+        assert (read.numpy() == -1).all()  # every nested weight reads -1
+        stuck = model.predict(x, verbose=0)
+        assert not np.array_equal(stuck, clean)
+        np.testing.assert_array_equal(model(x).numpy(), stuck)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), clean)
+
+
+@pytest.mark.parametrize("order", ["AB", "BA"])
+def test_two_maps_come_off_in_any_order_to_the_clean_model(order, tmp_path):
+    from tests.errors.helpers import images, nested_model
+
+    model, inner = nested_model()
+    x = images()
+    clean = model.predict(x, verbose=0)
+    quantizers = [(layer, layer.input_quantizer, layer.kernel.quantizer)
+                  for layer in (inner.get_layer("qconv"), inner.get_layer("qdense"),
+                                model.get_layer("top"))]  # fmt: skip
+    maps = {"A": stuck_at(model, 0.3, value=-1, seed=1),
+            "B": stuck_at(model, 0.3, value=1, seed=2)}  # fmt: skip
+    both = model.predict(x, verbose=0)
+    maps[order[0]].remove()
+    assert active_errors(model) == ["stuck_at"]
+    alone = model.predict(x, verbose=0)
+    maps[order[0]].apply(model)  # the remaining map alone, then both again
+    maps[order[0]].remove()
+    np.testing.assert_array_equal(model.predict(x, verbose=0), alone)
+    assert not np.array_equal(alone, both)
+    maps[order[1]].remove()
+    assert active_errors(model) == [] and active_errors(inner) == []
+    for layer, input_quantizer, kernel_quantizer in quantizers:
+        assert layer.input_quantizer is input_quantizer
+        assert layer.kernel.quantizer is kernel_quantizer
+    np.testing.assert_array_equal(model.predict(x, verbose=0), clean)
+    model.save(tmp_path / "clean.h5")  # saves and loads again once clean
+    loaded = tf.keras.models.load_model(tmp_path / "clean.h5")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), clean)
+
+
+def test_saving_with_faults_on_is_refused(tmp_path):
+    model = LeNet4()
+    with stuck_at(model, 0.1, seed=0) as faults:
+        for path in ("x.h5", "x.keras", "saved"):
+            with pytest.raises(RuntimeError, match="stuck_at active: save it after"):
+                model.save(tmp_path / path)
+        with pytest.raises(RuntimeError, match=r"faults\.remove"):
+            model.save_weights(tmp_path / "w.h5")
+        faults.save(tmp_path / "faults.npz")  # the map itself saves
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["faults.npz"]
+    model.save(tmp_path / "x.h5")
+    assert "save" not in vars(model)

@@ -122,3 +122,120 @@ def test_ber_magnitude_aware_sign_alias_config_and_training(tiny_batch):
     assert np.isfinite(history.history["loss"][0])
     clean = model.predict(x, verbose=0)
     np.testing.assert_array_equal(clean, model.predict(x, verbose=0))
+
+
+def test_weight_errors_flip_every_kernel_of_nested_models_and_restore_them():
+    from tests.errors.helpers import assert_same_weights, nested_model, weights_of
+
+    model, inner = nested_model()
+    before = weights_of(model)
+    kernels = dict(binarized_kernels(model))
+    assert list(kernels) == ["inner/qconv", "inner/qdense", "top"]
+    clean = {name: v.numpy().copy() for name, v in kernels.items()}
+    total = sum(v.size for v in clean.values())
+    with weight_errors(model, 1.0, seed=0) as flipped:
+        assert flipped == total
+        for name, variable in kernels.items():  # 100 % of every kernel
+            np.testing.assert_array_equal(variable.numpy(), -clean[name])
+    assert_same_weights(model, before)
+    with weight_errors(inner, 1.0, seed=0) as flipped:  # the inner model alone
+        assert flipped == total - clean["top"].size
+        np.testing.assert_array_equal(kernels["top"].numpy(), clean["top"])
+    assert_same_weights(model, before)
+
+
+def test_a_shared_layer_is_flipped_once():
+    import larq as lq
+
+    dense = lq.layers.QuantDense(4, kernel_quantizer="ste_sign", name="shared")
+    inputs = tf.keras.Input((4,))
+    model = tf.keras.Model(inputs, dense(dense(inputs)))
+    before = dense.kernel.numpy().copy()
+    assert [name for name, _ in binarized_kernels(model)] == ["shared"]
+    with weight_errors(model, 1.0, seed=0) as flipped:
+        assert flipped == before.size
+        np.testing.assert_array_equal(dense.kernel.numpy(), -before)
+    np.testing.assert_array_equal(dense.kernel.numpy(), before)
+
+
+@pytest.mark.parametrize("order", ["AB", "BA"])
+def test_weight_errors_blocks_end_in_any_order_to_the_exact_weights(order):
+    from larq_ber.errors.weights import _flip_signs
+    from tests.errors.helpers import assert_same_weights, nested_model, weights_of
+
+    model, _ = nested_model()
+    (_, kernel), *_ = binarized_kernels(model)  # the first kernel drawn
+    index = np.arange(kernel.shape.num_elements()).reshape(kernel.shape)
+    kernel.assign(np.where(index % 3 == 0, 0.0, kernel.numpy()))  # zeros too
+    before, clean = weights_of(model), kernel.numpy().copy()
+    seeds = {"A": 1, "B": 2}
+    blocks = {
+        name: weight_errors(model, 0.5, seed=seed) for name, seed in seeds.items()
+    }
+    blocks["A"].__enter__()
+    blocks["B"].__enter__()
+    blocks[order[0]].__exit__(None, None, None)
+    # the clean kernel flipped by the block still active, and by it alone
+    mask = np.random.default_rng(seeds[order[1]]).random(clean.shape) < 0.5
+    np.testing.assert_array_equal(kernel.numpy(), _flip_signs(clean, mask))
+    blocks[order[1]].__exit__(None, None, None)
+    assert_same_weights(model, before)
+
+
+def test_saving_inside_weight_errors_is_refused_and_works_after(tmp_path):
+    from larq_ber.errors import active_errors
+    from tests.errors.helpers import images, nested_model
+
+    model, inner = nested_model()
+    clean = model.predict(images(), verbose=0)
+    with weight_errors(model, 0.3, seed=0):
+        for target in (model, inner):  # the nested model refuses too
+            with pytest.raises(RuntimeError, match="after the `with` block") as error:
+                target.save_weights(str(tmp_path / "w.h5"))
+            assert "weight_errors" in str(error.value)
+            with pytest.raises(RuntimeError, match="after the `with` block"):
+                target.save(str(tmp_path / "m.keras"))
+    assert active_errors(model) == []
+    model.save_weights(str(tmp_path / "w.h5"))  # clean weights, after the block
+    copy, _ = nested_model()
+    copy.set_weights([np.zeros_like(w) for w in copy.get_weights()])
+    copy.load_weights(str(tmp_path / "w.h5"))
+    np.testing.assert_array_equal(copy.predict(images(), verbose=0), clean)
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_one_model_in_two_threads_blocks_is_refused():
+    import threading
+
+    from larq_ber.errors import activation_errors, stuck_at
+    from tests.errors.helpers import assert_same_weights, nested_model, weights_of
+
+    model, inner = nested_model()
+    before = weights_of(model)
+    entered, leave, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        with weight_errors(model, 0.5, seed=0):
+            entered.set()
+            leave.wait(60)
+
+    thread = threading.Thread(target=hold, name="holder")
+    thread.start()
+    try:
+        assert entered.wait(60)
+        for block in (lambda: weight_errors(inner, 0.0, seed=0),
+                      lambda: activation_errors(model, 0.0, seed=0),
+                      lambda: stuck_at(model, 0.1, seed=0)):  # fmt: skip
+            try:
+                with block():
+                    pass
+            except RuntimeError as error:
+                errors.append(str(error))
+    finally:
+        leave.set()
+        thread.join()
+    assert len(errors) == 3
+    assert all("thread 'holder'" in e and "\n" not in e for e in errors)
+    assert_same_weights(model, before)
+    with weight_errors(model, 0.0, seed=0):  # free again once the thread is done
+        pass

@@ -69,10 +69,20 @@ def test_stt_asymmetry_rescales_the_critical_voltage(paper):
 def test_weight_errors_start_at_zero_and_follow_retention(paper):
     assert weight_error_rate(0.0) == 0.0
     assert error_rates(0.6, 10e-9, storage_time=0.0, reads=0).weight_ber == 0.0
+    # A symmetric two-state chain: (1 - exp(-2 t / tau)) / 2, tau = tau_0 e^Delta;
+    # retention_failure (the first flip) is its small-t limit.
+    tau = paper.tau_0 * math.exp(paper.delta)
     for duration in (1.0, DAY, SECONDS_PER_YEAR, 10 * SECONDS_PER_YEAR):
-        expected = float(retention_failure(duration, paper))
-        assert weight_error_rate(duration, paper) == expected
-        assert error_rates(0.6, 10e-9, storage_time=duration).weight_ber == expected
+        expected = -math.expm1(-2 * duration / tau) / 2
+        assert weight_error_rate(duration, paper) == pytest.approx(expected, rel=1e-12)
+        assert error_rates(0.6, 10e-9, storage_time=duration).weight_ber == (
+            weight_error_rate(duration, paper)
+        )
+        first = float(retention_failure(duration, paper))
+        assert weight_error_rate(duration, paper) <= first
+    assert weight_error_rate(1.0, paper) == pytest.approx(
+        float(retention_failure(1.0, paper)), rel=1e-6
+    )
 
 
 def test_weight_errors_grow_with_time_and_reads(paper):
@@ -82,16 +92,19 @@ def test_weight_errors_grow_with_time_and_reads(paper):
     counts = [0, 1, 10, 10**3, 10**6, 10**9]
     rates = [weight_error_rate(DAY, paper, reads=n) for n in counts]
     assert all(a < b for a, b in itertools.pairwise(rates))
-    # Reads alone: 1 - (1 - p)^n, p from read_disturb_rate at V_c0 / 3 and 10 ns.
+    # Reads alone: (1 - (1 - p)^n) / 2, p from read_disturb_rate at V_c0 / 3 and
+    # 10 ns: a read destabilises one of the two states.
     p = float(read_disturb_rate(paper.v_c0 / 3, DEFAULT_READ_PULSE, paper))
     for n in (1, 1000, 10**7):
         assert weight_error_rate(0.0, reads=n) == pytest.approx(
-            1 - (1 - p) ** n, rel=1e-9
+            (1 - (1 - p) ** n) / 2, rel=1e-9
         )
-    # Retention and reads are independent: survivals multiply.
+    # Retention and reads are independent: the chain's determinants multiply.
     both = weight_error_rate(DAY, reads=10**4)
-    survival = (1 - weight_error_rate(DAY)) * (1 - weight_error_rate(0.0, reads=10**4))
-    assert both == pytest.approx(1 - survival, rel=1e-12)
+    kept = (1 - 2 * weight_error_rate(DAY)) * (
+        1 - 2 * weight_error_rate(0.0, reads=10**4)
+    )
+    assert both == pytest.approx((1 - kept) / 2, rel=1e-12)
     # A higher read voltage or a longer read pulse disturbs more; 1e6 as a float.
     assert weight_error_rate(0.0, reads=1e6, read_voltage=0.15) > weight_error_rate(
         0.0, reads=10**6
@@ -105,10 +118,10 @@ def test_weight_errors_grow_with_time_and_reads(paper):
 
 def test_field_averages_the_two_barriers(paper):
     device = dataclasses.replace(paper, h=0.1)
-    along = float(retention_failure(DAY, dataclasses.replace(paper, delta=40 * 1.21)))
-    against = float(retention_failure(DAY, dataclasses.replace(paper, delta=40 * 0.81)))
+    # The chain's rates add: (1 - exp(-(k_P + k_AP) t)) / 2.
+    rates = [math.exp(-40 * f) / paper.tau_0 for f in (1.21, 0.81)]
     assert weight_error_rate(DAY, device) == pytest.approx(
-        (along + against) / 2, rel=1e-12
+        -math.expm1(-sum(rates) * DAY) / 2, rel=1e-12
     )
     # The less stable state dominates: a field shortens retention either way.
     assert weight_error_rate(DAY, device) > weight_error_rate(DAY, paper)
@@ -133,11 +146,12 @@ def test_storage_time_inverts_the_weight_error_rate(paper, h, reads, target):
 
 def test_storage_time_edges(paper):
     assert storage_time_for_weight_ber(0.0) == 0.0
-    assert storage_time_for_weight_ber(1.0) == math.inf
-    assert storage_time_for_weight_ber(1.0, reads=10) == math.inf
-    # h = 0: tau_0 e^Delta (-ln(1 - w)).
+    # 1/2 and above are never reached (tests/mtj/test_bad_inputs.py).
+    with pytest.raises(ValueError, match=r"`weight_ber` .* \[0, 0\.5\)"):
+        storage_time_for_weight_ber(1.0)
+    # h = 0: tau_0 e^Delta (-ln(1 - 2 w)) / 2.
     assert storage_time_for_weight_ber(1e-3) == pytest.approx(
-        paper.tau_0 * math.exp(paper.delta) * -math.log1p(-1e-3), rel=1e-9
+        paper.tau_0 * math.exp(paper.delta) * -math.log1p(-2e-3) / 2, rel=1e-9
     )
     # More reads leave less time.
     assert storage_time_for_weight_ber(1e-3, reads=1000) < (
@@ -168,7 +182,7 @@ def test_bad_inputs_name_the_argument():
         voltage, pulse = arguments.pop("voltage"), arguments.pop("pulse")
         with pytest.raises(ValueError, match=name):
             error_rates(voltage, pulse, **arguments)
-    with pytest.raises(ValueError, match=r"`weight_ber` must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"`weight_ber` must be .* \[0, 0\.5\)"):
         storage_time_for_weight_ber(1.5)
     with pytest.raises(ValueError, match="`weight_ber`"):
         storage_time_for_weight_ber(None)  # type: ignore[arg-type]
@@ -185,5 +199,5 @@ def test_paper_device_numbers(paper):
     rates = error_rates(0.6, 10e-9, dataclasses.replace(paper, stt_asymmetry=1.2))
     assert (rates.ber_neg, rates.ber_pos) == pytest.approx((2.43e-4, 5.92e-3), rel=3e-3)
     assert weight_error_rate(DAY) == pytest.approx(3.67e-4, rel=3e-3)
-    assert weight_error_rate(SECONDS_PER_YEAR) == pytest.approx(0.1255, rel=3e-3)
+    assert weight_error_rate(SECONDS_PER_YEAR) == pytest.approx(0.1176, rel=3e-3)
     assert MTJ.paper().stt_asymmetry == 1.0

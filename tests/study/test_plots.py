@@ -4,9 +4,11 @@ import os
 
 import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
-from larq_ber.study.plots import plot_epochs, plot_top1max, save_figure, top1max_table
+from larq_ber.study.plots import plot_epochs, plot_top1max, save_figure
 from larq_ber.study.results import SweepFiles
+from larq_ber.study.summary import top1max_table
 from larq_ber.tables import EPOCHS
 
 
@@ -38,6 +40,10 @@ def test_top1max_table_is_mean_and_std_of_each_runs_best_epoch(rows):
         ]
         assert record["mean"] == pytest.approx(np.mean(best))
         assert record["std"] == pytest.approx(np.std(best, ddof=1))
+        low, high = scipy_stats.t.interval(
+            0.95, 2, loc=np.mean(best), scale=scipy_stats.sem(best)
+        )
+        assert (record["ci_low"], record["ci_high"]) == pytest.approx((low, high))
 
 
 def test_plot_epochs_panels_and_traces(rows):
@@ -56,13 +62,58 @@ def test_plot_epochs_panels_and_traces(rows):
 
 def test_figures_say_model_dataset_n_and_what_the_band_is(rows):
     rows = [{**row, "model": "nin"} for row in rows]
-    for style, shown in (("traces", "thin: each run"), ("std", "ddof = 1")):
-        for ax in plot_epochs(rows, style=style).axes:
+    shown = {"traces": "thick: mean over 3 runs, thin: each run",
+             "std": "mean ± 1 std (ddof = 1) over 3 runs"}  # fmt: skip
+    for style, text in shown.items():
+        for k, ax in enumerate(plot_epochs(rows, style=style).axes, start=1):
             title = ax.get_title()
-            assert title.startswith("nin on imagenet2012, classes=2") and shown in title
+            assert title == f"NiN on ImageNet, 2 classes (subset seed {k})\n{text}"
             assert all("(n=3)" in t.get_text() for t in ax.get_legend().get_texts())
     title = plot_top1max(rows).axes[0].get_title()
-    assert title.startswith("nin on imagenet2012") and "ddof = 1" in title
+    assert title.startswith("NiN on ImageNet\n") and "n runs" not in title
+    assert title.endswith("mean and 95 % t-interval over 3 runs")
+
+
+def test_a_single_run_is_marked_as_having_no_spread(rows):
+    rows = [r for r in rows if not (r["ber"] == 0.08 and r["seed"] > 0)]
+    ax = plot_epochs(rows, style="std").axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["BER 0 % (n=3)", "BER 8 % (n = 1: no spread)"]
+    assert "over 1–3 runs" in ax.get_title()
+    ax = plot_top1max(rows).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[-1] == "n = 1: no spread" and labels[0].endswith("(n=1–3)")
+    hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 2  # one per subset, at BER 8 %
+    assert all(list(line.get_xdata()) == [8.0] for line in hollow)
+    bars = ax.containers[0]  # the single-run point has no whisker
+    segments = bars.lines[2][0].get_segments()
+    assert [s[1][1] - s[0][1] for s in segments][1] == 0
+
+
+def test_ber_axes_are_symmetric_log_with_a_tick_per_ber(rows, robust_rows):
+    ax = plot_top1max(rows).axes[0]
+    assert ax.get_xscale() == "symlog"
+    assert list(ax.get_xticks()) == [0, 8]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "8"]
+    low, high = ax.get_xlim()
+    assert low < 0 and high > 8  # no point on the frame
+    from larq_ber.study.plots import plot_robustness
+
+    curves = plot_robustness(robust_rows).axes[2]
+    assert curves.get_xscale() == "symlog"
+    assert list(curves.get_xticks()) == [0, 4, 32]
+    # 0 → 4 % is not squeezed next to 4 → 32 %
+    position = curves.transData.transform([[0, 0], [4, 0], [32, 0]])[:, 0]
+    assert (position[1] - position[0]) > 0.7 * (position[2] - position[1])
+
+
+def test_accuracy_axes_fit_the_data(rows):
+    rows = [{**r, "test_top1": 0.85 + 0.05 * r["test_top1"]} for r in rows]
+    for style in ("traces", "std"):
+        for ax in plot_epochs(rows, style=style).axes:
+            low, high = ax.get_ylim()
+            assert 85 - 1 < low < 85 + 2.5 and 90 - 1 < high < 91
 
 
 def test_std_band_is_the_sample_std_and_colours_are_colour_blind_safe(rows):
@@ -87,14 +138,17 @@ def test_std_band_is_the_sample_std_and_colours_are_colour_blind_safe(rows):
         c.lower() for c in COLOURS[:2]
     ]
     low, high = ax.get_ylim()
-    assert low % 10 == 0 and low <= band.min() and high >= 100
+    assert low <= band.min() and high >= band.max() and high <= 100.5
 
 
 def test_plot_top1max_has_one_line_per_subset(rows):
     fig = plot_top1max(rows)
     assert len(fig.axes[0].containers) == 2
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels == ["classes=2,subset_seed=1 (n=3)", "classes=2,subset_seed=2 (n=3)"]
+    assert labels == [
+        "2 classes (subset seed 1) (n=3)",
+        "2 classes (subset seed 2) (n=3)",
+    ]
 
 
 @pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF"),
@@ -135,17 +189,34 @@ def robust_rows():
     return table
 
 
-def test_robustness_table_pools_runs_and_draws_with_sample_std(robust_rows):
+def test_robustness_table_is_over_run_means_as_the_readme_tables(robust_rows):
     from larq_ber.study.plots import robustness_table
 
     table = robustness_table(robust_rows)
     assert len(table) == 2 * 3 * 2
-    first = table[0]
-    cell = [r for r in robust_rows if r["ber"] == r["test_ber"] == r["weight_ber"] == 0]
-    values = [r["test_top1"] for r in cell]
-    assert (first["runs"], first["n"]) == (2, 6)
-    assert first["mean"] == pytest.approx(np.mean(values))
-    assert first["std"] == pytest.approx(np.std(values, ddof=1))
+    for record in table:
+        key = (record["ber"], record["test_ber"], record["weight_ber"])
+        cell = [r for r in robust_rows
+                if (r["ber"], r["test_ber"], r["weight_ber"]) == key]  # fmt: skip
+        means = [np.mean([r["test_top1"] for r in cell if r["run_id"] == run])
+                 for run in sorted({r["run_id"] for r in cell})]  # fmt: skip
+        assert (record["runs"], record["n"]) == (2, 2)
+        assert record["mean"] == pytest.approx(np.mean(means))
+        assert record["std"] == pytest.approx(np.std(means, ddof=1))
+        low, high = scipy_stats.t.interval(
+            0.95, 1, loc=np.mean(means), scale=scipy_stats.sem(means)
+        )
+        assert (record["ci_low"], record["ci_high"]) == pytest.approx((low, high))
+
+
+def test_the_error_free_cell_counts_once_per_run(robust_rows):
+    from larq_ber.study.plots import robustness_table
+
+    clean = [{**r, "test_top1": 0.9 if r["run_id"].endswith("0") else 0.8}
+             for r in robust_rows if r["test_ber"] == r["weight_ber"] == 0]  # fmt: skip
+    record = robustness_table(clean)[0]
+    assert (record["n"], record["mean"]) == (2, pytest.approx(0.85))
+    assert record["std"] == pytest.approx(np.std([0.9, 0.8], ddof=1))  # not of 6 rows
 
 
 def test_plot_robustness_has_a_heat_map_and_curves_per_weight_ber(robust_rows):
@@ -154,6 +225,10 @@ def test_plot_robustness_has_a_heat_map_and_curves_per_weight_ber(robust_rows):
     fig = plot_robustness(robust_rows)
     heat, heat2, curves, curves2, *bars = fig.axes
     assert len(bars) == 2  # a colour bar per heat map
+    assert all(bar.get_ylabel() == "mean top-1 test accuracy (%)" for bar in bars)
+    assert fig._suptitle.get_text().startswith("LeNet-4 on Fashion-MNIST: accuracy")
+    assert "over 2 runs" in fig._suptitle.get_text()
+    assert heat.texts[0].get_text().count("\n±") == 1  # mean and half-width
     assert heat.images[0].get_array().shape == (2, 3)
     assert len(heat.texts) == 6  # every cell annotated
     assert heat.images[0].get_clim() == heat2.images[0].get_clim()  # one scale

@@ -136,12 +136,8 @@ def test_robustness_rows_are_read_from_runs_sorted_and_written(tmp_path):
     a = files.run("a").folder
     for folder in (a, b):
         folder.mkdir(parents=True)
-    ROBUSTNESS.append(
-        b / "robustness.csv", _robust_row("b", 0.1, 0.0, 1, 0.5, ber=0.1)
-    )
-    ROBUSTNESS.append(
-        b / "robustness.csv", _robust_row("b", 0.1, 0.0, 0, 0.6, ber=0.1)
-    )
+    ROBUSTNESS.append(b / "robustness.csv", _robust_row("b", 0.1, 0.0, 1, 0.5, ber=0.1))
+    ROBUSTNESS.append(b / "robustness.csv", _robust_row("b", 0.1, 0.0, 0, 0.6, ber=0.1))
     ROBUSTNESS.append(
         a / "robustness.csv", _robust_row("a", 0.0, 0.0, 0, 0.9, top5=1.0)
     )

@@ -1,8 +1,9 @@
 """The `larq-ber` command line: one module per verb.
 
-Each verb module (`demo`, `sweep`, `results`, `robustness`, `plot`, `export`,
-`mtj`, `kernel`) has an `add_parser(commands)` that adds its sub-parser and sets
-its handler, and a thin `run(args)` that calls the study modules and prints.
+Each verb module (`demo`, `recipes`, `sweep`, `results`, `robustness`, `plot`,
+`export`, `mtj`, `kernel`) has an `add_parser(commands)` that adds its sub-parser
+and sets its handler, and a thin `run(args)` that calls the study modules and
+prints.
 Importing this package imports no TensorFlow: the handlers import what they use.
 """
 
@@ -19,6 +20,7 @@ from larq_ber.study.cli import (
     kernel,
     mtj,
     plot,
+    recipes,
     results,
     robustness,
     sweep,
@@ -31,7 +33,8 @@ __all__ = ["CommandError", "build_parser", "main"]
 _EXAMPLES = """\
 examples:
   larq-ber demo                        # BER 0 and 4 %, 6 epochs on offline digits
-  larq-ber sweep models/quickstart.toml --out runs/quickstart
+  larq-ber recipes                     # the bundled recipes, by name
+  larq-ber sweep quickstart --out runs/quickstart
   larq-ber results runs/quickstart --csv quickstart.csv
   larq-ber plot runs/quickstart --figure fig1.png
   larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite lenet4.tflite
@@ -40,7 +43,7 @@ examples:
 """
 
 #: The verb modules, in the order of `larq-ber --help`.
-_VERBS = (demo, sweep, results, robustness, plot, export, mtj, kernel)
+_VERBS = (demo, recipes, sweep, results, robustness, plot, export, mtj, kernel)
 
 
 def build_parser() -> argparse.ArgumentParser:

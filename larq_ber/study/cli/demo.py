@@ -31,7 +31,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "train LeNet-4 on offline digits at several BERs",
         "Train the binarized LeNet-4 on scikit-learn's digits (upscaled to "
         "28x28) once per bit error rate, and print the error-free test "
-        "accuracy after every epoch.",
+        "accuracy after every epoch, then <Top1Max> per BER.",
         EXAMPLES,
     )
     demo.add_argument(
@@ -63,10 +63,12 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         The exit status, 0.
     """
-    from larq_ber.study.demo import format_table, run_demo
+    from larq_ber.study.demo import as_rows, format_table, run_demo
+    from larq_ber.study.summary import format_top1max, top1max_table
 
+    epochs = f"{args.epochs} epoch{'' if args.epochs == 1 else 's'}"
     print(
-        f"Training LeNet-4 on digits for {args.epochs} epochs at BER "
+        f"Training LeNet-4 on digits for {epochs} at BER "
         + ", ".join(f"{b:g}" for b in args.bers)
         + " (error-free test accuracy after each epoch):",
         flush=True,
@@ -79,4 +81,6 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     print(format_table(curves))
+    table = top1max_table(as_rows(curves))
+    print("\n" + format_top1max(table, what="LeNet-4 on offline digits"))
     return 0

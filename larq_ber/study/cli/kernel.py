@@ -33,7 +33,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "Compile larq-ber's kernel (sign and bit errors in one pass, see "
         "larq_ber.kernel) against the installed TensorFlow with the machine's C++ "
         "compiler ($CXX, c++ or g++) into the cache folder ($LARQ_BER_CACHE, else "
-        "~/.cache/larq_ber). Once built, BerSteSign uses it on CPUs.",
+        "~/.cache/larq_ber, created 0700). Once built, BerSteSign uses it on CPUs, "
+        "if the file and its folder are yours alone and its SHA-256 is the one "
+        "recorded when it was built; `status` says why it is or is not used.",
         EXAMPLES,
     )
     kernel.add_argument("action", choices=("build", "status"), help="what to do")
@@ -66,23 +68,39 @@ def _build(force: bool) -> None:
     from larq_ber import kernel
 
     start = time.perf_counter()
-    built = kernel.library_path().exists() and not force
+    built = not force and kernel.check().verified
     path = kernel.build(force=force)
     took = "already built" if built else f"built in {time.perf_counter() - start:.1f} s"
     print(f"kernel {took}: {path}")
 
 
 def _status() -> None:
+    """Prints what is at the kernel's path and whether the flips use it.
+
+    A file that fails the loader's checks is reported, not loaded.
+    """
+    import warnings
+
     from larq_ber import kernel
 
-    path = kernel.library_path()
-    print(f"kernel file: {path} ({'built' if path.exists() else 'not built'})")
-    if not path.exists():
+    found = kernel.check()
+    if not found.found:
+        print(f"kernel file: {found.path} (not built)")
         print("flips: TensorFlow operations (run `larq-ber kernel build`)")
-    elif not kernel.is_enabled():
+        return
+    if found.problem is not None:
+        print(f"kernel file: {found.path} (not loaded: {found.problem})")
+        print(f"flips: TensorFlow operations ({found.hint})")
+        return
+    record = kernel.digest_path(found.path).name
+    print(f"kernel file: {found.path} (verified: yours alone, SHA-256 as in {record})")
+    if not kernel.is_enabled():
         print(f"flips: TensorFlow operations ({kernel.DISABLE_VARIABLE}=0 is set)")
-    elif kernel.load() is None:
-        print("flips: TensorFlow operations (the kernel does not load: rebuild it "
-              "with `larq-ber kernel build --force`)")  # fmt: skip
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reason is printed below
+        loaded = kernel.load()
+    if loaded is None:
+        print(f"flips: TensorFlow operations ({kernel.last_problem() or 'not loaded'})")
     else:
         print("flips: the kernel on CPUs (not under XLA or with a GPU visible)")

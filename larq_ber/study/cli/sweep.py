@@ -12,9 +12,10 @@ __all__ = ["EXAMPLES", "add_parser", "run"]
 
 EXAMPLES = """\
 examples:
-  larq-ber sweep models/quickstart.toml --out runs/quickstart
-  larq-ber sweep models/fig1_lenet4_mnist.toml --out runs/fig1 --set epochs=20 \\
+  larq-ber sweep quickstart --out runs/quickstart     # a bundled recipe, by name
+  larq-ber sweep fig1_lenet4_mnist --out runs/fig1 --set epochs=20 \\
       --set "bers=[0, 0.04]"
+  larq-ber sweep my_recipe.toml --out runs/mine       # or a recipe file
   # resume after a crash or Ctrl-C: run the same command again
 
   # one sweep on many machines (same --out on a shared disk):
@@ -39,12 +40,19 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "sweep",
         "run or resume the BER x repeat grid of a recipe",
         "Train one run per grid point (BER x repeat x subset) of a recipe on "
-        "keras-tuner. Running the same command again resumes; with keras-tuner's "
+        "keras-tuner. RECIPE is a bundled recipe's name (`larq-ber recipes` lists "
+        "them) or a TOML file. Running the same command again resumes; with "
+        "keras-tuner's "
         "KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / KERASTUNER_ORACLE_PORT "
         "variables many processes share one sweep (TUNER_ID=chief serves the grid).",
         EXAMPLES,
     )
-    sweep.add_argument("recipe", help="a recipe file, e.g. models/quickstart.toml")
+    sweep.add_argument(
+        "recipe",
+        metavar="RECIPE",
+        help="a bundled recipe's name (e.g. quickstart; see `larq-ber recipes`) "
+        "or a recipe file (.toml)",
+    )
     sweep.add_argument("--out", required=True, help="output folder of the sweep")
     sweep.add_argument(
         "--set",
@@ -72,10 +80,14 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         The exit status: 0, or 1 if runs failed (each is named on standard error).
     """
+    from larq_ber.study.data import check_obtainable
     from larq_ber.study.recipes import load_recipe, parse_overrides
 
-    # The recipe is checked before TensorFlow is imported: a typo fails at once.
+    # The recipe and its data are checked before TensorFlow is imported: a typo,
+    # or a dataset that cannot be downloaded here (offline), fails at once.
     recipe = load_recipe(args.recipe, parse_overrides(args.overrides))
+    for dataset in dict.fromkeys(recipe.datasets()):
+        check_obtainable(dataset, args.data_dir)
     from larq_ber.study.sweeps import run_sweep
 
     summary = run_sweep(
@@ -90,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         f"{done} of {summary.total} runs finished in {summary.out} "
         f"(this process: {summary.role})."
     )
+    _print_top1max(summary.out)
     if not summary.failed:
         return 0
     for run_id, reason in zip(summary.failed, summary.reasons, strict=True):
@@ -100,3 +113,13 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def _print_top1max(out: Any) -> None:
+    """Prints ⟨Top1Max⟩ per BER with its interval, of the runs finished so far."""
+    from larq_ber.study.summary import summary_text
+
+    try:
+        print("\n" + summary_text(out))
+    except FileNotFoundError:  # no run finished an epoch: nothing to summarise
+        pass

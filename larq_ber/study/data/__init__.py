@@ -19,7 +19,10 @@ TFDS datasets are downloaded into `data_dir` on first use where the machine can 
 the internet (`download=True`); ImageNet must be downloaded by hand into
 `<data_dir>/downloads/manual` (TFDS's rule). Missing data gives an error that says
 what to prepare where; `is_available(name)` says whether a name loads here without
-a download.
+a download. Offline, a missing TFDS dataset fails within seconds (a `DataError`
+after one short connection attempt to its download host) instead of retrying its
+download: `check_obtainable(name)` makes that check without loading anything, and
+`available_offline(name)` says, without TensorFlow, whether a name needs no network.
 
 `fashion_mnist` needs no network where Debian's `dataset-fashion-mnist` package is
 installed (`apt-get install dataset-fashion-mnist`): its IDX files in
@@ -30,7 +33,8 @@ Label `i` is the garment `FASHION_MNIST_CLASSES[i]`.
 
 The package, bottom up: `stats` (normalisation statistics) and `contracts` (what
 local data must satisfy), `files` (IDX, `.npz`, digits), `registry` (names and their
-facts, `info`) need no TensorFlow and are imported with the package; `pipeline`
+facts, `info`), `offline` (on disk or downloadable?) need no TensorFlow and are
+imported with the package; `pipeline`
 (`load`) imports TensorFlow and is imported on first use of `load`, so that
 `from larq_ber.study.data import info` does not import TensorFlow.
 """
@@ -42,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from larq_ber.study.data.contracts import MAX_CLASSES, DataError
 from larq_ber.study.data.files import digits_arrays, read_idx, read_npz
+from larq_ber.study.data.offline import available_offline, check_obtainable
 from larq_ber.study.data.registry import (
     FASHION_MNIST_CLASSES,
     DatasetInfo,
@@ -67,6 +72,8 @@ __all__ = [
     "MNIST_STD",
     "DataError",
     "DatasetInfo",
+    "available_offline",
+    "check_obtainable",
     "digits_arrays",
     "info",
     "is_available",

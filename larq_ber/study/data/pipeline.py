@@ -13,6 +13,7 @@ import dataclasses
 import os
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import tensorflow as tf
 
 from larq_ber.study.data.contracts import check_split_name
 from larq_ber.study.data.files import _local_splits, digits_arrays
+from larq_ber.study.data.offline import check_download
 from larq_ber.study.data.registry import (
     _IMAGENET_SIZE,
     _TFDS,
@@ -103,6 +105,9 @@ def _tfds_dataset(
                 f"TFDS dataset {entry.tfds_name!r} is not prepared in "
                 f"{root}: {how}, or pass the data_dir that holds it."
             )
+        if entry.tfds_name != "imagenet2012":  # (TFDS checks the manual files)
+            # Offline, TFDS would retry its download for many minutes: fail now.
+            check_download(entry.info.name, entry.tfds_name, Path(root))
         try:
             builder.download_and_prepare(
                 download_config=tfds.download.DownloadConfig(manual_dir=manual_dir)
@@ -177,6 +182,9 @@ def load(
         FileNotFoundError: If a local file is missing.
         RuntimeError: If TFDS data is missing and cannot be prepared; the message
             says what to download where.
+        DataError: Within seconds, if TFDS data is missing and its download host
+            cannot be reached (offline); the one-line message says where it
+            looked, how to get the data and which datasets work offline.
 
     Example:
         >>> ds = load("digits", split="test", batch_size=32)

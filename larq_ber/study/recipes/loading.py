@@ -22,7 +22,6 @@ else:  # pragma: no cover - Python 3.10
 
 from larq_ber.rates import check_rate
 from larq_ber.study.data import info
-from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
 from larq_ber.study.defaults import (
     MODEL_NAMES,
     OPTIMIZERS,
@@ -30,6 +29,7 @@ from larq_ber.study.defaults import (
     TrainingDefaults,
     training_defaults,
 )
+from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
 
 __all__ = [
     "MAX_RUNS",
@@ -251,7 +251,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        problem = f"no such recipe file (bundled recipes, by name: {', '.join(names())})"
+        bundled = ", ".join(names())
+        problem = f"no such recipe file (bundled recipes, by name: {bundled})"
     except IsADirectoryError:
         problem = "is a directory, not a recipe file"
     except UnicodeDecodeError as error:

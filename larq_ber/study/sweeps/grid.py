@@ -76,7 +76,7 @@ class Grid(Sequence[GridPoint]):
 
     Example:
         >>> from larq_ber.study.recipes import load_recipe
-        >>> points = Grid(load_recipe("models/quickstart.toml"))
+        >>> points = Grid(load_recipe("quickstart"))
         >>> len(points), points[1], points.index(points[1])
         (9, GridPoint(ber=0.04, repeat=0, subset=''), 1)
     """
@@ -161,7 +161,7 @@ class Grid(Sequence[GridPoint]):
 
         Example:
             >>> from larq_ber.study.recipes import load_recipe
-            >>> Grid(load_recipe("models/quickstart.toml")).index_of({"point": 4})
+            >>> Grid(load_recipe("quickstart")).index_of({"point": 4})
             4
         """
         index = values.get("point")
@@ -199,7 +199,7 @@ def grid(recipe: Recipe) -> Grid:
 
     Example:
         >>> from larq_ber.study.recipes import load_recipe
-        >>> points = grid(load_recipe("models/quickstart.toml"))
+        >>> points = grid(load_recipe("quickstart"))
         >>> len(points), points[1]
         (9, GridPoint(ber=0.04, repeat=0, subset=''))
     """

@@ -38,7 +38,7 @@ class SweepOracle(CrashSafeOracle):
 
     Example:
         >>> from larq_ber.study.recipes import load_recipe
-        >>> oracle = SweepOracle(load_recipe("models/quickstart.toml"))
+        >>> oracle = SweepOracle(load_recipe("quickstart"))
         >>> oracle.populate_space("0")["values"]
         {'point': 0}
     """

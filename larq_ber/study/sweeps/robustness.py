@@ -386,10 +386,12 @@ def evaluate_sweep(
         )
         with bar:
             for run_dir in runs:
+                # Labelled before it runs: the line printed as its last draw lands
+                # (and a live bar while it runs) names this run, not the previous.
+                bar.set_postfix_str(f"run {RunFiles(run_dir).folder.name}")
                 count = _evaluate(
                     run_dir, tests, weight_rates, repeats, weights, data_dir, bar.update
                 )
-                bar.set_postfix_str(f"{RunFiles(run_dir).folder.name} done")
                 bar.update(per_run - count)
                 written += count
     return len(runs), written

@@ -210,7 +210,7 @@ def train_run(
     Example:
         >>> from larq_ber.study.recipes import load_recipe
         >>> from larq_ber.study.sweeps import grid
-        >>> recipe = load_recipe("models/quickstart.toml", {"epochs": 1})
+        >>> recipe = load_recipe("quickstart", {"epochs": 1})
         >>> train_run(recipe, grid(recipe)[0], "runs/one")  # doctest: +SKIP
         RunResult(run_id='ber0_rep0', top1_max=0.84, ...)
     """

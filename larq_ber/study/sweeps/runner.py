@@ -95,7 +95,7 @@ def run_sweep(
 
     Example:
         >>> from larq_ber.study.recipes import load_recipe
-        >>> recipe = load_recipe("models/quickstart.toml")
+        >>> recipe = load_recipe("quickstart")
         >>> run_sweep(recipe, "runs/quickstart").finished  # doctest: +SKIP
         9
     """

@@ -20,6 +20,7 @@ from typing import Any
 import keras_tuner as kt
 import tensorflow as tf
 
+from larq_ber.study.names import describe
 from larq_ber.study.recipes import Recipe
 from larq_ber.study.results import SweepFiles, read_json, write_json
 from larq_ber.study.sweeps.grid import Grid
@@ -94,7 +95,7 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
 
     Example:
         >>> from larq_ber.study.recipes import load_recipe
-        >>> recipe = load_recipe("models/quickstart.toml")
+        >>> recipe = load_recipe("quickstart")
         >>> SweepTuner(recipe, "runs/q").search()  # doctest: +SKIP
     """
 
@@ -200,8 +201,12 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
         from larq_ber.study.progress import progress_bar
 
         # A live bar on a terminal; in a log, one line per finished run.
+        recipe = self.recipe
         with progress_bar(
-            self.total, initial=initial, unit="run", desc=self.recipe.name
+            self.total,
+            initial=initial,
+            unit="run",
+            desc=f"{self.recipe.name} ({describe(recipe.model, recipe.dataset)})",
         ) as bar:
             self.bar = bar
             try:

@@ -62,3 +62,38 @@ def test_results_also_writes_the_robustness_table(tmp_path, capsys):
     assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv"),
                      "--robustness-csv", str(target)]) == 0  # fmt: skip
     assert target.read_text().splitlines()[1].startswith("ber0_rep0,")
+
+
+def test_results_prints_top1max_per_ber_with_its_interval(tmp_path, capsys):
+    from ..test_summary import sweep
+
+    out = sweep(tmp_path / "out", model="nin", dataset="cifar10")
+    assert cli.main(["results", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "⟨Top1Max⟩ of NiN on CIFAR-10: each run's best error-free test top-1 accuracy",
+        "(%); mean, std (ddof = 1) and 95 % t-interval over n training runs",
+        "  BER (%)     n    mean     std   ci_low  ci_high",
+        "        0     3   97.50    0.50    96.26    98.74",
+        "        4     3   96.40    0.53    95.09    97.71",
+        "       16     1   90.00       –        –        –",
+        "n = 1: no spread and no interval from a single training run.",
+    ]
+    assert list(tmp_path.glob("*.csv")) == []  # no --csv: nothing written
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"21 rows written to {tmp_path / 'r.csv'}"
+    assert printed[1:] == [line for line in printed[1:] if line] and len(printed) == 8
+
+
+def test_the_end_of_a_sweep_prints_the_same_table(tmp_path, capsys):
+    from larq_ber.study.cli.sweep import _print_top1max
+    from larq_ber.study.summary import summary_text
+
+    from ..test_summary import sweep
+
+    _print_top1max(tmp_path)  # nothing finished: nothing printed
+    assert capsys.readouterr().out == ""
+    out = sweep(tmp_path / "out")
+    _print_top1max(out)
+    assert capsys.readouterr().out == "\n" + summary_text(out) + "\n"

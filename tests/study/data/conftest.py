@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from larq_ber.study.data import registry
+from larq_ber.study.data import offline, registry
 
 
 def _write_idx(directory, prefix, images, labels, gz=False, magic=None):
@@ -68,3 +68,10 @@ def _fashion_mnist_from_tfds(tmp_path, monkeypatch):
     reads this machine's Debian copy, nor a folder named in the environment."""
     monkeypatch.delenv(registry.FASHION_MNIST_DIR_VARIABLE, raising=False)
     monkeypatch.setattr(registry, "FASHION_MNIST_DIR", tmp_path / "no-fashion-mnist")
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """No test touches the network: the download hosts "answer" (TFDS's mocked
+    downloads go ahead) unless a test replaces the probe itself."""
+    monkeypatch.setattr(offline, "reachable", lambda host, port=443, timeout=3: True)

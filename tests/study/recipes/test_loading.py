@@ -157,9 +157,7 @@ def test_robustness_keys_default_fill_and_validate():
     only_test = load_recipe("quickstart", {"test_bers": [0, 0.1]})
     assert only_test.robustness
     assert (only_test.test_bers, only_test.weight_bers) == ((0.0, 0.1), (0.0,))
-    only_weight = load_recipe(
-        "quickstart", {"weight_bers": [0.01], "test_repeats": 3}
-    )
+    only_weight = load_recipe("quickstart", {"weight_bers": [0.01], "test_repeats": 3})
     assert (only_weight.test_bers, only_weight.weight_bers) == ((0.0,), (0.01,))
     assert only_weight.test_repeats == 3
     study = load_recipe("fashion_mnist_robustness")
