@@ -54,6 +54,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,7 @@ _module: Any = None
 _unusable = ""
 _problem = ""
 _warned: set[str] = set()
+_lock = threading.Lock()  # one load at a time (TensorFlow registers an op once)
 
 
 class KernelBuildError(RuntimeError):
@@ -268,8 +270,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
     """Kills the compiler and what it started (its own process group)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, AttributeError):
-        process.kill()
+    except ProcessLookupError:  # it had exited
+        pass
     process.communicate()
 
 
@@ -411,7 +413,7 @@ def _refuse(path: Path, refusal: checks.Refusal) -> str:
     )
     if message not in _warned:
         _warned.add(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
     return message
 
 
@@ -435,9 +437,14 @@ def load() -> Any | None:
         >>> load() is None or hasattr(load(), "larq_ber_sign")
         True
     """
-    global _module, _problem
     if not is_enabled():
         return None
+    with _lock:
+        return _load()
+
+
+def _load() -> Any | None:
+    global _module, _problem
     if _module is not None or _unusable:
         return _module
     try:
@@ -486,13 +493,5 @@ def is_enabled() -> bool:
 
 
 def is_available() -> bool:
-    """Whether a built kernel is loaded (or loads) in this process.
-
-    Returns:
-        `load() is not None`.
-
-    Example:
-        >>> isinstance(is_available(), bool)
-        True
-    """
+    """Whether a built kernel is loaded (or loads) here: `load() is not None`."""
     return load() is not None
