@@ -1,4 +1,4 @@
-r"""Confidence intervals for accuracies measured in bit-error experiments. TF-free.
+r"""Confidence intervals and sample sizes for bit-error experiments. TF-free.
 
 Two kinds of interval, both two-sided at a confidence $1 - \alpha$:
 
@@ -10,9 +10,19 @@ Two kinds of interval, both two-sided at a confidence $1 - \alpha$:
 
 `t_interval` gives the t interval from a mean and a sample standard deviation
 already computed (e.g. by `larq_ber.tables.summarize`), so a table is never
-aggregated twice. The quantiles are two-sided: $t_{n-1,\,1-\alpha/2}$ and
+aggregated twice; `cell_interval` does it for one record of `summarize`. The
+quantiles are two-sided: $t_{n-1,\,1-\alpha/2}$ and
 $z_{1-\alpha/2} = \Phi^{-1}(1 - \alpha/2)$ (a one-sided quantile, $1 - \alpha$,
 would give a 90 % interval where 95 % is meant).
+
+Three planners say how many measurements are enough:
+
+- `plan_draws` — error draws for a t interval of a given half-width, from a
+  pilot's standard deviation;
+- `leveugle_size` — injections for a margin over a finite fault population
+  (Leveugle et al., DATE 2009);
+- `draws_to_settle` — further draws that would decide whether a mean lies above
+  or below a threshold its interval straddles.
 
 Example:
     >>> interval = mean_interval([0.97, 0.98, 0.96])
@@ -25,13 +35,18 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from scipy import special
 
 __all__ = [
     "Interval",
+    "cell_interval",
+    "draws_to_settle",
+    "leveugle_size",
     "mean_interval",
+    "plan_draws",
     "t_interval",
     "t_quantile",
     "wilson_interval",
@@ -186,6 +201,16 @@ def mean_interval(values: Iterable[float], confidence: float = 0.95) -> Interval
     undefined: its bounds, `std` and `half_width` are NaN (not a zero-width
     interval, which would claim certainty one run cannot give).
 
+    The interval covers the variation *between the values given*, and nothing
+    else. The accuracies of independent error draws of one trained network on a
+    fixed test set give an interval for that network's mean accuracy under
+    errors on that test set: it covers the error draws, not the sampling of the
+    test images (see `wilson_interval`) nor training. The means of several
+    trained runs (each run's mean over its draws, the two-level design of
+    `larq_ber.tables.summarize(..., within="run_id")`) give an interval that
+    covers training runs as well: the draws of one run share its weights, so
+    the runs, not the draws, are the independent unit.
+
     Args:
         values: The measurements (finite numbers), e.g. each run's Top1Max.
         confidence: The confidence level $1 - \alpha$, in (0, 1).
@@ -265,3 +290,197 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> Interval:
     low, high = max(0.0, centre - half), min(1.0, centre + half)
     std = math.sqrt(p * (1 - p) * n / (n - 1)) if n > 1 else math.nan
     return Interval(n, p, std, low, high, (high - low) / 2, confidence, "wilson")
+
+
+def cell_interval(cell: Mapping[str, Any], confidence: float = 0.95) -> Interval:
+    r"""The t interval of one record of `larq_ber.tables.summarize`.
+
+    The record's `mean`, `std` and `n` (values, or run means with `within`)
+    go to `t_interval`; its `low` is the cell's lower bound, the number a
+    decision on estimates is made on.
+
+    Args:
+        cell: A record with `mean`, `std` (ddof = 1) and `n`.
+        confidence: The confidence level $1 - \alpha$, in (0, 1).
+
+    Returns:
+        The `Interval` (NaN bounds for n = 1).
+
+    Raises:
+        ValueError: As `t_interval`, or if a key is missing.
+
+    Example:
+        >>> round(cell_interval({"mean": 0.9, "std": 0.01, "n": 4}).low, 4)
+        0.8841
+    """
+    missing = [key for key in ("mean", "std", "n") if key not in cell]
+    if missing:
+        raise ValueError(f"`cell` lacks {', '.join(missing)}; it has {sorted(cell)}.")
+    return t_interval(cell["mean"], cell["std"], cell["n"], confidence)
+
+
+def _check_positive(name: str, value: Any) -> float:
+    """`value` as a float > 0, or a ValueError naming `name`."""
+    if not _is_number(value) or not value > 0:
+        raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}.")
+    return float(value)
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def plan_draws(
+    pilot_std: float,
+    margin: float,
+    confidence: float = 0.95,
+    *,
+    minimum: int = 2,
+    maximum: int | None = None,
+) -> int:
+    r"""Draws for a t interval of half-width at most `margin`, from a pilot's spread.
+
+    The smallest $m \ge$ `minimum` with
+
+    $$t_{m-1,\,1-\alpha/2}\,\frac{s}{\sqrt m} \le e,$$
+
+    $s$ the pilot's sample standard deviation and $e$ the margin (the same
+    unit, e.g. accuracy points). The normal approximation
+    $m \approx (z_{1-\alpha/2}\,s/e)^2$ is too small for few draws, so $m$
+    starts there and grows until the t quantile of $m - 1$ degrees of freedom
+    meets the margin ("iterate t with m"; e.g. Montgomery, *Design and
+    Analysis of Experiments*, §2.4; the two-stage design of Stein, *Ann. Math.
+    Statist.* 16, 1945). The half-width reached depends on the spread of all
+    $m$ draws, which scatters around $s$.
+
+    Args:
+        pilot_std: Sample standard deviation $s$ of the pilot (>= 0, finite).
+        margin: Target half-width $e$ (> 0, the unit of `pilot_std`).
+        confidence: The confidence level $1 - \alpha$, in (0, 1).
+        minimum: The fewest draws to return (>= 2), e.g. the pilot's size.
+        maximum: The cap (>= `minimum`); `None`: none.
+
+    Returns:
+        $m$, at most `maximum`.
+
+    Raises:
+        ValueError: If `confidence` is not in (0, 1), `margin` <= 0, `pilot_std`
+            < 0, `minimum` < 2 or `maximum` < `minimum` (the message names it).
+
+    Example:
+        >>> plan_draws(0.5, 0.25)  # pilot std 0.5 points, ±0.25 points at 95 %
+        18
+        >>> plan_draws(0.5, 0.25, maximum=10)
+        10
+    """
+    confidence = _check_confidence(confidence)
+    margin = _check_positive("margin", margin)
+    if not _is_number(pilot_std) or pilot_std < 0:
+        raise ValueError(
+            f"`pilot_std` must be a finite number >= 0, got {pilot_std!r}."
+        )
+    if not _is_integer(minimum) or minimum < 2:
+        raise ValueError(f"`minimum` must be an integer >= 2, got {minimum!r}.")
+    if maximum is not None and (not _is_integer(maximum) or maximum < minimum):
+        raise ValueError(
+            f"`maximum` must be an integer >= minimum = {minimum}, got {maximum!r}."
+        )
+    ratio = float(pilot_std) / margin
+    normal = (z_quantile(confidence) * ratio) ** 2
+    m = max(int(minimum), math.ceil(normal) if math.isfinite(normal) else 2**62)
+    while maximum is None or m < maximum:
+        if t_quantile(confidence, m - 1) * ratio / math.sqrt(m) <= 1:
+            return m
+        m += 1
+    return int(maximum)
+
+
+def leveugle_size(
+    population: int, margin: float, confidence: float = 0.95, p: float = 0.5
+) -> int:
+    r"""Injections for a margin over a finite fault population (Leveugle et al.).
+
+    $$n = \frac{N\,t^2\,p(1-p)}{e^2\,(N-1) + t^2\,p(1-p)},$$
+
+    rounded up, with $N$ the number of possible faults, $e$ the margin (a
+    fraction), $p$ the expected proportion of faults that cause a failure (0.5,
+    the worst case, when nothing is known) and $t = \Phi^{-1}(1 - \alpha/2)$
+    the two-sided normal quantile (Leveugle, Calvez, Maistri & Vanhauwaert,
+    "Statistical fault injection: quantified error and confidence", DATE 2009;
+    validated on CNNs by Ruospo et al., DATE 2023). For large $N$ it tends to
+    $t^2 p(1-p)/e^2$, e.g. 9604 for ±1 % at 95 %.
+
+    Args:
+        population: $N$, the number of distinct faults (>= 1).
+        margin: $e$, the half-width of the failure-rate estimate, in (0, 1].
+        confidence: The confidence level $1 - \alpha$, in (0, 1).
+        p: The expected failure proportion, in (0, 1).
+
+    Returns:
+        $n$, in [1, N].
+
+    Raises:
+        ValueError: If an argument is out of its range (the message names it).
+
+    Example:
+        >>> leveugle_size(10**9, 0.01)
+        9604
+        >>> leveugle_size(1000, 0.05)
+        278
+    """
+    confidence = _check_confidence(confidence)
+    if not _is_integer(population) or population < 1:
+        raise ValueError(f"`population` must be an integer >= 1, got {population!r}.")
+    if not _is_number(margin) or not 0 < margin <= 1:
+        raise ValueError(f"`margin` must be a fraction in (0, 1], got {margin!r}.")
+    if not _is_number(p) or not 0 < p < 1:
+        raise ValueError(f"`p` must be a number in (0, 1), got {p!r}.")
+    spread = z_quantile(confidence) ** 2 * p * (1 - p)
+    size = population * spread / (margin**2 * (population - 1) + spread)
+    return min(int(population), math.ceil(size - 1e-9))
+
+
+def draws_to_settle(interval: Interval, threshold: float) -> int | None:
+    r"""Further draws that would put a threshold outside the interval.
+
+    An interval that straddles a threshold leaves a decision ("is the mean above
+    it?") open. At the same spread $s$, the interval excludes the threshold once
+    its half-width is at most $d = |\bar x - \text{threshold}|$:
+    $m$ = `plan_draws`$(s, d)$ draws in all, so $m - n$ more. It is a planning
+    figure, not a promise: the new draws move the mean and the spread.
+
+    Args:
+        interval: A t interval (`mean_interval`, `t_interval`, `cell_interval`).
+        threshold: The value the decision compares the mean with (the unit of
+            the interval).
+
+    Returns:
+        0 if the threshold lies outside the interval (decided); `None` if no
+        number of draws can tell (the mean equals the threshold, or the spread
+        is unknown because n = 1); else the further draws.
+
+    Raises:
+        ValueError: If `threshold` is not a finite number.
+
+    Example:
+        >>> interval = t_interval(0.905, 0.01, 5)  # [0.8926, 0.9174]
+        >>> draws_to_settle(interval, 0.95), draws_to_settle(interval, 0.9)
+        (0, 13)
+    """
+    if not _is_number(threshold):
+        raise ValueError(f"`threshold` must be a finite number, got {threshold!r}.")
+    if not (math.isfinite(interval.low) and math.isfinite(interval.high)):
+        return None
+    if not interval.low <= threshold <= interval.high:
+        return 0
+    distance = abs(interval.mean - threshold)
+    if distance == 0:
+        return None
+    total = plan_draws(
+        interval.std, distance, interval.confidence, minimum=max(2, interval.n)
+    )
+    return total - interval.n

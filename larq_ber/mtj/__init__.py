@@ -65,6 +65,18 @@ public names below are also available from `larq_ber.mtj` itself):
   weights tolerate;
 - `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`).
 
+Guarantees. Every function refuses, with one line naming the argument and its
+range, what the model does not cover: voltages above the breakdown voltage
+(range $(0, V_{bd}]$, whatever $V_{c0}$), pulses beyond $10^4\tau_D$
+(`larq_ber.mtj.fpe.MAX_PULSE`), `MTJ.stt_asymmetry` outside [0.1, 10], read
+counts that are not integers in [0, 1e30], weight error rate targets outside
+[0, 1/2), a `device` that is not an `MTJ`, and bools or strings where a number is
+due (numpy ints and floats are numbers). What it accepts keeps the physical
+limits: the WER is in [0, 1] and does not increase with the voltage or the pulse;
+read disturb is continuous and non-decreasing in the read voltage; a stored
+weight's error rate (a two-state Markov chain) grows with the storage time and
+the reads and tends to 1/2, never above.
+
 Importing this package does not import TensorFlow.
 """
 

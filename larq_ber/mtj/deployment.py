@@ -15,13 +15,17 @@ A binarized network deployed on MRAM sees two kinds of bit errors:
   $V_{c0}\sqrt{r}$ (P→AP) and $V_{c0}/\sqrt{r}$ (AP→P), so the reduced drives are
   $i = V / (V_{c0}\sqrt{r})$ and $i = V\sqrt{r} / V_{c0}$.
 - **Weights** are written once and read at every inference, so their errors
-  persist: retention (Néel–Arrhenius) over the storage time and read disturb
-  accumulated over the reads.
+  persist: retention (Néel–Arrhenius switching both ways, a two-state Markov
+  chain) over the storage time and read disturb accumulated over the reads. The
+  weight error rate tends to 1/2 (a random bit), never above.
 
 `error_rates` computes all three rates of one deployment condition as a
 `larq_ber.rates.ErrorRates`; `weight_error_rate` is its weight part and
 `storage_time_for_weight_ber` its inverse (the longest storage that keeps the
-weight bit error rate at a target).
+weight bit error rate at a target, refused for targets of 1/2 and more, which
+are never reached). Voltages above $V_{bd}$, pulses beyond $10^4\tau_D$ and read
+counts that are not integers in [0, 1e30] are refused with one line naming the
+argument and its range.
 """
 
 from __future__ import annotations

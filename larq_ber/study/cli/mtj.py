@@ -127,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
         The exit status, 0.
 
     Raises:
-        CommandError: If the figure file has another extension, or a voltage is
-            above the device's breakdown voltage.
+        CommandError: If the figure file has another extension.
+        ValueError: If a voltage is above the device's breakdown voltage (the
+            model's one-line message, printed by `main`).
     """
     device = _device(args)
     if args.what == "table":

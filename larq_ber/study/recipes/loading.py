@@ -30,6 +30,7 @@ from larq_ber.study.defaults import (
     training_defaults,
 )
 from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
+from larq_ber.study.sweeps.plan import AutoRepeats
 
 __all__ = [
     "MAX_RUNS",
@@ -101,7 +102,12 @@ class Recipe:
             `weight_bers` is given, then `(0.0,)`.
         weight_bers: Weight bit error rates at inference for the robustness
             table; empty: none unless `test_bers` is given, then `(0.0,)`.
-        test_repeats: Independent draws per (test BER, weight BER) pair (>= 1).
+        test_repeats: Independent draws per (test BER, weight BER) pair: an
+            integer >= 1, or, for `test_repeats = "auto"` in the file, the
+            `AutoRepeats` rule that plans them per cell to a margin (from the
+            keys `margin`, accuracy points; `confidence`, default 0.95;
+            `min_repeats`, the pilot, default 5; `max_repeats`, the cap,
+            default 100; see `larq_ber.study.sweeps.plan`).
     """
 
     name: str
@@ -123,7 +129,7 @@ class Recipe:
     strategy: str = "default"
     test_bers: tuple[float, ...] = ()
     weight_bers: tuple[float, ...] = ()
-    test_repeats: int = 10
+    test_repeats: int | AutoRepeats = 10
 
     @property
     def robustness(self) -> bool:
@@ -160,7 +166,10 @@ class Recipe:
 
 
 _REQUIRED = ("model", "dataset", "bers", "repeats")
-_KNOWN = {f.name for f in dataclasses.fields(Recipe)} - {"name"}
+#: The keys of `test_repeats = "auto"`'s rule, as `AutoRepeats.checked` names them.
+_AUTO = {"margin": "margin", "confidence": "confidence",
+         "min_repeats": "minimum", "max_repeats": "maximum"}  # fmt: skip
+_KNOWN = ({f.name for f in dataclasses.fields(Recipe)} - {"name"}) | set(_AUTO)
 #: The fields a recipe shares with `TrainingDefaults` (all but `source`).
 _SETTINGS = tuple(
     f.name for f in dataclasses.fields(TrainingDefaults) if f.name != "source"
@@ -238,6 +247,7 @@ def load_recipe(
     raw = {**_read_toml(path), **(overrides or {})}
     values, problems = _with_defaults(raw)
     problems += _value_problems(values)
+    problems += _auto_problems(values)
     problems += _seed_problems(values)
     problems += _dataset_problems(values)
     problems += _size_problems(values)
@@ -326,7 +336,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "bers": (lambda v: _are_rates(v) and bool(v), f"a non-empty {_RATES}"),
     "test_bers": (_are_rates, f"a {_RATES}"),
     "weight_bers": (_are_rates, f"a {_RATES}"),
-    "test_repeats": (_is_count, _COUNT),
+    "test_repeats": (lambda v: _is_count(v) or v == "auto", f'{_COUNT} or "auto"'),
     "strategy": (lambda v: v in STRATEGIES, f"one of {list(STRATEGIES)}"),
     "repeats": (_is_count, _COUNT),
     "epochs": (_is_count, _COUNT),
@@ -355,6 +365,34 @@ def _value_problems(values: Mapping[str, Any]) -> list[str]:
         for key, (ok, expected) in _CHECKS.items()
         if key in values and not ok(values[key])
     ]
+
+
+def _auto_problems(values: Mapping[str, Any]) -> list[str]:
+    """The rule of `test_repeats = "auto"`: its keys, only with it, in range."""
+    given = [key for key in _AUTO if key in values]
+    if values.get("test_repeats") != "auto":
+        return [
+            f'{key} = {values[key]!r}: applies only with test_repeats = "auto" '
+            "(draws planned to a margin)"
+            for key in given
+        ]
+    if "margin" not in values:
+        return [
+            'test_repeats = "auto" needs margin: the half-width of each cell\'s '
+            "interval to plan the draws for, in accuracy points (e.g. 0.25)"
+        ]
+    try:
+        _auto_rule(values)
+    except ValueError as error:
+        return [str(error).replace("`", "").rstrip(".")]
+    return []
+
+
+def _auto_rule(values: Mapping[str, Any]) -> AutoRepeats:
+    """The `AutoRepeats` of a recipe's `margin`, … keys (checked)."""
+    return AutoRepeats.checked(
+        **{name: values[key] for key, name in _AUTO.items() if key in values}
+    )
 
 
 def _seed_problems(values: Mapping[str, Any]) -> list[str]:
@@ -441,5 +479,9 @@ def _build(name: str, values: Mapping[str, Any]) -> Recipe:
         strategy=values.get("strategy", "default"),
         test_bers=test,
         weight_bers=weight,
-        test_repeats=values.get("test_repeats", 10),
+        test_repeats=(
+            _auto_rule(values)
+            if values.get("test_repeats") == "auto"
+            else values.get("test_repeats", 10)
+        ),
     )

@@ -1,14 +1,22 @@
 r"""Robustness tables: a trained run evaluated under errors at deployment.
 
 After a run of a sweep trains, its weights (Top1Max by default) are evaluated at
-every pair (test BER, weight BER) of a grid, `repeats` independent draws per pair:
+every pair (test BER, weight BER) of a grid, independent draws per pair:
 activation errors at inference (`larq_ber.errors.activation_errors`) at the test
 BER and weight sign flips (`larq_ber.errors.weight_errors`) at the weight BER. Each
 draw is one row of the run's `robustness.csv` (`larq_ber.tables.ROBUSTNESS`).
 
+The draws per pair are `repeats`, a fixed number, or `repeats="auto"`: planned
+per cell to a margin (half-width of the cell's t interval, in accuracy points) at
+a confidence, with a cap: a pilot of `min_repeats` draws, then the size planned
+from its spread, drawn in full (no stopping as soon as the interval looks narrow,
+which would bias it). `larq_ber.study.sweeps.plan` states the rule; the
+error-free pair (0, 0) is then evaluated once.
+
 * Reproducible: draw $k$ of a pair is seeded from (run seed, test BER, weight BER,
   $k$) alone, so a grid evaluated in pieces, extended later or resumed after a
-  crash writes the same numbers as one evaluated at once.
+  crash writes the same numbers as one evaluated at once; a planned size depends
+  on the pilot's rows alone, so it is the same too.
 * Crash-safe and resumable: rows are appended and synced one at a time; a rerun
   evaluates only the rows that are missing (a row torn by a crash is dropped and
   evaluated again), so the table never holds a duplicate.
@@ -21,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +42,7 @@ from larq_ber.study.data import info, load
 from larq_ber.study.data.pipeline import resize
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
 from larq_ber.study.runspec import RunSpec
-from larq_ber.study.sweeps.plan import RobustnessPlan
+from larq_ber.study.sweeps.plan import AutoRepeats, RobustnessPlan, draw_rule
 from larq_ber.tables import ROBUSTNESS
 
 __all__ = ["WEIGHTS", "draw_seed", "evaluate_run", "evaluate_sweep", "robustness_rows"]
@@ -71,15 +79,16 @@ def draw_seed(seed: int, test_ber: float, weight_ber: float, draw: int) -> int:
     return int(state >> np.uint64(2))
 
 
-def _grid(
+def _plan(
     test_bers: Sequence[float],
     weight_bers: Sequence[float],
-    repeats: int,
+    repeats: int | str | AutoRepeats,
+    rule: Mapping[str, Any],
     runs: int = 1,
-) -> tuple[list[float], list[float]]:
-    """The checked rates of a plan (see `RobustnessPlan.checked`)."""
-    plan = RobustnessPlan.checked(test_bers, weight_bers, repeats, runs=runs)
-    return list(plan.test_bers), list(plan.weight_bers)
+) -> RobustnessPlan:
+    """The checked plan (`draw_rule`, then `RobustnessPlan.checked`)."""
+    draws = draw_rule(repeats, **rule)
+    return RobustnessPlan.checked(test_bers, weight_bers, draws, runs=runs)
 
 
 def robustness_rows(
@@ -88,17 +97,19 @@ def robustness_rows(
     *,
     test_bers: Sequence[float],
     weight_bers: Sequence[float],
-    repeats: int,
+    repeats: int | str | AutoRepeats,
     seed: int = 0,
-    skip: Callable[[float, float, int], bool] = lambda *_: False,
+    done: Mapping[tuple[float, float, int], float] | None = None,
+    **rule: Any,
 ) -> Iterator[dict[str, Any]]:
     """Evaluates a compiled model under every (test BER, weight BER) pair.
 
     For each pair and draw, the model's activations flip at `test_ber` at
     inference and its binarized weights at `weight_ber` (both reseeded per draw
     with `draw_seed`), and `model.evaluate(data)` measures the accuracy; the
-    weights are restored after every draw. The pair (0, 0) is evaluated once and
-    repeated (it has no randomness).
+    weights are restored after every draw. The pair (0, 0) has no randomness: it
+    is evaluated once (and repeated as rows with a fixed number of draws; one
+    row with `"auto"`).
 
     Args:
         model: A compiled Keras model with `BerSteSign` input quantizers and
@@ -106,42 +117,76 @@ def robustness_rows(
         data: The test data for `evaluate` (e.g. a `tf.data.Dataset`).
         test_bers: Activation BERs at inference, each in [0, 1].
         weight_bers: Weight BERs at inference, each in [0, 1].
-        repeats: Draws per pair (>= 1).
+        repeats: Draws per pair (>= 1), or `"auto"` / an `AutoRepeats`: a pilot,
+            then the draws planned to a margin
+            (`larq_ber.study.sweeps.plan`).
         seed: The run's seed (see `draw_seed`).
-        skip: `skip(test_ber, weight_ber, draw)` is true for rows that exist.
+        done: Top-1 by (test BER, weight BER, draw) of rows that exist: they are
+            not evaluated again, and a planned cell's pilot is read from them.
+        **rule: With `"auto"`: `margin`, `confidence`, `min_repeats`,
+            `max_repeats` (`larq_ber.study.sweeps.plan.draw_rule`).
 
     Yields:
         `{"test_ber", "weight_ber", "draw", "test_top1", "test_top5"}` per row not
-        skipped, as soon as it is measured.
+        done, as soon as it is measured.
 
     Raises:
-        ValueError: If a rate or `repeats` is out of range.
+        ValueError: If a rate, `repeats` or the rule is out of range.
     """
-    tests, weights = _grid(test_bers, weight_bers, repeats)
-    return _rows(model, data, tests, weights, repeats, seed, skip)
+    plan = _plan(test_bers, weight_bers, repeats, rule)
+    known: dict[tuple[float, float], dict[int, float]] = {}
+    for (test_ber, weight_ber, draw), top1 in (done or {}).items():
+        known.setdefault((test_ber, weight_ber), {})[draw] = top1
+    return _rows(model, data, plan, seed, known)
+
+
+def _todo(
+    plan: RobustnessPlan, test_ber: float, weight_ber: float, known: dict[int, float]
+) -> Iterator[int]:
+    """The draws a cell still needs, in order: its first draws, then the planned.
+
+    Lazy: the planned size is computed once the first draws are in `known`,
+    which the caller fills as it measures them.
+    """
+    first = plan.first(test_ber, weight_ber)
+    yield from (d for d in range(first) if d not in known)
+    planned = plan.draws(test_ber, weight_ber, known)
+    assert planned is not None  # the first draws are known by now
+    yield from (d for d in range(first, planned[0]) if d not in known)
 
 
 def _rows(
     model: tf.keras.Model,
     data: Any,
-    tests: list[float],
-    weights: list[float],
-    repeats: int,
+    plan: RobustnessPlan,
     seed: int,
-    skip: Callable[[float, float, int], bool],
+    known: dict[tuple[float, float], dict[int, float]],
 ) -> Iterator[dict[str, Any]]:
-    """`robustness_rows` on a checked grid."""
+    """`robustness_rows` on a checked plan; fills `known` as it measures."""
     clean: dict[str, float] | None = None
 
     def evaluate() -> dict[str, float]:
         logs = model.evaluate(data, verbose=0, return_dict=True)
         return {"test_top1": logs["top1"], "test_top5": logs.get("top5")}
 
-    for test_ber in tests:
-        todo = [
-            (w, d) for w in weights for d in range(repeats) if not skip(test_ber, w, d)
-        ]
-        if not todo:
+    def draw(
+        quantizers: list[Any], test_ber: float, weight_ber: float, d: int
+    ) -> dict[str, float]:
+        nonlocal clean
+        draw_key = draw_seed(seed, test_ber, weight_ber, d)
+        for k, quantizer in enumerate(quantizers):
+            quantizer.reseed_inference_errors(draw_key + k)
+        if test_ber == 0 and weight_ber == 0:
+            clean = clean or evaluate()
+            return clean
+        if weight_ber > 0:
+            with weight_errors(model, weight_ber, seed=draw_key):
+                return evaluate()
+        return evaluate()
+
+    for test_ber in plan.test_bers:
+        cells = [w for w in plan.weight_bers if _pending(plan, test_ber, w, known)]
+        if not cells:
             continue
         context: contextlib.AbstractContextManager[list[Any]] = (
             activation_errors(model, test_ber, seed=0)
@@ -149,24 +194,29 @@ def _rows(
             else contextlib.nullcontext([])
         )
         with context as quantizers:
-            for weight_ber, draw in todo:
-                draw_key = draw_seed(seed, test_ber, weight_ber, draw)
-                for k, quantizer in enumerate(quantizers):
-                    quantizer.reseed_inference_errors(draw_key + k)
-                if test_ber == 0 and weight_ber == 0:
-                    clean = clean or evaluate()
-                    logs = clean
-                elif weight_ber > 0:
-                    with weight_errors(model, weight_ber, seed=draw_key):
-                        logs = evaluate()
-                else:
-                    logs = evaluate()
-                yield {
-                    "test_ber": test_ber,
-                    "weight_ber": weight_ber,
-                    "draw": draw,
-                    **logs,
-                }
+            for weight_ber in cells:
+                have = known.setdefault((test_ber, weight_ber), {})
+                for d in _todo(plan, test_ber, weight_ber, have):
+                    logs = draw(quantizers, test_ber, weight_ber, d)
+                    # As written to the table, so a resumed run plans the same m.
+                    have[d] = round(float(logs["test_top1"]), 6)
+                    yield {"test_ber": test_ber, "weight_ber": weight_ber, "draw": d,
+                           **logs}  # fmt: skip
+
+
+def _pending(
+    plan: RobustnessPlan,
+    test_ber: float,
+    weight_ber: float,
+    known: dict[tuple[float, float], dict[int, float]],
+) -> bool:
+    """Whether a cell needs a draw (without measuring anything)."""
+    have = known.get((test_ber, weight_ber), {})
+    first = plan.first(test_ber, weight_ber)
+    if any(d not in have for d in range(first)):
+        return True
+    planned = plan.draws(test_ber, weight_ber, have)
+    return planned is not None and any(d not in have for d in range(planned[0]))
 
 
 def _existing(path: Path) -> list[dict[str, Any]]:
@@ -196,10 +246,8 @@ def _for_draws(test: tf.data.Dataset, size: int) -> tf.data.Dataset:
     return test
 
 
-def _missing(
-    spec: RunSpec, weights: str, cells: list[tuple[float, float, int]]
-) -> set[tuple[float, float, int]]:
-    """The (test BER, weight BER, draw) cells of `cells` the table lacks."""
+def _done(spec: RunSpec, weights: str) -> dict[tuple[float, float, int], float]:
+    """Top-1 by (test BER, weight BER, draw) of the rows the run's table has."""
     table = spec.files.robustness
     if table.is_symlink() or table.resolve().parent != spec.files.folder.resolve():
         raise ValueError(
@@ -210,12 +258,11 @@ def _missing(
     if result is None or "failed" in result:
         state = "failed" if result else "not finished"
         raise ValueError(f"run {spec.run_id} is {state}: nothing to evaluate.")
-    done = {
-        (r["test_ber"], r["weight_ber"], r["draw"])
+    return {
+        (r["test_ber"], r["weight_ber"], r["draw"]): r["test_top1"]
         for r in _existing(spec.files.robustness)
         if r["weights"] == weights
     }
-    return set(cells) - done
 
 
 def _test_data(spec: RunSpec, data_dir: str | None) -> tf.data.Dataset:
@@ -234,10 +281,11 @@ def evaluate_run(
     *,
     test_bers: Sequence[float],
     weight_bers: Sequence[float] = (0.0,),
-    repeats: int = 10,
+    repeats: int | str | AutoRepeats = 10,
     weights: str = "best",
     data_dir: str | None = None,
     progress: Callable[[int], Any] | None = None,
+    **rule: Any,
 ) -> int:
     """Adds the missing rows of a finished run's robustness table.
 
@@ -245,59 +293,60 @@ def evaluate_run(
         run_dir: A finished run's folder (`OUT/runs/<run_id>`).
         test_bers: Activation BERs at inference, each in [0, 1].
         weight_bers: Weight BERs at inference, each in [0, 1].
-        repeats: Draws per pair (>= 1).
+        repeats: Draws per pair (>= 1), or `"auto"` (with `margin`) / an
+            `AutoRepeats`: draws planned per cell to a margin from a pilot
+            (`larq_ber.study.sweeps.plan`).
         weights: `"best"` (Top1Max) or `"final"`.
         data_dir: TFDS data directory (`None`: TFDS's default).
         progress: Called with 1 after each row (e.g. a tqdm bar's `update`).
+        **rule: With `"auto"`: `margin` (half-width, accuracy points),
+            `confidence` (0.95), `min_repeats` (the pilot, 5) and `max_repeats`
+            (the cap, 100).
 
     Returns:
         The number of rows written (0 if the table was complete).
 
     Raises:
-        ValueError: If a rate, `repeats` or `weights` is out of range, or the run
-            is not finished (or failed).
+        ValueError: If a rate, `repeats`, the rule or `weights` is out of range
+            (the message names the argument), or the run is not finished (or
+            failed).
         FileNotFoundError: If `run_dir` is not a run folder.
 
     Example:
         ```python
         evaluate_run("runs/q/runs/ber0_rep0", test_bers=[0, 0.04],
                      weight_bers=[0, 0.01], repeats=3)  # 12 rows the first time
+        evaluate_run("runs/q/runs/ber0_rep0", test_bers=[0, 0.04],
+                     repeats="auto", margin=0.25, max_repeats=50)
         ```
     """
-    tests, weight_rates = _grid(test_bers, weight_bers, repeats)
+    plan = _plan(test_bers, weight_bers, repeats, rule)
     if weights not in WEIGHTS:
         raise ValueError(f"`weights` must be one of {list(WEIGHTS)}, got {weights!r}.")
-    return _evaluate(run_dir, tests, weight_rates, repeats, weights, data_dir, progress)
+    return _evaluate(run_dir, plan, weights, data_dir, progress)
 
 
 def _evaluate(
     run_dir: str | os.PathLike[str],
-    tests: list[float],
-    weight_rates: list[float],
-    repeats: int,
+    plan: RobustnessPlan,
     weights: str,
     data_dir: str | None,
     progress: Callable[[int], Any] | None,
 ) -> int:
-    """`evaluate_run` on a checked grid."""
+    """`evaluate_run` on a checked plan."""
     spec = RunSpec.load(run_dir)
-    cells = [(t, w, d) for t in tests for w in weight_rates for d in range(repeats)]
-    missing = _missing(spec, weights, cells)
-    if not missing:
+    known: dict[tuple[float, float], dict[int, float]] = {}
+    for (test_ber, weight_ber, draw), top1 in _done(spec, weights).items():
+        known.setdefault((test_ber, weight_ber), {})[draw] = top1
+    if not any(
+        _pending(plan, t, w, known) for t in plan.test_bers for w in plan.weight_bers
+    ):
         return 0
     tf.keras.backend.clear_session()
     model = spec.evaluation_model(weights)
     base = {**spec.row(), "weights": weights}
     written = 0
-    for row in _rows(
-        model,
-        _test_data(spec, data_dir),
-        tests,
-        weight_rates,
-        repeats,
-        spec.seed,
-        lambda t, w, d: (t, w, d) not in missing,
-    ):
+    for row in _rows(model, _test_data(spec, data_dir), plan, spec.seed, known):
         top5 = row["test_top5"]
         ROBUSTNESS.append(
             spec.files.robustness,
@@ -319,10 +368,11 @@ def evaluate_sweep(
     *,
     test_bers: Sequence[float],
     weight_bers: Sequence[float] = (0.0,),
-    repeats: int = 10,
+    repeats: int | str | AutoRepeats = 10,
     weights: str = "best",
     data_dir: str | None = None,
     progress: bool = True,
+    **rule: Any,
 ) -> tuple[int, int]:
     """Evaluates every finished run of a sweep folder (or one run folder).
 
@@ -333,11 +383,15 @@ def evaluate_sweep(
         out: A sweep's output folder, or one run folder inside it.
         test_bers: Activation BERs at inference, each in [0, 1].
         weight_bers: Weight BERs at inference, each in [0, 1].
-        repeats: Draws per pair (>= 1).
+        repeats: Draws per pair (>= 1), or `"auto"` / an `AutoRepeats` (see
+            `evaluate_run`).
         weights: `"best"` (Top1Max) or `"final"`.
         data_dir: TFDS data directory.
         progress: Whether to show progress: a tqdm bar on a terminal, one line
-            per run in a log.
+            per run in a log. With `"auto"` the bar counts the most draws the
+            plan can need, and skips a run's unneeded ones when it ends.
+        **rule: With `"auto"`: `margin`, `confidence`, `min_repeats`,
+            `max_repeats` (see `evaluate_run`).
 
     Returns:
         `(runs evaluated, rows written)`.
@@ -357,41 +411,45 @@ def evaluate_sweep(
     from larq_ber.study.progress import LineProgress, progress_bar
     from larq_ber.study.sweeps.lock import SweepLock
 
-    tests, weight_rates = _grid(test_bers, weight_bers, repeats)
+    plan = _plan(test_bers, weight_bers, repeats, rule)
     if weights not in WEIGHTS:
         raise ValueError(f"`weights` must be one of {list(WEIGHTS)}, got {weights!r}.")
-    folder = Path(out)
-    if RunFiles(folder).run.exists():
-        runs, sweep = [folder], folder.parent.parent
-        if not SweepFiles(sweep).recipe.exists():  # a run folder on its own
-            sweep = folder
-    else:
-        runs = sorted(p.parent for p in SweepFiles(folder).runs.glob("*/result.json"))
-        sweep = folder
-        runs = [r for r in runs if "failed" not in read_json(RunFiles(r).result)]
-    if not runs:
-        raise FileNotFoundError(
-            f"No finished run under {os.fspath(out)!r} (expected runs/*/result.json "
-            "or a run folder)."
-        )
-    _grid(tests, weight_rates, repeats, runs=len(runs))
-    total = len(runs) * len(tests) * len(weight_rates) * repeats
+    runs, sweep = _finished_runs(Path(out))
+    plan = RobustnessPlan.checked(
+        plan.test_bers, plan.weight_bers, plan.auto or plan.repeats, runs=len(runs)
+    )
+    per_run = plan.evaluations()
     written = 0
     with SweepLock(sweep):
-        per_run = len(tests) * len(weight_rates) * repeats
         bar = (
-            progress_bar(total, desc="robustness", unit="draw", every=per_run)
+            progress_bar(per_run * len(runs), desc="robustness", unit="draw",
+                         every=per_run)
             if progress
-            else LineProgress(total, stream=io.StringIO())
-        )
+            else LineProgress(per_run * len(runs), stream=io.StringIO())
+        )  # fmt: skip
         with bar:
             for run_dir in runs:
                 # Labelled before it runs: the line printed as its last draw lands
                 # (and a live bar while it runs) names this run, not the previous.
                 bar.set_postfix_str(f"run {RunFiles(run_dir).folder.name}")
-                count = _evaluate(
-                    run_dir, tests, weight_rates, repeats, weights, data_dir, bar.update
-                )
+                count = _evaluate(run_dir, plan, weights, data_dir, bar.update)
                 bar.update(per_run - count)
                 written += count
     return len(runs), written
+
+
+def _finished_runs(folder: Path) -> tuple[list[Path], Path]:
+    """The finished runs of a sweep folder (or the run folder) and the sweep's."""
+    if RunFiles(folder).run.exists():
+        sweep = folder.parent.parent
+        if not SweepFiles(sweep).recipe.exists():  # a run folder on its own
+            sweep = folder
+        return [folder], sweep
+    runs = sorted(p.parent for p in SweepFiles(folder).runs.glob("*/result.json"))
+    runs = [r for r in runs if "failed" not in read_json(RunFiles(r).result)]
+    if not runs:
+        raise FileNotFoundError(
+            f"No finished run under {os.fspath(folder)!r} (expected "
+            "runs/*/result.json or a run folder)."
+        )
+    return runs, folder
