@@ -26,6 +26,7 @@ from larq_ber.study.cli import (
     sweep,
 )
 from larq_ber.study.cli._common import CommandError
+from larq_ber.study.cli._signals import Terminated, stopped_by_sigterm
 from larq_ber.study.cli._silence import quiet
 
 __all__ = ["CommandError", "build_parser", "main"]
@@ -90,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Every failure is reported as one line on standard error naming the file and
     what is wrong, with exit status 2 (1 when runs of a sweep failed); `--debug`
-    shows the traceback instead. Ctrl-C stops with status 130. TensorFlow's,
+    shows the traceback instead. Ctrl-C stops with status 130, SIGTERM with 143,
+    both with the hint to resume. TensorFlow's,
     absl's and Python's warnings are hidden unless `--verbose` is given.
 
     Args:
@@ -107,12 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        with quiet(args.verbose):
+        with quiet(args.verbose), stopped_by_sigterm():
             status: int = args.handler(args)
             return status
     except KeyboardInterrupt:
         print("interrupted — run the same command to resume", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated — run the same command to resume", file=sys.stderr)
+        return 143
     except Exception as error:
         if args.debug:
             raise

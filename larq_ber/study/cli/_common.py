@@ -15,6 +15,7 @@ __all__ = [
     "checked",
     "common_options",
     "existing_folder",
+    "output_folder",
     "positive_float",
     "positive_int",
     "rate",
@@ -140,3 +141,30 @@ def existing_folder(path: str) -> None:
         raise CommandError(f"{path!r} does not exist")
     if not os.path.isdir(path):
         raise CommandError(f"{path!r} is not a folder")
+
+
+def output_folder(text: str) -> str:
+    """An argparse `type`: a folder to write into (new or existing), never a file.
+
+    Args:
+        text: The argument as given.
+
+    Returns:
+        `text`.
+
+    Raises:
+        argparse.ArgumentTypeError: If `text` is empty (it would write into the
+            working directory) or names something that is not a folder.
+
+    Example:
+        >>> output_folder("runs/new")
+        'runs/new'
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "must name a folder, got an empty name (it would write into the "
+            "working directory; give '.' for that)"
+        )
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
+    return text

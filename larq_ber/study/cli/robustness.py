@@ -6,10 +6,13 @@ import argparse
 from typing import Any
 
 from larq_ber.study.cli._common import (
+    CommandError,
     add_command,
     add_data_dir,
     add_no_progress,
+    checked,
     existing_folder,
+    positive_float,
     positive_int,
     rate,
 )
@@ -17,11 +20,21 @@ from larq_ber.tables import ROBUSTNESS_COLUMNS
 
 __all__ = ["EXAMPLES", "add_parser", "run"]
 
+_repeats = checked(
+    lambda text: text if text == "auto" else int(text),
+    lambda value: value == "auto" or value >= 1,
+    "expected an integer >= 1 or 'auto'",
+)
+_confidence = checked(float, lambda v: 0 < v < 1, "expected a number in (0, 1)")
+
 EXAMPLES = """\
 examples:
   larq-ber robustness runs/quickstart --test-bers 0 0.01 0.04 0.16 \\
       --weight-bers 0 0.001 0.01 --repeats 10
   larq-ber robustness runs/quickstart/runs/ber0.04_rep0 --test-bers 0 0.04
+  # draws planned per cell for a 95 % interval of ±0.25 accuracy points:
+  larq-ber robustness runs/quickstart --test-bers 0 0.04 0.16 \\
+      --repeats auto --margin 0.25 --max-repeats 60
   # extend the grid later, or resume after a crash: only missing rows are run
 """
 
@@ -44,7 +57,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "binary weights (--weight-bers), --repeats independent draws per pair, "
         "into each run's robustness.csv (columns: "
         + ", ".join(ROBUSTNESS_COLUMNS)
-        + "). Rows that exist are kept, so a rerun resumes or extends the grid.",
+        + "). Rows that exist are kept, so a rerun resumes or extends the grid. "
+        "With --repeats auto, each pair gets a pilot of --min-repeats draws, then "
+        "the number of draws its spread needs for a t-interval of half-width "
+        "--margin (accuracy points) at --confidence, all of them, at most "
+        "--max-repeats (cells that stop at the cap are listed); the error-free "
+        "pair is evaluated once.",
         EXAMPLES,
     )
     robustness.add_argument(
@@ -60,9 +78,33 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         )
     robustness.add_argument(
         "--repeats",
-        type=positive_int,
+        type=_repeats,
         default=10,
-        help="independent draws per pair (default: 10)",
+        help="independent draws per pair, or 'auto': planned to --margin (default: 10)",
+    )
+    robustness.add_argument(
+        "--margin",
+        type=positive_float,
+        help="with --repeats auto: half-width of each pair's interval, in "
+        "accuracy points (e.g. 0.25)",
+    )
+    robustness.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.95,
+        help="with --repeats auto: confidence level in (0, 1) (default: 0.95)",
+    )
+    robustness.add_argument(
+        "--min-repeats",
+        type=positive_int,
+        default=5,
+        help="with --repeats auto: draws of each pair's pilot, >= 2 (default: 5)",
+    )
+    robustness.add_argument(
+        "--max-repeats",
+        type=positive_int,
+        default=100,
+        help="with --repeats auto: the most draws of a pair (default: 100)",
     )
     robustness.add_argument(
         "--which",
@@ -86,19 +128,78 @@ def run(args: argparse.Namespace) -> int:
         The exit status, 0.
 
     Raises:
-        CommandError: If the folder does not exist.
+        CommandError: If the folder does not exist, or the options of
+            `--repeats auto` are missing, out of range or given without it.
     """
     existing_folder(args.out)
+    from larq_ber.study.sweeps.plan import draw_rule
+
+    auto = args.repeats == "auto"
+    if not auto:
+        given = [f"--{k.replace('_', '-')}" for k in _AUTO_OPTIONS
+                 if getattr(args, k) != _AUTO_DEFAULTS[k]]  # fmt: skip
+        if given:
+            raise CommandError(f"{', '.join(given)} apply only with --repeats auto")
+    try:
+        repeats = draw_rule(
+            args.repeats, margin=args.margin, confidence=args.confidence,
+            min_repeats=args.min_repeats, max_repeats=args.max_repeats,
+        )  # fmt: skip
+    except ValueError as error:
+        raise CommandError(_option_names(str(error))) from None
     from larq_ber.study.sweeps.robustness import evaluate_sweep
 
     runs, rows = evaluate_sweep(
         args.out,
         test_bers=args.test_bers,
         weight_bers=args.weight_bers,
-        repeats=args.repeats,
+        repeats=repeats,
         weights=args.which,
         data_dir=args.data_dir,
         progress=not args.no_progress,
     )
     print(f"{rows} new robustness rows for {runs} run(s) under {args.out}")
+    if auto:
+        _report_cap(args, repeats)
     return 0
+
+
+#: The options of `--repeats auto` and their defaults (a default is "not given").
+_AUTO_DEFAULTS = {"margin": None, "confidence": 0.95, "min_repeats": 5,
+                  "max_repeats": 100}  # fmt: skip
+_AUTO_OPTIONS = tuple(_AUTO_DEFAULTS)
+
+
+def _option_names(message: str) -> str:
+    """An API message with the command's option names (`margin` -> --margin)."""
+    for key in _AUTO_OPTIONS:
+        message = message.replace(f"`{key}`", f"--{key.replace('_', '-')}")
+    message = message.replace("min_repeats =", "--min-repeats =")
+    return message.replace("repeats = 'auto'", "--repeats auto").rstrip(".")
+
+
+def _report_cap(args: argparse.Namespace, rule: Any) -> None:
+    """Says which cells stopped at the cap (arithmetic over the rows written)."""
+    from larq_ber.study.results import read_robustness
+    from larq_ber.study.summary import robustness_table
+
+    rows = [
+        r
+        for r in read_robustness(args.out)
+        if r["weights"] == args.which
+        and r["test_ber"] in args.test_bers
+        and r["weight_ber"] in args.weight_bers
+    ]
+    capped = [r for r in robustness_table(rows, rule.confidence, rule) if r["at_cap"]]
+    if not capped:
+        print(f"no cell stopped at the cap of {rule.maximum} draws")
+        return
+    cells = ", ".join(
+        f"BER {100 * r['ber']:g} %/test {100 * r['test_ber']:g} %/weight "
+        f"{100 * r['weight_ber']:g} %"
+        for r in capped
+    )
+    print(
+        f"{len(capped)} cell(s) stopped at the cap of {rule.maximum} draws (their "
+        f"interval may be wider than ±{rule.margin:g} points): {cells}"
+    )

@@ -6,7 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from larq_ber.study.cli._common import add_command, add_data_dir, add_no_progress
+from larq_ber.study.cli._common import (
+    add_command,
+    add_data_dir,
+    add_no_progress,
+    output_folder,
+)
 
 __all__ = ["EXAMPLES", "add_parser", "run"]
 
@@ -53,7 +58,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="a bundled recipe's name (e.g. quickstart; see `larq-ber recipes`) "
         "or a recipe file (.toml)",
     )
-    sweep.add_argument("--out", required=True, help="output folder of the sweep")
+    sweep.add_argument(
+        "--out", required=True, type=output_folder, help="output folder of the sweep"
+    )
     sweep.add_argument(
         "--set",
         dest="overrides",

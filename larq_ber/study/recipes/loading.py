@@ -206,6 +206,9 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
             value = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
             value = text
+        except RecursionError:
+            bad.append(f"override {pair!r} is nested too deeply to read")
+            continue
         result[key.strip()] = value
     if bad:
         raise RecipeError("--set", bad)
@@ -271,6 +274,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         problem = f"cannot be read: {error.strerror}"
     except tomllib.TOMLDecodeError as error:
         problem = f"not valid TOML: {error}"
+    except RecursionError:
+        problem = "not a recipe: its values are nested too deeply to read"
     raise RecipeError(str(path), [problem])
 
 
@@ -330,6 +335,10 @@ def _is_shape(value: Any) -> TypeGuard[list[int]]:
 
 _RATES = "list of distinct rates in [0, 1]"
 _COUNT = "an integer >= 1"
+#: The most epochs and the largest batch a recipe may ask for: beyond them a value is
+#: a typo (2**63 - 1 epochs would never finish), not an experiment.
+MAX_EPOCHS = 100_000
+MAX_BATCH_SIZE = 1_000_000
 
 #: Each key's check and what it expects, applied to the keys a recipe has.
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -339,8 +348,14 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "test_repeats": (lambda v: _is_count(v) or v == "auto", f'{_COUNT} or "auto"'),
     "strategy": (lambda v: v in STRATEGIES, f"one of {list(STRATEGIES)}"),
     "repeats": (_is_count, _COUNT),
-    "epochs": (_is_count, _COUNT),
-    "batch_size": (_is_count, _COUNT),
+    "epochs": (
+        lambda v: _is_count(v) and v <= MAX_EPOCHS,
+        f"an integer from 1 to {MAX_EPOCHS:,}",
+    ),
+    "batch_size": (
+        lambda v: _is_count(v) and v <= MAX_BATCH_SIZE,
+        f"an integer from 1 to {MAX_BATCH_SIZE:,}",
+    ),
     "optimizer": (lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
     "learning_rate": (lambda v: _is_number(v) and v > 0, "a finite number > 0"),
     "momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),

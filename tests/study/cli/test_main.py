@@ -89,7 +89,13 @@ def test_help_and_results_do_not_import_tensorflow(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_says_how_to_resume(tmp_path, tiny_recipe_file):
+@pytest.mark.parametrize(
+    ("signal_name", "status", "said"),
+    [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")],
+)
+def test_ctrl_c_and_sigterm_say_how_to_resume(
+    tmp_path, tiny_recipe_file, signal_name, status, said
+):
     import signal
     import time
 
@@ -114,10 +120,25 @@ def test_ctrl_c_says_how_to_resume(tmp_path, tiny_recipe_file):
             proc.kill()
             pytest.fail(f"the sweep ended early: {proc.communicate()}")
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signal_name))
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
-    assert err.strip().splitlines()[-1] == (
-        "interrupted — run the same command to resume"
-    )
+    assert proc.returncode == status
+    assert err.strip().splitlines()[-1] == f"{said} — run the same command to resume"
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "must name a folder, got an empty name"),
+        ("afile", "exists and is not a folder"),
+    ],
+)
+def test_sweep_out_must_be_a_folder(tmp_path, monkeypatch, capsys, out, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["sweep", "quickstart", "--out", out])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -172,3 +172,26 @@ def test_robustness_keys_default_fill_and_validate():
     assert "test_bers = [0.1, 1.5]: expected a list of distinct rates" in problems
     assert "weight_bers = [0, 0]: expected a list of distinct rates" in problems
     assert "test_repeats = 0: expected an integer >= 1" in problems
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [("epochs", 2**63 - 1, "an integer from 1 to 100,000"),
+     ("batch_size", 10**9, "an integer from 1 to 1,000,000")],
+)  # fmt: skip
+def test_absurd_epochs_and_batch_sizes_are_refused(key, value, expected):
+    from larq_ber.study.recipes import RecipeError, load_recipe
+
+    with pytest.raises(RecipeError, match=expected):
+        load_recipe("quickstart", {key: value})
+
+
+def test_a_deeply_nested_recipe_is_refused_in_one_line(tmp_path):
+    from larq_ber.study.recipes import RecipeError, load_recipe, parse_overrides
+
+    path = tmp_path / "deep.toml"
+    path.write_text("bers = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(RecipeError, match="nested too deeply"):
+        load_recipe(path)
+    with pytest.raises(RecipeError, match="nested too deeply"):
+        parse_overrides(["bers=" + "[" * 5000 + "]" * 5000])
