@@ -189,3 +189,17 @@ def test_saving_with_faults_on_is_refused(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["faults.npz"]
     model.save(tmp_path / "x.h5")
     assert "save" not in vars(model)
+
+
+def test_maps_removed_in_creation_order_leave_an_exportable_model(tmp_path):
+    from larq_ber.export import to_tflite
+
+    model = LeNet4()
+    first = stuck_at(model, 0.1, value=-1, seed=1)
+    second = stuck_at(model, 0.1, value=1, seed=2)
+    first.remove()
+    second.remove()
+    assert active_errors(model) == []
+    report = to_tflite(model, tmp_path / "m.tflite", verify=False,
+                       float_reference=False)  # fmt: skip
+    assert (tmp_path / "m.tflite").stat().st_size > 0 and report is not None
