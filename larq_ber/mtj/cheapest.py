@@ -20,6 +20,7 @@ from larq_ber.mtj.deployment import (
 )
 from larq_ber.mtj.device import MTJ, _device, _number
 from larq_ber.mtj.operating import OperatingPoint
+from larq_ber.stats import cell_interval, draws_to_settle
 from larq_ber.tables import summarize
 
 __all__ = ["cheapest_operating_point"]
@@ -37,6 +38,7 @@ def cheapest_operating_point(
     reads: int = 0,
     read_voltage: float | None = None,
     read_pulse: float = DEFAULT_READ_PULSE,
+    confidence: float | None = None,
 ) -> OperatingPoint:
     r"""From an accuracy-vs-BER curve to the lowest-energy write operating point.
 
@@ -77,6 +79,18 @@ def cheapest_operating_point(
     a smaller error rate misses the tolerance but a larger one meets it is not
     smoothed.
 
+    **Deciding on bounds** (`confidence`, robustness tables only): a mean that
+    meets the threshold $a_0 - \text{tolerance}$ ($a_0$ the baseline's mean) by
+    less than its own noise is a coin toss. With `confidence` $1 - \alpha$, each
+    cell gets a two-sided t interval (`larq_ber.stats.cell_interval`): over its
+    runs' means when every cell holds two or more trained runs (the variation of
+    training and of the error draws), else over its draws (error draws only, on
+    the fixed test set). A cell is acceptable only when its **lower bound** is at
+    least the threshold; the baseline's own cell always is. The point reports that
+    bound (`accuracy_low`), and `undecided` names the cheapest cell whose interval
+    straddles the threshold, with the draws (or runs) that would settle it at the
+    same spread (`larq_ber.stats.draws_to_settle`).
+
     Args:
         accuracy_by_ber: `{ber: accuracy}` (e.g. ⟨Top1Max⟩ of a sweep), the
             records of `larq_ber.study.plots.top1max_table` (`ber`, `mean`), or a
@@ -91,6 +105,8 @@ def cheapest_operating_point(
         read_voltage: Robustness table only: read voltage (V), >= 0;
             `device.v_c0 / 3` if `None`.
         read_pulse: Robustness table only: read pulse length (s), > 0.
+        confidence: Robustness table only: decide on the lower bounds of
+            intervals at this level, in (0, 1) (`None`: on the means).
 
     Returns:
         The `OperatingPoint`.
@@ -125,6 +141,10 @@ def cheapest_operating_point(
     device = _device(device)
     tolerance = _number(tolerance, "tolerance", "", low=0)
     _log_read_survival(reads, read_voltage, read_pulse, device)  # checks them
+    if confidence is not None:
+        confidence = _number(
+            confidence, "confidence", "", low=0, high=1, low_open=True, high_open=True
+        )
     if not isinstance(accuracy_by_ber, Mapping):
         accuracy_by_ber = list(accuracy_by_ber)  # read twice below
         if _is_robustness_table(accuracy_by_ber):
@@ -135,7 +155,13 @@ def cheapest_operating_point(
                 reads=reads,
                 read_voltage=read_voltage,
                 read_pulse=read_pulse,
+                confidence=confidence,
             )
+    if confidence is not None:
+        raise ValueError(
+            "`confidence` needs a robustness table (records with their draws): a "
+            "curve of means has no spread to decide on."
+        )
     curve = _curve(accuracy_by_ber)
     baseline = curve[0.0]
     ber = max(b for b, a in curve.items() if a >= baseline - tolerance)
@@ -177,12 +203,14 @@ def _curve(
 
 
 def _cells(
-    table: Sequence[Mapping[str, Any]],
-) -> dict[tuple[float, float, float], float]:
-    """Mean `test_top1` per (ber, test_ber, weight_ber) cell, checked."""
+    table: Sequence[Mapping[str, Any]], over_runs: bool = False
+) -> dict[tuple[float, float, float], dict[str, Any]]:
+    """The `summarize` record per (ber, test_ber, weight_ber) cell, checked."""
     by = tuple(key for key, _ in _CELL)
     try:
-        summary = summarize(table, by=by, value="test_top1")
+        summary = summarize(
+            table, by=by, value="test_top1", within="run_id" if over_runs else None
+        )
     except ValueError as error:
         raise ValueError(f"`accuracy_by_ber` {error}") from None
     for cell in summary:
@@ -194,7 +222,56 @@ def _cells(
                     f"`accuracy_by_ber` row {row}: `{key}` must be in [0, {upper}, "
                     f"got {table[row][key]!r}."
                 )
-    return {(c["ber"], c["test_ber"], c["weight_ber"]): c["mean"] for c in summary}
+    return {(c["ber"], c["test_ber"], c["weight_ber"]): c for c in summary}
+
+
+def _decide(
+    cells: dict[tuple[float, float, float], dict[str, Any]],
+    baseline: tuple[float, float, float],
+    tolerance: float,
+    confidence: float | None,
+) -> tuple[tuple[float, float, float], float | None, str]:
+    """The chosen cell, its lower bound and the undecided cheaper cell, if any.
+
+    Cells are ordered by (test_ber, weight_ber, accuracy, -ber): the largest
+    acceptable one is the cheapest write with the most tolerant weights.
+    """
+    threshold = cells[baseline]["mean"] - tolerance
+
+    def key(cell: tuple[float, float, float]) -> tuple[float, ...]:
+        return (cell[1], cell[2], cells[cell]["mean"], -cell[0])
+
+    if confidence is None:
+        ok = [c for c in cells if cells[c]["mean"] >= threshold]
+        return max(ok, key=key), None, ""
+    bounds = {c: cell_interval(cells[c], confidence) for c in cells}
+    ok = [c for c in cells if c == baseline or bounds[c].low >= threshold]
+    chosen = max(ok, key=key)
+    doubtful = [
+        c
+        for c in cells
+        if key(c) > key(chosen) and not bounds[c].low >= threshold
+        and not bounds[c].high < threshold
+    ]  # fmt: skip
+    if not doubtful:
+        return chosen, bounds[chosen].low, ""
+    cell = max(doubtful, key=key)
+    interval, more = bounds[cell], draws_to_settle(bounds[cell], threshold)
+    unit = "run" if cells[cell]["runs"] == cells[cell]["n"] > 1 else "draw"
+    settle = (
+        f"about {more} more {unit}{'s' if more > 1 else ''} at the same spread "
+        "would settle it"
+        if more
+        else f"more {unit}s are needed to estimate its spread"
+    )
+    undecided = (
+        f"undecided: training BER {cell[0]:g}, test BER {cell[1]:g}, weight BER "
+        f"{cell[2]:g} has {100 * interval.mean:.2f} % "
+        f"[{100 * interval.low:.2f}, {100 * interval.high:.2f}] "
+        f"({100 * confidence:g} %, n = {interval.n}) against the threshold "
+        f"{100 * threshold:.2f} %; {settle}"
+    )
+    return chosen, bounds[chosen].low, undecided
 
 
 def _table_point(
@@ -205,26 +282,23 @@ def _table_point(
     reads: int,
     read_voltage: float | None,
     read_pulse: float,
+    confidence: float | None = None,
 ) -> OperatingPoint:
     """`cheapest_operating_point` for a robustness table."""
-    means = _cells(table)
-    clean = [a for (_, tb, wb), a in means.items() if tb == 0 and wb == 0]
+    cells = _cells(table)
+    if confidence is not None and all(c["runs"] >= 2 for c in cells.values()):
+        cells = _cells(table, over_runs=True)
+    clean = [c for c in cells if c[1] == 0 and c[2] == 0]
     if not clean:
         raise ValueError(
             "`accuracy_by_ber` must include cells with `test_ber` 0 and "
             "`weight_ber` 0 (the error-free baseline); got (test_ber, weight_ber) "
-            f"{sorted({(tb, wb) for _, tb, wb in means})}."
+            f"{sorted({(tb, wb) for _, tb, wb in cells})}."
         )
-    baseline = max(clean)
-    # (test_ber, weight_ber, accuracy, -train_ber): the largest is the choice.
-    train_ber, test_ber, weight_ber, accuracy = max(
-        (
-            (b, tb, wb, a)
-            for (b, tb, wb), a in means.items()
-            if a >= baseline - tolerance
-        ),
-        key=lambda c: (c[1], c[2], c[3], -c[0]),
-    )
+    baseline = max(clean, key=lambda c: cells[c]["mean"])
+    chosen, low, undecided = _decide(cells, baseline, tolerance, confidence)
+    train_ber, test_ber, weight_ber = chosen
+    accuracy = cells[chosen]["mean"]
     if weight_ber >= 0.5:  # never reached: the weights' error rate stays below 1/2
         storage = math.inf
     else:
@@ -240,7 +314,10 @@ def _table_point(
         test_ber,
         accuracy,
         device,
-        baseline_accuracy=baseline,
+        baseline_accuracy=cells[baseline]["mean"],
+        confidence=confidence,
+        accuracy_low=low,
+        undecided=undecided,
         train_ber=train_ber,
         weight_ber=weight_ber,
         storage_time=storage,

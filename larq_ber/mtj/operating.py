@@ -193,6 +193,13 @@ class OperatingPoint:
         reads: The reads of each weight bit assumed for `storage_time`.
         read_voltage: Their read voltage (V).
         read_pulse: Their read pulse length (s).
+        confidence: The confidence level of the decision (`None`: decided on
+            means, without intervals).
+        accuracy_low: With `confidence`: the lower bound of the chosen cell's
+            interval, which stayed within the tolerance of the baseline.
+        undecided: With `confidence`: a sentence naming the cheaper cell whose
+            interval straddles the threshold and the draws (or runs) that would
+            settle it; empty when nothing cheaper is in doubt.
     """
 
     ber: float
@@ -210,6 +217,9 @@ class OperatingPoint:
     reads: int | None = None
     read_voltage: float | None = None
     read_pulse: float | None = None
+    confidence: float | None = None
+    accuracy_low: float | None = None
+    undecided: str = ""
 
     @classmethod
     def cheapest_write(

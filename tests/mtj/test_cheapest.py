@@ -1,5 +1,7 @@
 """larq_ber.mtj.cheapest: from measured accuracies to the cheapest write."""
 
+import re
+
 import pytest
 
 from larq_ber.mtj.cheapest import cheapest_operating_point
@@ -152,3 +154,56 @@ def test_robustness_table_bad_input():
 
 def test_a_curve_point_records_its_baseline():
     assert cheapest_operating_point({0.0: 0.9}, 0.0).baseline_accuracy == 0.9
+
+
+def _cell_rows(ber, test_ber, values, runs=("a",), weight_ber=0.0):
+    return [
+        {"run_id": run, "ber": ber, "test_ber": test_ber, "weight_ber": weight_ber,
+         "draw": k, "test_top1": value}
+        for run in runs for k, value in enumerate(values)
+    ]  # fmt: skip
+
+
+def test_with_confidence_a_cell_qualifies_on_its_lower_bound_and_doubt_is_reported():
+    # Baseline 0.90 (no spread); threshold 0.89 at a one-point tolerance. The 4 %
+    # cell's mean 0.8925 meets it, but its draws spread by 0.01: its 95 % lower
+    # bound (t with 3 degrees of freedom) is below 0.89.
+    table = (
+        _cell_rows(0.0, 0.0, [0.90] * 4)
+        + _cell_rows(0.0, 0.01, [0.899, 0.897, 0.898, 0.900])
+        + _cell_rows(0.0, 0.04, [0.8825, 0.8975, 0.8875, 0.9025])
+    )
+    on_means = cheapest_operating_point(table, 0.01)
+    assert on_means.ber == 0.04 and on_means.undecided == ""
+    point = cheapest_operating_point(table, 0.01, confidence=0.95)
+    assert point.ber == 0.01 and point.confidence == 0.95
+    assert 0.89 <= point.accuracy_low < point.accuracy
+    assert point.undecided.startswith("undecided: training BER 0, test BER 0.04")
+    assert "(95 %, n = 4) against the threshold 89.00 %" in point.undecided
+    assert re.search(r"about \d+ more draws at the same spread", point.undecided)
+    # At a low confidence (20 %) the interval is narrow enough to accept the cell.
+    assert cheapest_operating_point(table, 0.01, confidence=0.2).ber == 0.04
+
+
+def test_with_two_or_more_runs_per_cell_the_interval_is_over_run_means():
+    runs = ("a", "b", "c")
+    table = _cell_rows(0.0, 0.0, [0.90], runs) + [
+        {"run_id": run, "ber": 0.0, "test_ber": 0.04, "weight_ber": 0.0, "draw": k,
+         "test_top1": mean + noise}
+        for run, mean in zip(runs, (0.880, 0.895, 0.910), strict=True)
+        for k, noise in enumerate((-0.001, 0.001))
+    ]  # fmt: skip
+    point = cheapest_operating_point(table, 0.01, confidence=0.95)
+    assert point.ber == 0.0  # run means 0.88-0.91: far too wide to decide on
+    assert "(95 %, n = 3)" in point.undecided and "more runs" in point.undecided
+
+
+@pytest.mark.parametrize("confidence", [0, 1, 1.5, -0.1, True, "0.95"])
+def test_confidence_is_checked_and_needs_a_table(confidence):
+    table = _cell_rows(0.0, 0.0, [0.9, 0.9])
+    with pytest.raises(
+        ValueError, match=r"`confidence` must be a finite number in \(0, 1\)"
+    ):
+        cheapest_operating_point(table, 0.01, confidence=confidence)
+    with pytest.raises(ValueError, match="needs a robustness table"):
+        cheapest_operating_point({0.0: 0.9, 0.04: 0.89}, 0.01, confidence=0.95)

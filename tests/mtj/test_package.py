@@ -19,7 +19,7 @@ MODULES = (
     "plots",
 )
 # Modules outside `larq_ber.mtj` it may import (TensorFlow-free).
-OUTSIDE = {"larq_ber.rates", "larq_ber.palette", "larq_ber.tables"}
+OUTSIDE = {"larq_ber.rates", "larq_ber.palette", "larq_ber.tables", "larq_ber.stats"}
 
 
 def _run(code):
