@@ -91,6 +91,13 @@ def main() -> None:
         f"{point.storage_time / 3600:.1f} h; deployed accuracy "
         f"{100 * point.accuracy:.2f} %"
     )
+    sure = mtj.cheapest_operating_point(rows, args.tolerance, confidence=0.95)
+    print(
+        f"Decided on 95 % lower bounds: test BER {100 * sure.ber:g} % (bound "
+        f"{100 * (sure.accuracy_low or 0):.2f} %, network trained at "
+        f"{100 * (sure.train_ber or 0):g} %, weight BER {sure.weight_ber:g})"
+        + (f"; {sure.undecided}" if sure.undecided else "")
+    )
 
 
 if __name__ == "__main__":
