@@ -10,6 +10,7 @@ train. Roles follow keras-tuner's documented environment variables:
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 import keras_tuner as kt
 import tensorflow as tf
 
+from larq_ber.study.data import DataError
 from larq_ber.study.names import describe
 from larq_ber.study.recipes import Recipe
 from larq_ber.study.results import SweepFiles, read_json, write_json
@@ -80,6 +82,17 @@ class _Progress(tf.keras.callbacks.Callback):
         self.bar.set_postfix_str(
             f"{self.run_id} epoch {epoch + 1}/{self.params['epochs']} top1 {top1:.3f}"
         )
+
+
+#: Errors of the file system that a retry of the trial cannot remove.
+_FATAL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def _one_line(error: BaseException) -> str:
+    """The error as one line, naming the file where there is one."""
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{os.fspath(error.filename)}: {error.strerror or error}"
+    return " ".join(str(error).split())
 
 
 class SweepTuner(kt.engine.base_tuner.BaseTuner):
@@ -155,6 +168,12 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
             )
         except RunFailedError as error:  # for good: keras-tuner must not retry it
             raise kt.errors.FailedTrialError(str(error)) from error
+        except (DataError, OSError) as error:
+            if isinstance(error, OSError) and error.errno not in _FATAL_ERRNOS:
+                raise
+            # Retrying cannot help (no data, a full or read-only disk): stop the
+            # sweep at once with one line, not after three trials' tracebacks.
+            raise kt.errors.FatalError(_one_line(error)) from error
         if self.recipe.robustness:  # resumes where an earlier attempt stopped
             evaluate_run(
                 self.files.run(point.run_id).folder,

@@ -238,3 +238,33 @@ def test_diverged_runs_are_reported_in_the_summary_and_exit_status(
     summary = run_sweep(load_recipe(recipe), out, progress=False)  # not retried
     assert set(summary.failed) == {"ber0_rep0", "ber0.5_rep0"}
     assert all(r.startswith("loss became") for r in summary.reasons)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(28, "No space left on device", "out/runs/r/epochs.csv"),
+        "data",  # a dataset that cannot be had here
+    ],
+)
+def test_errors_a_retry_cannot_remove_stop_the_sweep_at_once(
+    tiny_recipe, tmp_path, monkeypatch, error
+):
+    import keras_tuner as kt
+
+    from larq_ber.study.data import DataError
+    from larq_ber.study.sweeps import tuner
+
+    calls = []
+
+    def fail(*args, **kwargs):
+        calls.append(args[1].run_id)
+        raise error if isinstance(error, OSError) else DataError("no mnist here")
+
+    monkeypatch.setattr(tuner, "train_run", fail)
+    with pytest.raises(kt.errors.FatalError) as raised:
+        run_sweep(tiny_recipe(repeats=1, epochs=1), tmp_path / "out", progress=False)
+    assert len(calls) == 1  # not three trials' worth of tracebacks
+    expected = ("out/runs/r/epochs.csv: No space left on device", "no mnist here")
+    assert str(raised.value) in expected
+    assert "Traceback" not in str(raised.value)
