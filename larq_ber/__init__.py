@@ -1,8 +1,13 @@
 """larq-ber: bit-error-resilient binarized neural networks for Larq and Keras.
 
+Two layers: this package is the Keras/Larq plugin (quantizers, layers, models,
+callbacks, errors, export, the MTJ physics, tables and statistics), and
+`larq_ber.study` is the paper's experiment app built on it (recipes, sweeps, figures,
+the `larq-ber` command line); the plugin never imports the app.
+
 The package loads lazily (PEP 562): `import larq_ber` alone imports neither
-TensorFlow nor larq, so the TF-free modules (`larq_ber.study.results`, `recipes`,
-`plots`, `mtj`, `defaults`, `rates`) start fast. The `"ber_ste_sign"` quantizer
+TensorFlow nor larq, so the TF-free modules (`larq_ber.rates`, `tables`, `stats`,
+`storage`, `mtj`, and the app's `results`, `recipes`, `plots`) start fast. The `"ber_ste_sign"` quantizer
 alias is registered with larq and Keras when `larq_ber.quantizers` is imported:
 at once by `import larq_ber` if larq or TensorFlow is already imported (as after
 `import larq as lq`), and otherwise by the first use of `larq_ber.BerSteSign`,
