@@ -234,13 +234,13 @@ def robustness_table(
     parts: dict[tuple[str, str], list[dict[str, Any]]] = {}
     draws_of: dict[tuple[Any, ...], dict[int, float]] = {}  # per cell and run
     for row in rows:
-        part = (str(row["subset"]), str(row["weights"]))
-        cell = (*part, *(float(row[c]) for c in _CELL))
-        have = draws_of.setdefault((*cell, str(row["run_id"])), {})
+        kind = (str(row["subset"]), str(row["weights"]))
+        place = (*kind, *(float(row[c]) for c in _CELL))
+        have = draws_of.setdefault((*place, str(row["run_id"])), {})
         if have and row["test_ber"] == 0 and row["weight_ber"] == 0:
             continue  # the error-free cell: the same evaluation again
         have[int(row["draw"])] = float(row["test_top1"])
-        parts.setdefault(part, []).append(row)
+        parts.setdefault(kind, []).append(row)
     capped = _capped(draws_of, rule)
     table = []
     for (subset, weights), part in sorted(parts.items()):

@@ -87,3 +87,81 @@ def test_subsets_get_a_column_of_readable_names():
 def test_summary_of_a_folder_without_results(tmp_path):
     with pytest.raises(FileNotFoundError, match="No finished epoch"):
         summary_text(tmp_path)
+
+
+def _robust_rows(values, test_ber=0.1, weight_ber=0.0, ber=0.0):
+    """Robustness rows: `values` maps run_id -> accuracies of its draws."""
+    return [
+        {"subset": "", "weights": "best", "ber": ber, "test_ber": test_ber,
+         "weight_ber": weight_ber, "run_id": run, "draw": d, "test_top1": v}
+        for run, draws in values.items()
+        for d, v in enumerate(draws)
+    ]  # fmt: skip
+
+
+def test_robustness_table_is_two_level_and_counts_real_draws():
+    from larq_ber.study.summary import robustness_table
+
+    several = {"a": [0.80, 0.82, 0.81], "b": [0.70, 0.72], "c": [0.75, 0.76]}
+    clean = {"a": [0.9] * 3, "b": [0.88] * 3, "c": [0.89] * 3}
+    rows = _robust_rows(several) + _robust_rows(clean, test_ber=0.0)
+    table = robustness_table(rows)
+    zero, noisy = table
+    means = [np.mean(v) for v in several.values()]
+    low, high = scipy_stats.t.interval(
+        0.95, 2, loc=np.mean(means), scale=scipy_stats.sem(means)
+    )
+    assert (noisy["runs"], noisy["n"], noisy["over"]) == (3, 7, "runs")
+    assert noisy["mean"] == pytest.approx(np.mean(means))
+    assert (noisy["ci_low"], noisy["ci_high"]) == pytest.approx((low, high))
+    assert noisy["half_width"] == pytest.approx((high - low) / 2)
+    assert (zero["runs"], zero["n"]) == (3, 3)  # identical rows: once per run
+    assert zero["std"] == pytest.approx(np.std([0.9, 0.88, 0.89], ddof=1))
+    assert noisy["at_cap"] is None  # no rule known
+
+
+def test_one_run_has_its_interval_over_the_draws_and_marks_the_cap():
+    from larq_ber.study.summary import format_robustness, robustness_table
+    from larq_ber.study.sweeps.plan import AutoRepeats
+
+    draws = [0.80, 0.83, 0.78, 0.81, 0.79]
+    rows = _robust_rows({"a": draws}) + _robust_rows({"a": [0.9] * 5}, test_ber=0.0)
+    rule = AutoRepeats.checked(0.25, minimum=5, maximum=5)
+    zero, noisy = robustness_table(rows, rule=rule)
+    low, high = scipy_stats.t.interval(
+        0.95, 4, loc=np.mean(draws), scale=scipy_stats.sem(draws)
+    )
+    assert (noisy["runs"], noisy["n"], noisy["over"]) == (1, 5, "draws")
+    assert (noisy["ci_low"], noisy["ci_high"]) == pytest.approx((low, high))
+    assert (noisy["at_cap"], zero["at_cap"]) == (1, 0)
+    assert zero["n"] == 1 and math.isnan(zero["ci_low"])
+    text = format_robustness([zero, noisy], rule=rule).splitlines()
+    assert text[0].startswith("Top-1 under errors at deployment (%): mean and 95 %")
+    assert "over the runs' means where runs > 1" in text[1]
+    assert text[6].split() == ["0", "10", "0", "1", "5", "80.20", "77.81",
+                               "82.59", "2.39", "draws*"]  # fmt: skip
+    assert text[-2] == (
+        "* stopped at the cap of 5 draws in at least one run: the interval may be "
+        "wider than ±0.25 points."
+    )
+    assert text[-1] == "–: a single value (one run, one draw): no interval."
+
+
+def test_robustness_text_reads_the_sweeps_rule(tmp_path):
+    from larq_ber.study.results import SweepFiles, write_json
+    from larq_ber.study.summary import robustness_text, sweep_rule
+    from larq_ber.tables import ROBUSTNESS, ROBUSTNESS_COLUMNS
+
+    files = SweepFiles(tmp_path)
+    assert robustness_text(tmp_path) == "" and sweep_rule(tmp_path) is None
+    run = files.run("ber0_rep0")
+    run.folder.mkdir(parents=True)
+    for row in _robust_rows({"ber0_rep0": [0.5, 0.6, 0.55]}):
+        ROBUSTNESS.append(run.robustness, {**dict.fromkeys(ROBUSTNESS_COLUMNS, ""),
+                                           **row, "seed": 0})  # fmt: skip
+    rule = {"margin": 0.25, "confidence": 0.95, "minimum": 3, "maximum": 3}
+    write_json(files.recipe, {"test_repeats": rule})
+    assert sweep_rule(tmp_path).maximum == 3
+    assert "draws*" in robustness_text(tmp_path)
+    write_json(files.recipe, {"test_repeats": 10})
+    assert sweep_rule(tmp_path) is None and "*" not in robustness_text(tmp_path)

@@ -82,30 +82,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         default=10,
         help="independent draws per pair, or 'auto': planned to --margin (default: 10)",
     )
-    robustness.add_argument(
-        "--margin",
-        type=positive_float,
-        help="with --repeats auto: half-width of each pair's interval, in "
-        "accuracy points (e.g. 0.25)",
-    )
-    robustness.add_argument(
-        "--confidence",
-        type=_confidence,
-        default=0.95,
-        help="with --repeats auto: confidence level in (0, 1) (default: 0.95)",
-    )
-    robustness.add_argument(
-        "--min-repeats",
-        type=positive_int,
-        default=5,
-        help="with --repeats auto: draws of each pair's pilot, >= 2 (default: 5)",
-    )
-    robustness.add_argument(
-        "--max-repeats",
-        type=positive_int,
-        default=100,
-        help="with --repeats auto: the most draws of a pair (default: 100)",
-    )
+    _add_auto_options(robustness)
     robustness.add_argument(
         "--which",
         choices=("best", "final"),
@@ -116,6 +93,34 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     add_no_progress(robustness, "run")
     robustness.set_defaults(handler=run)
     return robustness
+
+
+def _add_auto_options(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of `--repeats auto`: margin, confidence, pilot, cap."""
+    parser.add_argument(
+        "--margin",
+        type=positive_float,
+        help="with --repeats auto: half-width of each pair's interval, in "
+        "accuracy points (e.g. 0.25)",
+    )
+    parser.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.95,
+        help="with --repeats auto: confidence level in (0, 1) (default: 0.95)",
+    )
+    parser.add_argument(
+        "--min-repeats",
+        type=positive_int,
+        default=10,
+        help="with --repeats auto: draws of each pair's pilot, >= 2 (default: 10)",
+    )
+    parser.add_argument(
+        "--max-repeats",
+        type=positive_int,
+        default=100,
+        help="with --repeats auto: the most draws of a pair (default: 100)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -165,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 #: The options of `--repeats auto` and their defaults (a default is "not given").
-_AUTO_DEFAULTS = {"margin": None, "confidence": 0.95, "min_repeats": 5,
+_AUTO_DEFAULTS = {"margin": None, "confidence": 0.95, "min_repeats": 10,
                   "max_repeats": 100}  # fmt: skip
 _AUTO_OPTIONS = tuple(_AUTO_DEFAULTS)
 

@@ -30,7 +30,13 @@ from larq_ber.study.defaults import (
     training_defaults,
 )
 from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
-from larq_ber.study.sweeps.plan import AutoRepeats
+from larq_ber.study.recipes.limits import (
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_RUNS,
+    size_problems,
+)
+from larq_ber.study.sweeps.plan import AutoRepeats, draw_rule
 
 __all__ = [
     "MAX_RUNS",
@@ -40,11 +46,6 @@ __all__ = [
     "load_recipe",
     "parse_overrides",
 ]
-
-#: Most runs (bers × repeats × subsets) one sweep may plan. Every run gets a folder
-#: and keras-tuner keeps every trial in memory and in a file of its own, so a
-#: larger study is better split into several sweeps (several output folders).
-MAX_RUNS = 100_000
 
 #: Largest seed of a run (`seed + repeats - 1`): numpy's and TensorFlow's global
 #: seeds are 32-bit.
@@ -106,7 +107,7 @@ class Recipe:
             integer >= 1, or, for `test_repeats = "auto"` in the file, the
             `AutoRepeats` rule that plans them per cell to a margin (from the
             keys `margin`, accuracy points; `confidence`, default 0.95;
-            `min_repeats`, the pilot, default 5; `max_repeats`, the cap,
+            `min_repeats`, the pilot, default 10; `max_repeats`, the cap,
             default 100; see `larq_ber.study.sweeps.plan`).
     """
 
@@ -166,9 +167,8 @@ class Recipe:
 
 
 _REQUIRED = ("model", "dataset", "bers", "repeats")
-#: The keys of `test_repeats = "auto"`'s rule, as `AutoRepeats.checked` names them.
-_AUTO = {"margin": "margin", "confidence": "confidence",
-         "min_repeats": "minimum", "max_repeats": "maximum"}  # fmt: skip
+#: The keys of `test_repeats = "auto"`'s rule (`larq_ber.study.sweeps.plan.draw_rule`).
+_AUTO = ("margin", "confidence", "min_repeats", "max_repeats")
 _KNOWN = ({f.name for f in dataclasses.fields(Recipe)} - {"name"}) | set(_AUTO)
 #: The fields a recipe shares with `TrainingDefaults` (all but `source`).
 _SETTINGS = tuple(
@@ -253,7 +253,7 @@ def load_recipe(
     problems += _auto_problems(values)
     problems += _seed_problems(values)
     problems += _dataset_problems(values)
-    problems += _size_problems(values)
+    problems += size_problems(values, _auto_rule, plan=not problems)
     if problems:
         raise RecipeError(str(path), problems)
     return _build(path.stem, values)
@@ -335,10 +335,6 @@ def _is_shape(value: Any) -> TypeGuard[list[int]]:
 
 _RATES = "list of distinct rates in [0, 1]"
 _COUNT = "an integer >= 1"
-#: The most epochs and the largest batch a recipe may ask for: beyond them a value is
-#: a typo (2**63 - 1 epochs would never finish), not an experiment.
-MAX_EPOCHS = 100_000
-MAX_BATCH_SIZE = 1_000_000
 
 #: Each key's check and what it expects, applied to the keys a recipe has.
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -384,30 +380,23 @@ def _value_problems(values: Mapping[str, Any]) -> list[str]:
 
 def _auto_problems(values: Mapping[str, Any]) -> list[str]:
     """The rule of `test_repeats = "auto"`: its keys, only with it, in range."""
-    given = [key for key in _AUTO if key in values]
     if values.get("test_repeats") != "auto":
         return [
-            f'{key} = {values[key]!r}: applies only with test_repeats = "auto" '
-            "(draws planned to a margin)"
-            for key in given
-        ]
-    if "margin" not in values:
-        return [
-            'test_repeats = "auto" needs margin: the half-width of each cell\'s '
-            "interval to plan the draws for, in accuracy points (e.g. 0.25)"
+            f'{key} = {values[key]!r}: applies only with test_repeats = "auto"'
+            for key in _AUTO
+            if key in values
         ]
     try:
         _auto_rule(values)
     except ValueError as error:
-        return [str(error).replace("`", "").rstrip(".")]
+        message = str(error).replace("`", "").rstrip(".")
+        return [message.replace("repeats = 'auto'", 'test_repeats = "auto"')]
     return []
 
 
-def _auto_rule(values: Mapping[str, Any]) -> AutoRepeats:
-    """The `AutoRepeats` of a recipe's `margin`, … keys (checked)."""
-    return AutoRepeats.checked(
-        **{name: values[key] for key, name in _AUTO.items() if key in values}
-    )
+def _auto_rule(values: Mapping[str, Any]) -> int | AutoRepeats:
+    """The `AutoRepeats` of a recipe's `margin`, … keys (`draw_rule`)."""
+    return draw_rule("auto", **{key: values[key] for key in _AUTO if key in values})
 
 
 def _seed_problems(values: Mapping[str, Any]) -> list[str]:
@@ -450,24 +439,6 @@ def _subset_names(dataset: Any, subsets: Any) -> list[str]:
     if not isinstance(subsets, list):
         return []
     return [f"{dataset}:{s}" for s in subsets if isinstance(s, str)]
-
-
-def _size_problems(values: Mapping[str, Any]) -> list[str]:
-    """A sweep plans at most `MAX_RUNS` runs."""
-    bers, subsets, repeats = (values.get(k) for k in ("bers", "subsets", "repeats"))
-    if not (isinstance(bers, list) and _is_int(repeats) and repeats > 0):
-        return []  # invalid: said by `_value_problems`
-    count = (
-        len(bers) * repeats * max(1, len(subsets) if isinstance(subsets, list) else 1)
-    )
-    if count <= MAX_RUNS:
-        return []
-    return [
-        f"the grid has {count:,} runs (bers × repeats × subsets); a sweep plans "
-        f"at most {MAX_RUNS:,}: each run gets a folder and keras-tuner keeps "
-        "every trial in memory and in a file, so split the study into several "
-        "sweeps"
-    ]
 
 
 def _build(name: str, values: Mapping[str, Any]) -> Recipe:

@@ -300,7 +300,7 @@ def evaluate_run(
         data_dir: TFDS data directory (`None`: TFDS's default).
         progress: Called with 1 after each row (e.g. a tqdm bar's `update`).
         **rule: With `"auto"`: `margin` (half-width, accuracy points),
-            `confidence` (0.95), `min_repeats` (the pilot, 5) and `max_repeats`
+            `confidence` (0.95), `min_repeats` (the pilot, 10) and `max_repeats`
             (the cap, 100).
 
     Returns:

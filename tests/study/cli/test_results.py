@@ -97,3 +97,37 @@ def test_the_end_of_a_sweep_prints_the_same_table(tmp_path, capsys):
     out = sweep(tmp_path / "out")
     _print_top1max(out)
     assert capsys.readouterr().out == "\n" + summary_text(out) + "\n"
+
+
+def test_results_prints_and_writes_the_robustness_summary(tmp_path, capsys):
+    from larq_ber.study.cli.results import ROBUSTNESS_SUMMARY_COLUMNS
+    from larq_ber.study.summary import ROBUSTNESS_SUMMARY
+    from larq_ber.tables import ROBUSTNESS, ROBUSTNESS_COLUMNS
+
+    assert ROBUSTNESS_SUMMARY_COLUMNS == ROBUSTNESS_SUMMARY.columns
+    out, run = sweep_folder(tmp_path, [(1, 0.5)])
+    for test_ber, draws in ((0.0, [0.5] * 3), (0.1, [0.4, 0.42, 0.41])):
+        for draw, top1 in enumerate(draws):
+            row = dict.fromkeys(ROBUSTNESS_COLUMNS, "")
+            row.update(run_id="ber0_rep0", ber=0.0, seed=0, weights="best",
+                       test_ber=test_ber, weight_ber=0.0, draw=draw,
+                       test_top1=top1)  # fmt: skip
+            ROBUSTNESS.append(run.robustness, row)
+    assert cli.main(["results", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
+    printed = capsys.readouterr().out
+    cells = tmp_path / "r.robustness-summary.csv"
+    assert f"2 robustness cells written to {cells}" in printed
+    assert "Top-1 under errors at deployment (%): mean and 95 % t-interval" in printed
+    lines = printed.splitlines()
+    assert lines[-3].split()[:5] == ["0", "0", "0", "1", "1"]  # clean: once
+    assert lines[-4].split() == ["BER", "(%)", "test", "(%)", "weight", "(%)",
+                                 "runs", "n", "mean", "ci_low", "ci_high", "±",
+                                 "over"]  # fmt: skip
+    written = ROBUSTNESS_SUMMARY.read([cells])
+    assert [(r["test_ber"], r["n"], r["over"]) for r in written] == [
+        (0.0, 1, "draws"), (0.1, 3, "draws")
+    ]  # fmt: skip
+    assert written[0]["ci_low"] is None and written[1]["ci_low"] < 0.41
+    alone = tmp_path / "cells.csv"
+    assert cli.main(["results", str(out), "--robustness-summary-csv", str(alone)]) == 0
+    assert alone.read_text() == cells.read_text()

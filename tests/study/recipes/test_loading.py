@@ -174,6 +174,35 @@ def test_robustness_keys_default_fill_and_validate():
     assert "test_repeats = 0: expected an integer >= 1" in problems
 
 
+def test_test_repeats_auto_takes_its_rule_from_the_recipe():
+    from larq_ber.study.sweeps.plan import AutoRepeats
+
+    grid = {"test_bers": [0, 0.1], "test_repeats": "auto"}
+    recipe = load_recipe("quickstart", {**grid, "margin": 0.25, "max_repeats": 40})
+    assert recipe.test_repeats == AutoRepeats(0.25, 0.95, 10, 40)
+    full = {"margin": 1, "confidence": 0.9, "min_repeats": 3, "max_repeats": 3}
+    assert load_recipe("quickstart", {**grid, **full}).test_repeats == AutoRepeats(
+        1.0, 0.9, 3, 3
+    )
+    cases = [
+        ({"test_repeats": "auto"}, 'margin is needed with test_repeats = "auto"'),
+        ({"test_repeats": "many"}, 'test_repeats = \'many\': expected an integer '
+         '>= 1 or "auto"'),
+        ({"margin": 0.25}, 'margin = 0.25: applies only with test_repeats = "auto"'),
+        ({"test_repeats": 5, "max_repeats": 9}, "max_repeats = 9: applies only"),
+        ({**grid, "margin": 0}, "margin must be a number of accuracy points in "
+         "(0, 100], got 0"),
+        ({**grid, "margin": 0.25, "confidence": 1.5}, "confidence must be in (0, 1)"),
+        ({**grid, "margin": 0.25, "max_repeats": 4},
+         "max_repeats must be an integer >= min_repeats = 10, got 4"),
+    ]  # fmt: skip
+    for override, message in cases:
+        with pytest.raises(RecipeError) as raised:
+            load_recipe("quickstart", {"test_bers": [0.1], **override})
+        assert len(raised.value.problems) == 1
+        assert message in raised.value.problems[0]
+
+
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [("epochs", 2**63 - 1, "an integer from 1 to 100,000"),
@@ -195,3 +224,20 @@ def test_a_deeply_nested_recipe_is_refused_in_one_line(tmp_path):
         load_recipe(path)
     with pytest.raises(RecipeError, match="nested too deeply"):
         parse_overrides(["bers=" + "[" * 5000 + "]" * 5000])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"test_bers": [0, 0.1], "test_repeats": 10**12},
+         r"needs 18,000,000,000,000 evaluations \(2 test BERs × 1 weight BERs × "
+         r"1,000,000,000,000 draws × 9 runs\)"),
+        ({"test_bers": [i / 200_000 for i in range(100_001)]}, r"needs 9,000,090"),
+    ],
+)  # fmt: skip
+def test_a_recipe_robustness_plan_is_bounded_over_all_its_runs(overrides, expected):
+    from larq_ber.study.recipes import RecipeError, load_recipe
+
+    with pytest.raises(RecipeError, match=expected):
+        load_recipe("quickstart", overrides)
+    assert load_recipe("quickstart", {"test_bers": [0.0, 0.1]}).test_bers == (0.0, 0.1)

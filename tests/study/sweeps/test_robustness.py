@@ -96,6 +96,38 @@ def test_draws_are_reproducible_and_the_grid_extends(trained, tmp_path):
 
 
 @pytest.mark.slow
+def test_auto_repeats_plan_each_cell_from_its_pilot(trained, tmp_path):
+    from larq_ber.study.summary import robustness_table
+    from larq_ber.study.sweeps.plan import AutoRepeats
+    from larq_ber.study.sweeps.robustness import evaluate_run
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained, copy)
+    run = copy / "runs" / "ber0_rep0"
+    os.remove(run / "robustness.csv")
+    grid = {"test_bers": [0.0, 0.1], "weight_bers": [0.0, 0.05]}
+    rule = {"margin": 0.5, "min_repeats": 3, "max_repeats": 8}
+    written = evaluate_run(run, **grid, repeats="auto", **rule)
+    table = _table(run)
+    assert len(table) == written
+    assert [k for k in table if k[2:4] == (0.0, 0.0)] == [
+        ("ber0_rep0", "best", 0.0, 0.0, 0)
+    ]  # the error-free cell: one row
+    planned = AutoRepeats.checked(0.5, minimum=3, maximum=8)
+    for cell in [(0.0, 0.05), (0.1, 0.0), (0.1, 0.05)]:
+        draws = sorted(k[4] for k in table if k[2:4] == cell)
+        pilot = [table[("ber0_rep0", "best", *cell, d)]["test_top1"] for d in range(3)]
+        assert draws == list(range(planned.planned(pilot)[0]))
+    # the same seeds: the pilot rows are those of the fixed-draws table
+    original = _table(trained)
+    assert all(original[k] == row for k, row in table.items() if k in original)
+    assert evaluate_run(run, **grid, repeats="auto", **rule) == 0
+    summary = robustness_table(read_robustness(run), rule=planned)
+    assert {r["at_cap"] for r in summary} <= {0, 1}
+    assert summary[0]["n"] == 1  # the error-free cell
+
+
+@pytest.mark.slow
 def test_evaluate_run_refuses_what_it_cannot_evaluate(trained, tmp_path):
     from larq_ber.study.sweeps.robustness import evaluate_run, evaluate_sweep
 
@@ -106,6 +138,10 @@ def test_evaluate_run_refuses_what_it_cannot_evaluate(trained, tmp_path):
         evaluate_run(run, test_bers=[1.5])
     with pytest.raises(ValueError, match="`repeats` must be an integer >= 1"):
         evaluate_run(run, test_bers=[0.1], repeats=0)
+    with pytest.raises(ValueError, match="`margin` is needed with repeats = 'auto'"):
+        evaluate_run(run, test_bers=[0.1], repeats="auto")
+    with pytest.raises(ValueError, match="`max_repeats` must be an integer >= "):
+        evaluate_run(run, test_bers=[0.1], repeats="auto", margin=1, max_repeats=2)
     with pytest.raises(FileNotFoundError, match="not a run folder"):
         evaluate_run(tmp_path, test_bers=[0.1])
     with pytest.raises(FileNotFoundError, match="No finished run"):
@@ -214,7 +250,7 @@ def test_a_symlinked_table_is_refused_before_anything_is_written(tmp_path):
     from larq_ber.storage import write_json
     from larq_ber.study.results import RunFiles
     from larq_ber.study.runspec import RunSpec
-    from larq_ber.study.sweeps.robustness import _missing
+    from larq_ber.study.sweeps.robustness import _done
 
     files = RunFiles(tmp_path / "run")
     files.folder.mkdir()
@@ -224,5 +260,52 @@ def test_a_symlinked_table_is_refused_before_anything_is_written(tmp_path):
     outside = tmp_path / "elsewhere.csv"
     files.robustness.symlink_to(outside)
     with pytest.raises(ValueError, match="is a symbolic link"):
-        _missing(RunSpec.load(files.folder), "best", [(0.0, 0.0, 0)])
+        _done(RunSpec.load(files.folder), "best")
     assert not outside.exists()
+
+
+def _fake_top1(test_ber, weight_ber, draw):
+    """A deterministic accuracy per draw seed (spread ~1 point), like a model's."""
+    from larq_ber.study.sweeps.robustness import draw_seed
+
+    rng = np.random.default_rng(draw_seed(0, test_ber, weight_ber, draw))
+    return round(0.8 + 0.01 * rng.standard_normal(), 6)
+
+
+def _draw_cells(plan, known):
+    """The draws `_rows` would make, measured with `_fake_top1`, filling `known`."""
+    from larq_ber.study.sweeps.robustness import _pending, _todo
+
+    made = []
+    for t in plan.test_bers:
+        for w in plan.weight_bers:
+            if not _pending(plan, t, w, known):
+                continue
+            have = known.setdefault((t, w), {})
+            for d in _todo(plan, t, w, have):
+                have[d] = _fake_top1(t, w, d)
+                made.append((t, w, d))
+    return made
+
+
+def test_auto_draws_a_pilot_then_the_planned_size_and_resumes_to_the_same_rows():
+    from larq_ber.study.sweeps.plan import AutoRepeats, RobustnessPlan
+
+    rule = AutoRepeats.checked(0.25, minimum=10, maximum=60)
+    plan = RobustnessPlan.checked([0.0, 0.1], [0.0, 0.01], rule)
+    whole: dict = {}
+    made = _draw_cells(plan, whole)
+    assert whole[(0.0, 0.0)].keys() == {0}  # the error-free cell: once
+    for cell in [(0.0, 0.01), (0.1, 0.0), (0.1, 0.01)]:
+        pilot = [whole[cell][d] for d in range(10)]
+        m, _ = rule.planned(pilot)
+        assert sorted(whole[cell]) == list(range(m)) and 10 < m <= 60
+    assert len(made) == len(set(made)) == sum(len(v) for v in whole.values())
+    # Killed after any number of rows, a rerun plans the same sizes: same rows.
+    for cut in (0, 5, 12, len(made) // 2, len(made) - 1):
+        known: dict = {}
+        for t, w, d in made[:cut]:
+            known.setdefault((t, w), {})[d] = whole[(t, w)][d]
+        assert made[:cut] + _draw_cells(plan, known) == made
+        assert known == whole
+    assert _draw_cells(plan, whole) == []  # complete: nothing to do

@@ -11,13 +11,13 @@ def test_each_progress_line_names_the_run_just_evaluated(tmp_path, monkeypatch):
         write_json(SweepFiles(tmp_path).run(run_id).result, {"run_id": run_id})
     evaluated = []
 
-    def evaluate(run_dir, tests, weight_rates, repeats, weights, data_dir, progress):
+    def evaluate(run_dir, plan, weights, data_dir, progress):
         evaluated.append(run_dir.name)
         if run_dir.name == "ber0_rep1":  # resumed: nothing left to draw
             return 0
-        for _ in range(len(tests) * len(weight_rates) * repeats):
+        for _ in range(plan.evaluations()):
             progress(1)
-        return len(tests) * len(weight_rates) * repeats
+        return plan.evaluations()
 
     monkeypatch.setattr(robustness, "_evaluate", evaluate)
     stream = io.StringIO()
