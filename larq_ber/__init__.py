@@ -7,11 +7,12 @@ the `larq-ber` command line); the plugin never imports the app.
 
 The package loads lazily (PEP 562): `import larq_ber` alone imports neither
 TensorFlow nor larq, so the TF-free modules (`larq_ber.rates`, `tables`, `stats`,
-`storage`, `mtj`, and the app's `results`, `recipes`, `plots`) start fast. The `"ber_ste_sign"` quantizer
-alias is registered with larq and Keras when `larq_ber.quantizers` is imported:
-at once by `import larq_ber` if larq or TensorFlow is already imported (as after
-`import larq as lq`), and otherwise by the first use of `larq_ber.BerSteSign`,
-`larq_ber.set_ber` or any module of the package that uses TensorFlow.
+`storage`, `mtj`, and the app's `results`, `recipes`, `plots`) start fast. The
+`"ber_ste_sign"` quantizer alias is registered with larq and Keras when
+`larq_ber.quantizers` is imported: at once by `import larq_ber` if larq or
+TensorFlow is already imported (as after `import larq as lq`), and otherwise by the
+first use of `larq_ber.BerSteSign`, `larq_ber.set_ber` or any module of the package
+that uses TensorFlow.
 
 On TensorFlow >= 2.16 (Python 3.12), `import larq_ber` sets `TF_USE_LEGACY_KERAS=1`
 (unless set) so that `tf.keras` is Keras 2 from the tf-keras package, as larq needs;

@@ -2,7 +2,8 @@ r"""The paper's binarized networks, larq-zoo style: LeNet-4, NiN and AlexNet.
 
 Each model is a keyword-only function with the `keras.applications` signature
 (`input_shape`, `input_tensor`, `num_classes`, `include_top`, `weights`) plus the error
-model (`ber`, `ber_neg`, `ber_pos`), built by a factory class from block methods.
+model (`ber`, `ber_neg`, `ber_pos`), built by `larq_ber.models.builder.build` from
+the architecture specifications of `larq_ber.models.specs`.
 
 A *binary block* is BatchNorm → sign with bit errors (`BerSteSign`) → [dropout] →
 convolution or dense layer with XNOR-Net binarized weights (larq's

@@ -230,6 +230,7 @@ def _decide(
     baseline: tuple[float, float, float],
     tolerance: float,
     confidence: float | None,
+    unit: str = "draw",
 ) -> tuple[tuple[float, float, float], float | None, str]:
     """The chosen cell, its lower bound and the undecided cheaper cell, if any.
 
@@ -253,25 +254,29 @@ def _decide(
         if key(c) > key(chosen) and not bounds[c].low >= threshold
         and not bounds[c].high < threshold
     ]  # fmt: skip
+    low = bounds[chosen].low if math.isfinite(bounds[chosen].low) else None
     if not doubtful:
-        return chosen, bounds[chosen].low, ""
+        return chosen, low, ""
     cell = max(doubtful, key=key)
     interval, more = bounds[cell], draws_to_settle(bounds[cell], threshold)
-    unit = "run" if cells[cell]["runs"] == cells[cell]["n"] > 1 else "draw"
     settle = (
         f"about {more} more {unit}{'s' if more > 1 else ''} at the same spread "
         "would settle it"
         if more
         else f"more {unit}s are needed to estimate its spread"
     )
+    spread = (
+        f"[{100 * interval.low:.2f}, {100 * interval.high:.2f}] "
+        f"({100 * confidence:g} %, n = {interval.n})"
+        if math.isfinite(interval.low)
+        else f"(n = {interval.n}: spread unknown)"
+    )
     undecided = (
         f"undecided: training BER {cell[0]:g}, test BER {cell[1]:g}, weight BER "
-        f"{cell[2]:g} has {100 * interval.mean:.2f} % "
-        f"[{100 * interval.low:.2f}, {100 * interval.high:.2f}] "
-        f"({100 * confidence:g} %, n = {interval.n}) against the threshold "
-        f"{100 * threshold:.2f} %; {settle}"
+        f"{cell[2]:g} has {100 * interval.mean:.2f} % {spread} against the "
+        f"threshold {100 * threshold:.2f} %; {settle}"
     )
-    return chosen, bounds[chosen].low, undecided
+    return chosen, low, undecided
 
 
 def _table_point(
@@ -286,7 +291,8 @@ def _table_point(
 ) -> OperatingPoint:
     """`cheapest_operating_point` for a robustness table."""
     cells = _cells(table)
-    if confidence is not None and all(c["runs"] >= 2 for c in cells.values()):
+    over_runs = confidence is not None and all(c["runs"] >= 2 for c in cells.values())
+    if over_runs:
         cells = _cells(table, over_runs=True)
     clean = [c for c in cells if c[1] == 0 and c[2] == 0]
     if not clean:
@@ -296,7 +302,9 @@ def _table_point(
             f"{sorted({(tb, wb) for _, tb, wb in cells})}."
         )
     baseline = max(clean, key=lambda c: cells[c]["mean"])
-    chosen, low, undecided = _decide(cells, baseline, tolerance, confidence)
+    chosen, low, undecided = _decide(
+        cells, baseline, tolerance, confidence, "run" if over_runs else "draw"
+    )
     train_ber, test_ber, weight_ber = chosen
     accuracy = cells[chosen]["mean"]
     if weight_ber >= 0.5:  # never reached: the weights' error rate stays below 1/2

@@ -196,7 +196,8 @@ class OperatingPoint:
         confidence: The confidence level of the decision (`None`: decided on
             means, without intervals).
         accuracy_low: With `confidence`: the lower bound of the chosen cell's
-            interval, which stayed within the tolerance of the baseline.
+            interval, which stayed within the tolerance of the baseline (`None`
+            for a cell of one value, whose spread is unknown: the baseline).
         undecided: With `confidence`: a sentence naming the cheaper cell whose
             interval straddles the threshold and the draws (or runs) that would
             settle it; empty when nothing cheaper is in doubt.

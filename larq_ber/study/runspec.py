@@ -36,7 +36,8 @@ class RunSpec:
         dataset: The dataset trained on.
         subset: Class subset (`""`: all classes).
         ber: The training error model (a rate, or per-layer rates).
-        seed: The run's seed.
+        seed: The run's seed (`None` if `run.json` has none; robustness
+            evaluation needs it).
         input_shape: Shape of one input image.
         num_classes: Classes of the output.
         batch_size: The recipe's batch size.
@@ -49,7 +50,7 @@ class RunSpec:
     dataset: str
     subset: str
     ber: Any
-    seed: int
+    seed: int | None
     input_shape: tuple[int, ...]
     num_classes: int
     batch_size: int
@@ -104,19 +105,26 @@ class RunSpec:
                 f"{str(files.run)!r} does not describe a run of larq-ber's models "
                 f"(missing {missing or ['a known model']})."
             )
-        return cls(
-            files=files,
-            run_id=str(record["run_id"]),
-            recipe=str(record.get("recipe", "")),
-            model=str(record["model"]),
-            dataset=str(record["dataset"]),
-            subset=str(record.get("subset", "")),
-            ber=record["ber"],
-            seed=int(record.get("seed", 0)),
-            input_shape=tuple(int(d) for d in record["input_shape"]),
-            num_classes=int(record["num_classes"]),
-            batch_size=int(record.get("recipe_values", {}).get("batch_size", 128)),
-        )
+        try:
+            values = record.get("recipe_values") or {}
+            return cls(
+                files=files,
+                run_id=str(record["run_id"]),
+                recipe=str(record.get("recipe", "")),
+                model=str(record["model"]),
+                dataset=str(record["dataset"]),
+                subset=str(record.get("subset", "")),
+                ber=record["ber"],
+                seed=None if record.get("seed") is None else int(record["seed"]),
+                input_shape=tuple(int(d) for d in record["input_shape"]),
+                num_classes=int(record["num_classes"]),
+                batch_size=int(values.get("batch_size", 128)),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"{str(files.run)!r} does not describe a run of larq-ber's models "
+                f"({type(error).__name__}: {error})."
+            ) from None
 
     def network(self, weights: str | None = None) -> tf.keras.Model:
         """Rebuilds the run's network, with trained weights if asked.
@@ -129,22 +137,16 @@ class RunSpec:
             The Keras model, uncompiled.
 
         Raises:
-            ValueError: If `weights` is unknown or the file cannot be loaded (the
-                message names the file).
+            ValueError: If `weights` is unknown, or its file is missing or cannot
+                be loaded (the message names the file).
         """
-        network = MODELS[self.model](
-            input_shape=self.input_shape, num_classes=self.num_classes, ber=self.ber
+        path = None if weights is None else str(self.files.weights(weights))
+        return MODELS[self.model](
+            input_shape=self.input_shape,
+            num_classes=self.num_classes,
+            ber=self.ber,
+            weights=path,
         )
-        if weights is not None:
-            path = self.files.weights(weights)
-            try:
-                network.load_weights(str(path))
-            except (OSError, ValueError) as error:
-                reason = " ".join(str(error).split())
-                raise ValueError(
-                    f"{str(path)!r} cannot be read as the run's weights ({reason})."
-                ) from None
-        return network
 
     def evaluation_model(self, weights: str) -> tf.keras.Model:
         """The trained network compiled for `evaluate` (metrics `top1`, `top5`).

@@ -207,3 +207,14 @@ def test_confidence_is_checked_and_needs_a_table(confidence):
         cheapest_operating_point(table, 0.01, confidence=confidence)
     with pytest.raises(ValueError, match="needs a robustness table"):
         cheapest_operating_point({0.0: 0.9, 0.04: 0.89}, 0.01, confidence=0.95)
+
+
+def test_cells_of_one_value_have_no_bound_and_say_their_spread_is_unknown():
+    # The baseline holds one row (as `"auto"` writes the error-free cell) and the
+    # only cheaper cell one draw that meets the threshold by its mean.
+    table = _cell_rows(0.0, 0.0, [0.90]) + _cell_rows(0.0, 0.04, [0.895])
+    point = cheapest_operating_point(table, 0.01, confidence=0.95)
+    assert point.ber == 0.0 and point.accuracy_low is None
+    assert "(n = 1: spread unknown)" in point.undecided
+    assert "more draws are needed to estimate its spread" in point.undecided
+    assert "nan" not in point.undecided

@@ -20,7 +20,7 @@ def test_export_run_needs_the_weights_and_a_model_of_larq_ber(tmp_path):
 
     run = tmp_path / "run"
     run.mkdir()
-    record = {"run_id": "run", "model": "lenet4", "dataset": "mnist",
+    record = {"run_id": "run", "model": "lenet4", "dataset": "mnist", "seed": 0,
               "input_shape": [28, 28, 1], "num_classes": 10}  # fmt: skip
     (run / "run.json").write_text(json.dumps(record))
     with pytest.raises(FileNotFoundError, match="the run has not finished"):
@@ -29,7 +29,7 @@ def test_export_run_needs_the_weights_and_a_model_of_larq_ber(tmp_path):
     with pytest.raises(ValueError, match=r"missing \['ber'\]"):
         export_run(run, tmp_path / "m.tflite")
     (run / "run.json").write_text(json.dumps({**record, "ber": 0.0}))
-    with pytest.raises(ValueError, match="cannot be read as the run's weights"):
+    with pytest.raises(ValueError, match="cannot be loaded into lenet4"):
         export_run(run, tmp_path / "m.tflite")
     LeNet4().save_weights(str(run / "final.weights.h5"))
     report = export_run(

@@ -45,6 +45,10 @@ def test_load_refuses_what_is_not_a_run(tmp_path):
     write_json(files.run, record)
     with pytest.raises(ValueError, match=r"missing \['num_classes'\]"):
         RunSpec.load(files.folder)
+    for field, value in (("seed", "x"), ("input_shape", ["x"]), ("recipe_values", 3)):
+        write_json(files.run, {**RECORD, field: value})
+        with pytest.raises(ValueError, match=r"run\.json' does not describe a run"):
+            RunSpec.load(files.folder)
 
 
 def test_network_is_rebuilt_with_the_trained_weights(tmp_path):
@@ -55,7 +59,10 @@ def test_network_is_rebuilt_with_the_trained_weights(tmp_path):
     trained.save_weights(str(files.best_weights))
     rebuilt = spec.network("best")
     np.testing.assert_array_equal(rebuilt(x).numpy(), trained(x).numpy())
-    with pytest.raises(ValueError, match=r"final\.weights\.h5.*cannot be read"):
+    with pytest.raises(ValueError, match=r"final\.weights\.h5' does not exist"):
+        spec.network("final")
+    files.final_weights.write_text("not weights")
+    with pytest.raises(ValueError, match=r"final\.weights\.h5' cannot be loaded"):
         spec.network("final")
     tf.keras.backend.clear_session()
 

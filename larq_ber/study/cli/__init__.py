@@ -10,7 +10,6 @@ Importing this package imports no TensorFlow: the handlers import what they use.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +27,7 @@ from larq_ber.study.cli import (
 from larq_ber.study.cli._common import CommandError
 from larq_ber.study.cli._signals import Terminated, stopped_by_sigterm
 from larq_ber.study.cli._silence import quiet
+from larq_ber.study.messages import one_line
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -75,17 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(error: BaseException) -> str:
-    """An error as one line that names the file where there is one."""
-    if isinstance(error, OSError) and error.filename is not None:
-        reason = error.strerror or str(error)
-        return f"{os.fspath(error.filename)}: {reason}"
-    text = (
-        " ".join(str(error).split()) if not hasattr(error, "problems") else str(error)
-    )
-    return text or type(error).__name__
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the `larq-ber` command line.
 
@@ -121,5 +110,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if args.debug:
             raise
-        print(f"larq-ber {args.command}: {_one_line(error)}", file=sys.stderr)
+        print(f"larq-ber {args.command}: {one_line(error)}", file=sys.stderr)
         return 2

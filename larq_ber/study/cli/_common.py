@@ -165,6 +165,6 @@ def output_folder(text: str) -> str:
             "must name a folder, got an empty name (it would write into the "
             "working directory; give '.' for that)"
         )
-    if os.path.exists(text) and not os.path.isdir(text):
+    if os.path.lexists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
     return text

@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from larq_ber.rates import check_rate
@@ -54,16 +55,17 @@ MAX_EVALUATIONS = 1_000_000
 
 
 def _rates(argument: str, values: Any) -> tuple[float, ...]:
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise ValueError(
             f"`{argument}` must be a list of rates in [0, 1], got {values!r}."
         )
+    values = list(itertools.islice(values, MAX_EVALUATIONS + 1))  # bounded
     if not values:
         raise ValueError(f"`{argument}` must hold at least one rate in [0, 1].")
     if len(values) > MAX_EVALUATIONS:
         raise ValueError(
-            f"`{argument}` holds {len(values):,} rates; at most {MAX_EVALUATIONS:,} "
-            "evaluations can be planned."
+            f"`{argument}` holds more than {MAX_EVALUATIONS:,} rates; at most "
+            f"{MAX_EVALUATIONS:,} evaluations can be planned."
         )
     rates = tuple(check_rate(argument, value) for value in values)
     repeated = sorted(r for r, k in collections.Counter(rates).items() if k > 1)

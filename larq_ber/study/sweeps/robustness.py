@@ -224,12 +224,11 @@ def _existing(path: Path) -> list[dict[str, Any]]:
     raw = read_rows(path)
     rows = []
     for number, row in enumerate(raw, start=1):
-        try:
-            rows.append(ROBUSTNESS.parse(row, f"{path}, row {number}"))
-        except ValueError:
-            if number < len(raw):  # only the last row can be torn by a crash
-                raise
+        torn = list(row) != list(ROBUSTNESS.columns) or None in row.values()
+        if torn and number == len(raw):  # only the last row can be torn by a crash
             ROBUSTNESS.rewrite(path, raw[:-1])
+            break
+        rows.append(ROBUSTNESS.parse(row, f"{path}, row {number}"))
     return rows
 
 
@@ -248,6 +247,11 @@ def _for_draws(test: tf.data.Dataset, size: int) -> tf.data.Dataset:
 
 def _done(spec: RunSpec, weights: str) -> dict[tuple[float, float, int], float]:
     """Top-1 by (test BER, weight BER, draw) of the rows the run's table has."""
+    if spec.seed is None:
+        raise ValueError(
+            f"{str(spec.files.run)!r} has no seed: the draws of a robustness table "
+            "are seeded from the run's seed."
+        )
     table = spec.files.robustness
     if table.is_symlink() or table.resolve().parent != spec.files.folder.resolve():
         raise ValueError(

@@ -22,6 +22,7 @@ import keras_tuner as kt
 import tensorflow as tf
 
 from larq_ber.study.data import DataError
+from larq_ber.study.messages import one_line
 from larq_ber.study.names import describe
 from larq_ber.study.recipes import Recipe
 from larq_ber.study.results import SweepFiles, read_json, write_json
@@ -86,13 +87,6 @@ class _Progress(tf.keras.callbacks.Callback):
 
 #: Errors of the file system that a retry of the trial cannot remove.
 _FATAL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
-
-
-def _one_line(error: BaseException) -> str:
-    """The error as one line, naming the file where there is one."""
-    if isinstance(error, OSError) and error.filename is not None:
-        return f"{os.fspath(error.filename)}: {error.strerror or error}"
-    return " ".join(str(error).split())
 
 
 class SweepTuner(kt.engine.base_tuner.BaseTuner):
@@ -166,6 +160,14 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
                 tensorboard=self.tensorboard,
                 callbacks=extra,
             )
+            if self.recipe.robustness:  # resumes where an earlier attempt stopped
+                evaluate_run(
+                    self.files.run(point.run_id).folder,
+                    test_bers=self.recipe.test_bers,
+                    weight_bers=self.recipe.weight_bers,
+                    repeats=self.recipe.test_repeats,
+                    data_dir=self.data_dir,
+                )
         except RunFailedError as error:  # for good: keras-tuner must not retry it
             raise kt.errors.FailedTrialError(str(error)) from error
         except (DataError, OSError) as error:
@@ -173,15 +175,7 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
                 raise
             # Retrying cannot help (no data, a full or read-only disk): stop the
             # sweep at once with one line, not after three trials' tracebacks.
-            raise kt.errors.FatalError(_one_line(error)) from error
-        if self.recipe.robustness:  # resumes where an earlier attempt stopped
-            evaluate_run(
-                self.files.run(point.run_id).folder,
-                test_bers=self.recipe.test_bers,
-                weight_bers=self.recipe.weight_bers,
-                repeats=self.recipe.test_repeats,
-                data_dir=self.data_dir,
-            )
+            raise kt.errors.FatalError(one_line(error)) from error
         return {OBJECTIVE: result.top1_max}
 
     def finished(self) -> int:

@@ -26,5 +26,5 @@ def test_export_errors_name_the_run_and_its_files(tmp_path, capsys):
         tflite = str(tmp_path / "m.tflite")
         assert cli.main(["export", str(run), "--tflite", tflite]) == 2
         line = one_line_error(capsys, "export")
-        assert "top1max.weights.h5" in line and "cannot be read" in line
+        assert "top1max.weights.h5" in line and "cannot be loaded into lenet4" in line
     assert not (tmp_path / "m.tflite").exists()

@@ -229,7 +229,9 @@ def test_plans_are_bounded_and_checked_before_anything_runs():
         RobustnessPlan.checked([0.1], [0.0], 10**12)
     with pytest.raises(ValueError, match=r"× 3 runs\).*at most 1,000,000"):
         RobustnessPlan.checked([0.1, 0.2], [0.0], MAX_EVALUATIONS // 4, runs=3)
-    with pytest.raises(ValueError, match=r"`test_bers` holds 100,001 rates|needs"):
+    with pytest.raises(ValueError, match=r"`test_bers` holds more than 1,000,000"):
+        RobustnessPlan.checked(iter(lambda: 0.5, None), [0.0], 1)  # endless
+    with pytest.raises(ValueError, match=r"needs 1,000,010 evaluations"):
         RobustnessPlan.checked([i / 200_000 for i in range(100_001)], [0.0], 10)
     with pytest.raises(ValueError, match=r"lists 0\.1 more than once"):
         RobustnessPlan.checked([0.1, 0.1])
@@ -254,7 +256,13 @@ def test_a_symlinked_table_is_refused_before_anything_is_written(tmp_path):
 
     files = RunFiles(tmp_path / "run")
     files.folder.mkdir()
-    record = {"run_id": "r", "model": "lenet4", "dataset": "digits", "ber": 0.0}
+    record = {
+        "run_id": "r",
+        "model": "lenet4",
+        "dataset": "digits",
+        "ber": 0.0,
+        "seed": 0,
+    }
     write_json(files.run, {**record, "input_shape": [28, 28, 1], "num_classes": 10})
     write_json(files.result, {"run_id": "r"})
     outside = tmp_path / "elsewhere.csv"
