@@ -247,11 +247,6 @@ def _for_draws(test: tf.data.Dataset, size: int) -> tf.data.Dataset:
 
 def _done(spec: RunSpec, weights: str) -> dict[tuple[float, float, int], float]:
     """Top-1 by (test BER, weight BER, draw) of the rows the run's table has."""
-    if spec.seed is None:
-        raise ValueError(
-            f"{str(spec.files.run)!r} has no seed: the draws of a robustness table "
-            "are seeded from the run's seed."
-        )
     table = spec.files.robustness
     if table.is_symlink() or table.resolve().parent != spec.files.folder.resolve():
         raise ValueError(
@@ -339,6 +334,12 @@ def _evaluate(
 ) -> int:
     """`evaluate_run` on a checked plan."""
     spec = RunSpec.load(run_dir)
+    if spec.seed is None:
+        raise ValueError(
+            f"{str(spec.files.run)!r} has no seed: the draws of a robustness table "
+            "are seeded from the run's seed."
+        )
+    seed = spec.seed
     known: dict[tuple[float, float], dict[int, float]] = {}
     for (test_ber, weight_ber, draw), top1 in _done(spec, weights).items():
         known.setdefault((test_ber, weight_ber), {})[draw] = top1
@@ -350,7 +351,7 @@ def _evaluate(
     model = spec.evaluation_model(weights)
     base = {**spec.row(), "weights": weights}
     written = 0
-    for row in _rows(model, _test_data(spec, data_dir), plan, spec.seed, known):
+    for row in _rows(model, _test_data(spec, data_dir), plan, seed, known):
         top5 = row["test_top5"]
         ROBUSTNESS.append(
             spec.files.robustness,
