@@ -102,7 +102,8 @@ class Table:
 
         Raises:
             ValueError: If the row is truncated or has extra cells, a number does
-                not parse, is not finite or (for a fraction) lies outside [0, 1],
+                not parse, is not finite, is a negative integer or (for a fraction)
+                lies outside [0, 1],
                 or a required cell is empty; the message names `where`.
         """
         cells = [str(v) for v in raw.values()]
@@ -146,6 +147,8 @@ class Table:
             raise ValueError(f"{where}: `{key}` is not a number: {text!r}.") from None
         if not math.isfinite(value):
             raise ValueError(f"{where}: `{key}` must be finite, got {text!r}.")
+        if key in self.ints and value < 0:
+            raise ValueError(f"{where}: `{key}` must be an integer >= 0, got {text!r}.")
         if key in self.fractions and not 0 <= value <= 1:
             raise ValueError(f"{where}: `{key}` must be in [0, 1], got {text!r}.")
         return value

@@ -138,3 +138,23 @@ def test_no_docstring_example_is_entirely_skipped():
             if examples and all(e.options.get(doctest.SKIP) for e in examples):
                 skipped.append((module, getattr(node, "name", "")))
     assert skipped == []
+
+
+TENSORFLOW = ("tensorflow", "larq", "keras", "tf_keras", "keras_tuner",
+              "larq_compute_engine")  # fmt: skip
+
+
+def test_tf_free_modules_import_no_tensorflow_package_anywhere_in_their_code():
+    found = []
+    for module, path in MODULES.items():
+        if _rank(module) != 0:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom)
+                and not node.level else []
+            )  # fmt: skip
+            found += [(module, n) for n in names if n.split(".")[0] in TENSORFLOW]
+    assert found == []
+    assert sum(_rank(m) == 0 for m in MODULES) >= 15  # the rule sees the bottom layer

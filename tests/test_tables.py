@@ -48,6 +48,7 @@ def test_read_parses_sorts_and_treats_empty_cells_as_none(tmp_path):
         ("test_top1", "7", r"`test_top1` must be in \[0, 1\]"),
         ("ber", "2.5", r"`ber` must be in \[0, 1\]"),
         ("epoch", "1.5", "`epoch` is not a number"),
+        ("seed", "-1", "`seed` must be an integer >= 0"),
         ("test_top1", "", "the row has no test_top1"),
         ("wall_s", "x", "`wall_s` is not a number"),
     ],

@@ -30,7 +30,6 @@ from larq_ber.models.specs import (
     Head,
     Pool,
     RealConv,
-    ZeroPad,
 )
 from larq_ber.quantizers import BerMagnitudeAwareSign, BerSteSign
 from larq_ber.rates import Rates, check_rate, per_layer
@@ -78,9 +77,7 @@ class _Blocks:
                 else tf.keras.layers.AveragePooling2D
             )
             return cls(block.size, block.strides, padding=block.padding)(x)
-        if isinstance(block, ZeroPad):
-            return tf.keras.layers.ZeroPadding2D(block.amount)(x)
-        raise TypeError(f"not a block specification: {block!r}")
+        return tf.keras.layers.ZeroPadding2D(block.amount)(x)
 
     def real_conv(self, x: tf.Tensor, block: RealConv) -> tf.Tensor:
         x = tf.keras.layers.Conv2D(

@@ -132,6 +132,10 @@ class Head:
     batch_norm_epsilon: float | None = None
     dropout: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.kind not in ("dense", "conv"):
+            raise ValueError(f"`kind` must be 'dense' or 'conv', got {self.kind!r}.")
+
 
 #: Any block of the feature extractor or of the classifier's binary part.
 Block = RealConv | BinaryConv | BinaryDense | Pool | ZeroPad
