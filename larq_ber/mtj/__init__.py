@@ -43,7 +43,13 @@ list and, outside the package, only the TensorFlow-free `larq_ber.rates`,
 public names below are also available from `larq_ber.mtj` itself):
 
 - `larq_ber.mtj.device`: the `MTJ` parameters (`MTJ.paper()` is the paper's
-  device) and `SECONDS_PER_YEAR`;
+  device), at a temperature: `MTJ.at(kelvin)` is the same device at another one,
+  with the laws of `larq_ber.mtj.temperature` (computed in `device`, which imports
+  no other module), and `MTJ.describe()` prints every parameter with the phase it
+  affects; `SECONDS_PER_YEAR`;
+- `larq_ber.mtj.temperature`: the temperature laws ($M_s(T)$, Callen–Callen
+  anisotropy, the scaling of $\Delta$, $V_{c0}$, $\tau_D$ and $h$) and `celsius`;
+- `larq_ber.mtj.presets`: devices by name (`preset("tzoufras2019")`, the paper's);
 - `larq_ber.mtj.fpe`: the Fokker–Planck write error rate, `write_error_rate`,
   `switching_probability`, `default_order` and the operator itself,
   `legendre_operator`;
@@ -101,12 +107,16 @@ from larq_ber.mtj.operating import (
     operating_points,
 )
 from larq_ber.mtj.plots import plot_write_window
+from larq_ber.mtj.presets import PRESETS as PRESETS
+from larq_ber.mtj.presets import preset
 from larq_ber.mtj.reliability import ENDURANCE_MODELS as ENDURANCE_MODELS
 from larq_ber.mtj.reliability import (
     endurance_cycles,
     read_disturb_rate,
     retention_failure,
 )
+from larq_ber.mtj.temperature import ZERO_CELSIUS as ZERO_CELSIUS
+from larq_ber.mtj.temperature import celsius
 
 # `SECONDS_PER_YEAR`, `MODELS`, `ENDURANCE_MODELS`, `DEFAULT_READ_PULSE` and
 # `default_order` are public too, but not in the list (as before the split into
@@ -116,11 +126,13 @@ __all__ = [
     "OperatingPoint",
     "OperatingPoints",
     "ber_from_operating_point",
+    "celsius",
     "cheapest_operating_point",
     "endurance_cycles",
     "error_rates",
     "operating_points",
     "plot_write_window",
+    "preset",
     "pulse_for_wer",
     "read_disturb_rate",
     "retention_failure",

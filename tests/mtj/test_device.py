@@ -1,5 +1,7 @@
 """larq_ber.mtj.device: the paper's device and parameter validation."""
 
+import dataclasses
+
 import pytest
 
 from larq_ber.mtj.device import MTJ
@@ -28,3 +30,27 @@ def test_bad_parameters_get_clear_errors():
 def test_stt_asymmetry_defaults_to_symmetric():
     assert MTJ.paper().stt_asymmetry == 1.0
     assert MTJ(stt_asymmetry=1.5).stt_asymmetry == 1.5
+
+
+def test_the_paper_device_holds_at_300_k():
+    paper = MTJ.paper()
+    assert paper.temperature == 300.0
+    assert paper.magnetization_law == "bloch"
+    assert paper.curie_temperature > paper.temperature
+
+
+def test_describe_names_every_parameter_with_value_and_phase():
+    device = MTJ(h=0.05, stt_asymmetry=1.2)
+    text = device.describe()
+    lines = text.splitlines()
+    assert "300 K" in lines[0]
+    for field in dataclasses.fields(MTJ):
+        row = next(line for line in lines if line.split()[0] == field.name)
+        value = getattr(device, field.name)
+        shown = value if isinstance(value, str) else f"{value:.6g}"
+        assert row.split()[1] == shown, field.name
+        phases = ("write", "storage", "read", "endurance", "MTJ.at")
+        assert any(phase in row for phase in phases), field.name
+    assert len(lines) == 2 + len(dataclasses.fields(MTJ))
+    warm = device.at(358.15).describe()
+    assert "358.15 K (85.00 °C)" in warm

@@ -10,6 +10,8 @@ from larq_ber import mtj
 # Bottom first: each module may import only the ones before it.
 MODULES = (
     "device",
+    "temperature",
+    "presets",
     "fpe",
     "inverse",
     "reliability",
@@ -39,11 +41,13 @@ def test_the_package_re_exports_the_public_names():
         "OperatingPoint",
         "OperatingPoints",
         "ber_from_operating_point",
+        "celsius",
         "cheapest_operating_point",
         "endurance_cycles",
         "error_rates",
         "operating_points",
         "plot_write_window",
+        "preset",
         "pulse_for_wer",
         "read_disturb_rate",
         "retention_failure",
@@ -60,6 +64,8 @@ def test_the_package_re_exports_the_public_names():
         "ENDURANCE_MODELS",
         "DEFAULT_READ_PULSE",
         "default_order",
+        "PRESETS",
+        "ZERO_CELSIUS",
     )
     found = {}
     for name in MODULES:
