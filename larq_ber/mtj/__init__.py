@@ -10,8 +10,11 @@ magnetisation direction obeys the Fokker–Planck equation (FPE)
 $$\frac{\partial\rho}{\partial\tau} = \frac{\partial}{\partial z}\left[(1 - z^2)
 (i - h - z)\,\rho + \frac{1 - z^2}{2\Delta}\frac{\partial\rho}{\partial z}\right],$$
 
-starting from thermal equilibrium in the initial well,
-$\rho(z, 0) \propto e^{-\Delta(1 - z^2)}$ for $z > 0$. The write error rate is the
+starting from thermal equilibrium in the initial well, the zero-flux solution of
+the same equation without current, $\rho(z, 0) \propto e^{\Delta z^2 + 2\Delta h z}$
+on $z > \max(0, -h)$ (the barrier top is at $z = -h$; `larq_ber.mtj.initial`;
+the 0.2 releases started from $e^{-\Delta(1 - z^2)}$ on $z > 0$ for every $h$,
+which is 5 % off the write error rates at $h = 0.1$). The write error rate is the
 probability still in the initial hemisphere, $\mathrm{WER}(\tau) = \int_0^1 \rho\,dz$.
 
 `write_error_rate(model="fpe")` expands $\rho = \sum_n r_n P_n(z)$ in Legendre
@@ -50,6 +53,7 @@ public names below are also available from `larq_ber.mtj` itself):
 - `larq_ber.mtj.temperature`: the temperature laws ($M_s(T)$, Callen–Callen
   anisotropy, the scaling of $\Delta$, $V_{c0}$, $\tau_D$ and $h$) and `celsius`;
 - `larq_ber.mtj.presets`: devices by name (`preset("tzoufras2019")`, the paper's);
+- `larq_ber.mtj.initial`: the initial (equilibrium) state of a write;
 - `larq_ber.mtj.fpe`: the Fokker–Planck write error rate, `write_error_rate`,
   `switching_probability`, `default_order` and the operator itself,
   `legendre_operator`;
@@ -61,11 +65,13 @@ public names below are also available from `larq_ber.mtj` itself):
   (`error_rates`: the two write directions, which differ through the field
   $h$ and the spin-transfer asymmetry `MTJ.stt_asymmetry`, and the stored
   weights' error rate from retention and read disturb, `weight_error_rate`, with
-  its inverse `storage_time_for_weight_ber`);
+  its inverse `storage_time_for_weight_ber` and its value per stored state,
+  `state_error_rates`; a read of `read_polarity="fixed"` disturbs one state,
+  a `"bipolar"` one both);
 - `larq_ber.mtj.operating`: the paper's Table I (`operating_points`), the
   bridge to training (`ber_from_operating_point`) and the record of a write
   operating point (`OperatingPoint`, whose `cheapest_write` finds the
-  lowest-energy write for a WER);
+  lowest-energy write for a WER, located by a continuous minimisation);
 - `larq_ber.mtj.cheapest`: `cheapest_operating_point`, from an accuracy-vs-BER
   curve or a robustness table to the cheapest write, and the storage time the
   weights tolerate;
@@ -89,8 +95,10 @@ Importing this package does not import TensorFlow.
 # Re-exports. `X as X` marks the public names that are not in `__all__`.
 from larq_ber.mtj.cheapest import cheapest_operating_point
 from larq_ber.mtj.deployment import DEFAULT_READ_PULSE as DEFAULT_READ_PULSE
+from larq_ber.mtj.deployment import READ_POLARITIES as READ_POLARITIES
 from larq_ber.mtj.deployment import (
     error_rates,
+    state_error_rates,
     storage_time_for_weight_ber,
     weight_error_rate,
 )
@@ -136,6 +144,7 @@ __all__ = [
     "pulse_for_wer",
     "read_disturb_rate",
     "retention_failure",
+    "state_error_rates",
     "storage_time_for_weight_ber",
     "switching_probability",
     "voltage_for_wer",

@@ -45,10 +45,10 @@ def cheapest_operating_point(
     Among the measured BERs whose accuracy is within `tolerance` of the error-free
     run (BER 0), takes the largest (a larger WER always allows a cheaper write)
     and finds the pulse length and voltage with $\mathrm{WER}(V, t)$ = that BER and
-    the smallest write energy $\propto V^2 t$ (at fixed resistance), searched
-    over 0.25–200 τ_D with $V \le V_{bd}$ (`OperatingPoint.cheapest_write`). The
-    energy and endurance are compared with the conventional point, WER $10^{-6}$
-    at $5\tau_D$.
+    the smallest write energy $\propto V^2 t$ (at fixed resistance), minimised
+    continuously along that contour with $V \le V_{bd}$
+    (`OperatingPoint.cheapest_write`). The energy and endurance are compared with
+    the conventional point, WER $10^{-6}$ at $5\tau_D$.
 
     **A robustness table** (the records of a robustness sweep, one per trained
     network, error draw and deployment condition, with the columns `ber`: the

@@ -45,7 +45,9 @@ from larq_ber.rates import ErrorRates
 __all__ = [
     "DEFAULT_READ_PULSE",
     "MAX_READS",
+    "READ_POLARITIES",
     "error_rates",
+    "state_error_rates",
     "storage_time_for_weight_ber",
     "weight_error_rate",
 ]
@@ -58,6 +60,21 @@ DEFAULT_READ_PULSE = 10e-9
 #: per nanosecond, beyond any deployment; larger counts are refused rather than
 #: overflowing.
 MAX_READS = 10**30
+
+
+#: The read schemes of `weight_error_rate`: `"fixed"`, a read current of one
+#: polarity (in the AP→P write direction: it can switch AP, a stored +1, to P and
+#: holds P); `"bipolar"`, reads that disturb both states (pulses of both polarities).
+READ_POLARITIES = ("fixed", "bipolar")
+
+
+def _polarity(value: Any) -> int:
+    """States a read disturbs (1: `"fixed"`, 2: `"bipolar"`); else a ValueError."""
+    if not (isinstance(value, str) and value in READ_POLARITIES):
+        raise ValueError(
+            f"`read_polarity` must be one of {list(READ_POLARITIES)}, got {value!r}."
+        )
+    return READ_POLARITIES.index(value) + 1
 
 
 def _reads(value: Any) -> int:
@@ -82,7 +99,12 @@ def _reads(value: Any) -> int:
 def _log_read_survival(
     reads: Any, read_voltage: Any, read_pulse: Any, device: MTJ
 ) -> float:
-    r"""$n \ln(1 - p_\mathrm{rd})$ after validating the read arguments (<= 0)."""
+    r"""$n \ln(1 - p_\mathrm{rd})$ after validating the read arguments (<= 0).
+
+    It is minus the read-induced intensity $L$ that each disturbed state sees over
+    the `reads`: a one-way switch with probability $p_\mathrm{rd}$ per read is an
+    integrated rate $-\ln(1 - p_\mathrm{rd})$ per read.
+    """
     n = _reads(reads)
     volt = (
         device.v_c0 / 3
@@ -112,6 +134,7 @@ def weight_error_rate(
     reads: int = 0,
     read_voltage: float | None = None,
     read_pulse: float = DEFAULT_READ_PULSE,
+    read_polarity: str = "fixed",
 ) -> float:
     r"""Probability that a stored binary weight reads as the opposite sign.
 
@@ -120,28 +143,45 @@ def weight_error_rate(
     leaves P at the rate $k_\mathrm{P} = e^{-\Delta_\mathrm{P}}/\tau_0$ and AP at
     $k_\mathrm{AP} = e^{-\Delta_\mathrm{AP}}/\tau_0$, with
     $\Delta_\mathrm{P} = \Delta(1 + h)^2$ and $\Delta_\mathrm{AP} = \Delta(1 - h)^2$
-    for the field $h$ of `MTJ`; and it can switch back. A read current has one
-    polarity: it destabilises one state, which it switches with the probability
-    $p_\mathrm{rd}$ of `read_disturb_rate` at the read voltage and pulse, and
-    stabilises the other. Averaged over $\pm 1$ weights equally likely, the chance
-    of reading the wrong sign is $\frac{1}{2}(1 - \lambda)$, with $\lambda$ the
-    product of the determinants of the steps' 2 x 2 transition matrices
-    ($e^{-(k_\mathrm{P} + k_\mathrm{AP})t}$ for the storage, $1 - p_\mathrm{rd}$ per
-    read), so, exactly for any order of reads and idle times and any read
-    polarities:
+    for the field $h$ of `MTJ`; and it can switch back. A read switches a state it
+    destabilises with the probability $p_\mathrm{rd}$ of `read_disturb_rate` at
+    the read voltage and pulse, an integrated rate $-\ln(1 - p_\mathrm{rd})$:
+
+    - `read_polarity="fixed"` (the default): the read current has one polarity, so
+      it destabilises one state and stabilises the other; only one direction of
+      read disturb occurs (Ran et al., *Read disturbance issue for nanoscale
+      STT-MRAM*, IEEE NVMSA 2015, doi:10.1109/NVMSA.2015.7304372). By this
+      package's convention the read current flows in the AP→P write direction: it
+      can switch AP (a stored $+1$) to P and holds P (a stored $-1$). The other
+      direction swaps the two states in `state_error_rates`; the average here is
+      the same. Per read the chain's matrix has the determinant
+      $1 - p_\mathrm{rd}$.
+    - `read_polarity="bipolar"`: each read disturbs both states (e.g. a read with
+      pulses of both polarities; the 0.1 releases' model), each with the
+      integrated rate $-\ln(1 - p_\mathrm{rd})$, so a read flips either state
+      with probability $p_\mathrm{rd}(1 - p_\mathrm{rd}/2) \approx p_\mathrm{rd}$
+      and its determinant is $(1 - p_\mathrm{rd})^2 \approx 1 - 2p_\mathrm{rd}$
+      (for a rare disturb, twice the fixed read's rate).
+
+    Averaged over $\pm 1$ weights equally likely, the chance of reading the wrong
+    sign of any 2 x 2 stochastic matrix is $\frac{1}{2}(1 - \det)$, and the
+    determinants of the steps multiply ($e^{-(k_\mathrm{P} + k_\mathrm{AP})t}$ for
+    the storage), so, exactly for any order of reads and idle times:
 
     $$P_w = \frac{1}{2}\left[1 - e^{-(k_\mathrm{P} + k_\mathrm{AP})\,t}
-    (1 - p_\mathrm{rd})^n\right],$$
+    (1 - p_\mathrm{rd})^{mn}\right],\quad m = 1\ (\text{fixed}),\ 2\
+    (\text{bipolar}),$$
 
     evaluated as $-\frac{1}{2}\mathrm{expm1}(-(k_\mathrm{P} + k_\mathrm{AP})t +
-    n\,\mathrm{log1p}(-p_\mathrm{rd}))$, so rates far below $10^{-16}$ stay
+    m n\,\mathrm{log1p}(-p_\mathrm{rd}))$, so rates far below $10^{-16}$ stay
     accurate. At $h = 0$ and no reads it is $\frac{1}{2}(1 - e^{-2t/\tau})$ with
     $\tau = \tau_0 e^\Delta$, whose small-$t$ limit $t/\tau$ is
-    `retention_failure`. Guarantees: $P_w$ is in $[0, \frac{1}{2})$, grows with
+    `retention_failure`. Guarantees: $P_w$ is in $[0, \frac{1}{2}]$, grows with
     $t$ and $n$, and tends to $\frac{1}{2}$ (a bit that keeps flipping is
     random, not inverted); the 0.1 releases counted every flip as wrong and
     tended to 1. Read disturb below $V_{c0}$ uses the barrier
-    $\Delta(1 - V/V_{c0})^2$ of `read_disturb_rate`, without $h$.
+    $\Delta(1 - V/V_{c0})^2$ of `read_disturb_rate`, without $h$. The error of
+    each stored value separately is `state_error_rates`.
 
     Args:
         storage_time: Time $t$ the weights are stored before (and while) being
@@ -152,28 +192,112 @@ def weight_error_rate(
         read_voltage: Read voltage (V), in $[0, V_{bd}]$; `device.v_c0 / 3` if
             `None`.
         read_pulse: Read pulse length (s), in $(0, 10^4\tau_D]$.
+        read_polarity: `"fixed"` (one polarity, disturbs AP) or `"bipolar"`
+            (disturbs both states).
 
     Returns:
-        $P_w$, in [0, 1/2).
+        $P_w$, in [0, 1/2].
 
     Raises:
         ValueError: If an argument is out of its range (the message names it and
-            gives the range).
+            gives the range) or `read_polarity` is not one of `READ_POLARITIES`.
 
     Example:
         >>> f"{weight_error_rate(24 * 3600):.2e}"  # one day, the paper's device
         '3.67e-04'
-        >>> f"{weight_error_rate(0.0, reads=10**6):.2e}"  # 1e6 reads at 0.1 V, 10 ns
-        '8.66e-02'
+        >>> f"{weight_error_rate(0.0, reads=1000):.2e}"  # 1e3 reads at 0.1 V, 10 ns
+        '9.51e-05'
+        >>> f"{weight_error_rate(0.0, reads=1000, read_polarity='bipolar'):.2e}"
+        '1.90e-04'
         >>> weight_error_rate(1e30)  # forever: a random bit, not an inverted one
         0.5
     """
     device = _device(device)
     t = _number(storage_time, "storage_time", "s", low=0)
-    log_reads = _log_read_survival(reads, read_voltage, read_pulse, device)
+    disturbed = _polarity(read_polarity)
+    log_reads = disturbed * _log_read_survival(reads, read_voltage, read_pulse, device)
     # -(k_P + k_AP) t; past e^700 the result is 1/2 anyway.
     exponent = -math.exp(min(700.0, _log_rate_sum(device) + math.log(t))) if t else 0.0
     return max(0.0, min(0.5, -0.5 * math.expm1(exponent + log_reads)))
+
+
+def state_error_rates(
+    storage_time: float = 0.0,
+    device: MTJ | None = None,
+    *,
+    reads: int = 0,
+    read_voltage: float | None = None,
+    read_pulse: float = DEFAULT_READ_PULSE,
+    read_polarity: str = "fixed",
+) -> tuple[float, float]:
+    r"""The probabilities that a bit stored as P, and one stored as AP, read wrong.
+
+    The two-state chain of `weight_error_rate` (binary $-1 \leftrightarrow$ P,
+    $+1 \leftrightarrow$ AP), with the `reads` spread evenly over the storage,
+    in the continuous limit: over the storage time $t$ the cell leaves P with
+    the integrated rate $a = k_\mathrm{P} t + L_\mathrm{P}$ and AP with
+    $b = k_\mathrm{AP} t + L_\mathrm{AP}$, where the read intensity
+    $L = -n\ln(1 - p_\mathrm{rd})$ falls on AP for `"fixed"` reads (the AP→P
+    convention of `weight_error_rate`) and on both states for `"bipolar"` ones
+    ($L_\mathrm{P} = 0$ or $L$). Then
+
+    $$P_\mathrm{P} = \frac{a}{a + b}\left(1 - e^{-(a + b)}\right),\quad
+    P_\mathrm{AP} = \frac{b}{a + b}\left(1 - e^{-(a + b)}\right),$$
+
+    whose mean is `weight_error_rate` exactly. Each is exact for reads alone
+    ($t = 0$: the $n$-th power of one read's matrix) and for storage alone
+    ($n = 0$: the thermal chain); with both, reads spread evenly over the storage
+    approach it as $n$ grows. Reads that are few and far apart leave a memory of
+    their times that the limit ignores; the average never depends on them.
+
+    Args:
+        storage_time: Time $t$ the bit is stored (s), finite, >= 0.
+        device: The MTJ (`MTJ.paper()` if `None`).
+        reads: Number $n$ of reads, an integer in [0, 1e30].
+        read_voltage: Read voltage (V), in $[0, V_{bd}]$; `device.v_c0 / 3` if
+            `None`.
+        read_pulse: Read pulse length (s), in $(0, 10^4\tau_D]$.
+        read_polarity: `"fixed"` (disturbs AP) or `"bipolar"` (both states).
+
+    Returns:
+        `(p_err_if_stored_P, p_err_if_stored_AP)`: the probabilities that a stored
+        $-1$ and a stored $+1$ read as the opposite sign, each in [0, 1].
+
+    Raises:
+        ValueError: If an argument is out of its range (the message names it).
+
+    Example:
+        >>> p, ap = state_error_rates(0.0, reads=1000)  # fixed reads disturb AP
+        >>> f"{p:.2e} {ap:.2e}"
+        '0.00e+00 1.90e-04'
+        >>> p, ap = state_error_rates(24 * 3600)  # a day: the thermal chain
+        >>> f"{p:.2e} {ap:.2e}"
+        '3.67e-04 3.67e-04'
+    """
+    device = _device(device)
+    t = _number(storage_time, "storage_time", "s", low=0)
+    disturbed = _polarity(read_polarity)
+    intensity = -_log_read_survival(reads, read_voltage, read_pulse, device)
+
+    # ln(k t) of leaving P and of leaving AP; where a + b passes e^700 the bit
+    # surely flips, and both are scaled down together (the shares a / (a + b) stay).
+    barriers = (device.delta * (1 + device.h) ** 2, device.delta * (1 - device.h) ** 2)
+    logs = [
+        math.log(t) - barrier - math.log(device.tau_0) if t else -math.inf
+        for barrier in barriers
+    ]
+    shift = max(0.0, max(logs) - 700.0)
+    reading = intensity * math.exp(-shift)  # inf stays inf
+    a = math.exp(logs[0] - shift) + (reading if disturbed == 2 else 0.0)
+    b = math.exp(logs[1] - shift) + reading
+    total = a + b
+    if total == 0:
+        return 0.0, 0.0
+    if math.isinf(total):  # a certain switch: the finite side gets nothing
+        share = math.isinf(a) / (math.isinf(a) + math.isinf(b))
+        return share, 1.0 - share
+    flipped = -math.expm1(-total)
+    return min(1.0, a / total * flipped), min(1.0, b / total * flipped)
 
 
 def storage_time_for_weight_ber(
@@ -183,13 +307,15 @@ def storage_time_for_weight_ber(
     reads: int = 0,
     read_voltage: float | None = None,
     read_pulse: float = DEFAULT_READ_PULSE,
+    read_polarity: str = "fixed",
 ) -> float:
     r"""The longest storage time that keeps the weight bit error rate at a target.
 
     Inverts `weight_error_rate` in the storage time $t$ (it grows monotonically
     in $t$ towards 1/2), in closed form:
-    $t = [n \ln(1 - p_\mathrm{rd}) - \ln(1 - 2P_w)] / (k_\mathrm{P} +
-    k_\mathrm{AP})$. The result is rounded down, so
+    $t = [m n \ln(1 - p_\mathrm{rd}) - \ln(1 - 2P_w)] / (k_\mathrm{P} +
+    k_\mathrm{AP})$ ($m$ = 1 for `"fixed"` reads, 2 for `"bipolar"` ones). The
+    result is rounded down, so
     `weight_error_rate(t, ...) <= weight_ber`.
 
     Args:
@@ -202,6 +328,8 @@ def storage_time_for_weight_ber(
         read_voltage: Read voltage (V), in $[0, V_{bd}]$; `device.v_c0 / 3` if
             `None`.
         read_pulse: Read pulse length (s), in $(0, 10^4\tau_D]$.
+        read_polarity: `"fixed"` (one polarity, disturbs AP) or `"bipolar"`
+            (disturbs both states); see `weight_error_rate`.
 
     Returns:
         The storage time (s): 0.0 when the target leaves no room for a flip
@@ -211,7 +339,8 @@ def storage_time_for_weight_ber(
 
     Raises:
         ValueError: If an argument is out of its range (`weight_ber` outside
-            [0, 1/2)), or if the reads alone already exceed `weight_ber` (the
+            [0, 1/2), `read_polarity` not one of `READ_POLARITIES`), or if the
+            reads alone already exceed `weight_ber` (the
             message gives that rate).
 
     Example:
@@ -221,7 +350,8 @@ def storage_time_for_weight_ber(
     """
     device = _device(device)
     target = _number(weight_ber, "weight_ber", "", low=0, high=0.5, high_open=True)
-    log_reads = _log_read_survival(reads, read_voltage, read_pulse, device)
+    disturbed = _polarity(read_polarity)
+    log_reads = disturbed * _log_read_survival(reads, read_voltage, read_pulse, device)
     at_zero = -0.5 * math.expm1(log_reads)
     if at_zero > target:
         raise ValueError(
@@ -239,7 +369,12 @@ def storage_time_for_weight_ber(
     # Round down onto the accepted side of the target (0 always is: checked above).
     for step in range(8):
         rate = weight_error_rate(
-            time, device, reads=reads, read_voltage=read_voltage, read_pulse=read_pulse
+            time,
+            device,
+            reads=reads,
+            read_voltage=read_voltage,
+            read_pulse=read_pulse,
+            read_polarity=read_polarity,
         )
         if rate <= target:
             return time
@@ -256,6 +391,7 @@ def error_rates(
     reads: int = 0,
     read_voltage: float | None = None,
     read_pulse: float = DEFAULT_READ_PULSE,
+    read_polarity: str = "fixed",
 ) -> ErrorRates:
     r"""The bit error rates of one deployment condition, from the device physics.
 
@@ -264,7 +400,8 @@ def error_rates(
       $i = V / (V_{c0}\sqrt{r})$ and field $+h$;
     - `ber_neg` (a written $-1$ stored as $+1$) is that of the AP→P switch:
       $i = V\sqrt{r} / V_{c0}$ and field $-h$;
-    - `weight_ber` is `weight_error_rate(storage_time, device, reads=...)`.
+    - `weight_ber` is `weight_error_rate(storage_time, device, reads=...,
+      read_polarity=...)`.
 
     Here $h$ = `device.h` (positive along the reference layer, favouring P) and
     $r$ = `device.stt_asymmetry` = $V_{c0}(\mathrm{P \to AP}) /
@@ -283,6 +420,8 @@ def error_rates(
         reads: Number of reads of each weight bit, an integer >= 0.
         read_voltage: Read voltage (V), >= 0; `device.v_c0 / 3` if `None`.
         read_pulse: Read pulse length (s), > 0.
+        read_polarity: `"fixed"` (one polarity, disturbs AP) or `"bipolar"`
+            (disturbs both states); see `weight_error_rate`.
 
     Returns:
         The `larq_ber.rates.ErrorRates` (`ber_neg`, `ber_pos`, `weight_ber`).
@@ -298,7 +437,7 @@ def error_rates(
         >>> skewed = dataclasses.replace(MTJ.paper(), h=0.1)
         >>> rates = error_rates(0.6, 10e-9, skewed, storage_time=24 * 3600)
         >>> f"{rates.ber_neg:.3g} {rates.ber_pos:.3g} {rates.weight_ber:.2f}"
-        '0.000549 0.00316 0.26'
+        '0.000517 0.00331 0.26'
 
         The field makes P→AP harder and AP→P easier, and lowers the AP state's
         barrier to $\Delta(1 - h)^2 = 32.4$: a day of storage flips about half of
@@ -315,6 +454,7 @@ def error_rates(
         reads=reads,
         read_voltage=read_voltage,
         read_pulse=read_pulse,
+        read_polarity=read_polarity,
     )
     scale = math.sqrt(device.stt_asymmetry)
     tau = np.asarray(length / device.tau_d)

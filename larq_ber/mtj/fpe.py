@@ -1,6 +1,8 @@
 r"""The Fokker–Planck write error rate of an MTJ and its three solutions.
 
-The equation and its parameters are described in `larq_ber.mtj`. Here:
+The equation and its parameters are described in `larq_ber.mtj`; every solution
+starts from the field-aware equilibrium in the initial well of
+`larq_ber.mtj.initial`. Here:
 
 - the Legendre solution (`model="fpe"`, the default): `legendre_operator` is the
   truncated operator $A$ of $r' = A r$ for the Legendre coefficients $r$ of the
@@ -23,10 +25,11 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-from numpy.polynomial import legendre as leg
 from numpy.typing import ArrayLike
 
 from larq_ber.mtj.device import MTJ, _device, _positive_array, _voltage_array
+from larq_ber.mtj.initial import initial_and_hemisphere as _initial_and_hemisphere
+from larq_ber.mtj.initial import initial_density, initial_well
 
 __all__ = [
     "MAX_PULSE",
@@ -182,19 +185,6 @@ def legendre_operator(
     return _operator(v / device.v_c0, device.h, device.delta, n)
 
 
-@functools.lru_cache(maxsize=16)
-def _initial_and_hemisphere(delta: float, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Legendre coefficients of ρ(z, 0) and the integrals ∫_0^1 P_n dz."""
-    x, w = leg.leggauss(max(4 * order, 200))
-    z, w = 0.5 * (x + 1), 0.5 * w  # Gauss–Legendre on [0, 1]
-    rho = np.exp(-delta * (1 - z**2))
-    rho /= np.sum(w * rho)
-    vander = leg.legvander(z, order - 1)
-    coefficients = (2 * np.arange(order) + 1) / 2 * (vander.T @ (w * rho))
-    hemisphere = vander.T @ w  # ∫_0^1 P_n dz, exact for n < 2 · quadrature points
-    return coefficients, hemisphere
-
-
 #: Terms of the Taylor series of exp(A δ) r for the remainder δ < s (‖A s‖₁ ≤ 1/2:
 #: the next term is below 0.5**19 / 19! ≈ 2e-23 of ‖r‖₁).
 _TAYLOR_TERMS = 18
@@ -247,7 +237,7 @@ def _one_drive(
     the BLAS build (up to 1e-3 off; the 0.1 releases' WER 1.00064).
     """
     a = _operator(i, h, delta, order)
-    r0, c = _initial_and_hemisphere(delta, order)
+    r0, c = _initial_and_hemisphere(delta, order, h)
     steps = np.floor(tau / _step(a))
     length = int(np.max(steps)).bit_length()
     s, powers = _ladder(i, h, delta, order, max(length, 24))  # 24: to ~10^4 tau_D
@@ -315,7 +305,7 @@ def legendre_wer(
 
         from threadpoolctl import threadpool_limits
 
-        _operator_parts(order), _initial_and_hemisphere(delta, order)  # fill caches
+        _operator_parts(order), _initial_and_hemisphere(delta, order, h)  # fill caches
         with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
             list(pool.map(solve, range(len(values))))
     out[out < UNRESOLVED] = 0.0
@@ -350,11 +340,13 @@ def _finite_volume(i: float, tau: float, h: float, delta: float, cells: int) -> 
     main[1:] -= right / width[1:]
     lower -= left / width[1:]
     matrix = diags([lower, main, upper], [-1, 0, 1], format="csc")
-    rho0 = np.where(centres > 0, np.exp(-delta * (1 - centres**2)), 0.0)
+    upper_half = centres > 0
+    well = centres > initial_well(h)
+    rho0 = np.zeros(cells)
+    rho0[well] = initial_density(centres[well], h, delta)
     mass0 = rho0 * width
     rho0 /= mass0.sum()
     rho = expm_multiply(matrix * tau, rho0) if tau > 0 else rho0
-    upper_half = centres > 0
     return float(np.sum((rho * width)[upper_half]))
 
 

@@ -83,8 +83,15 @@ def test_write_error_rate_is_monotonic_at_the_edges(paper, h):
     # resolution (values within ~1e-9 of 1 at 1e4 tau_D).
     assert np.all(np.diff(wer, axis=0) <= 1e-8)
     assert np.all(np.diff(wer, axis=1) <= 1e-8)
-    # Very short pulses and voltages just above 0 do not switch.
-    assert np.all(wer[:, :3] == 1.0) and np.all(wer[:2, :6] == 1.0)
+    # Very short pulses do not switch, nor do voltages just above 0 (except
+    # thermally, over the barrier Delta (1 + h)^2 that a field against the
+    # initial state lowers to 10 at h = -0.5: Neel-Arrhenius bounds that).
+    assert np.all(wer[:, :3] == 1.0)
+    barrier = paper.delta * (1 + h) ** 2
+    thermal = pulses[:6] * paper.tau_d / paper.tau_0 * np.exp(-barrier)
+    assert np.all(1 - wer[:2, :6] <= thermal)
+    if h >= 0:
+        assert np.all(wer[:2, :6] == 1.0)
 
 
 def test_pulses_beyond_the_resolved_range_are_refused(paper):
@@ -260,3 +267,47 @@ def test_bools_and_strings_are_not_numbers(bad):
 def test_device_parameters_refuse_bools_and_strings(name, bad):
     with pytest.raises(ValueError, match=f"MTJ `{name}` must be"):
         mtj.MTJ(**{name: bad})
+
+
+# --- the read polarity -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("polarity", ["Fixed", "both", "", None, 1, True, ["fixed"]])
+def test_unknown_read_polarities_are_refused(polarity):
+    from larq_ber.mtj.deployment import state_error_rates
+
+    calls = [
+        lambda: mtj.weight_error_rate(DAY, read_polarity=polarity),
+        lambda: mtj.storage_time_for_weight_ber(1e-3, read_polarity=polarity),
+        lambda: mtj.error_rates(0.6, 10e-9, read_polarity=polarity),
+        lambda: state_error_rates(DAY, read_polarity=polarity),
+    ]
+    for call in calls:
+        with pytest.raises(
+            ValueError, match=r"`read_polarity` must be one of \['fixed', 'bipolar'\]"
+        ) as error:
+            call()
+        _one_line(error)
+
+
+@pytest.mark.parametrize("polarity", ["fixed", "bipolar"])
+def test_reads_of_either_polarity_tend_to_one_half_and_stay_below(polarity):
+    from larq_ber.mtj.deployment import state_error_rates
+
+    counts = [0, 1, 10**3, 10**6, 10**9, 10**12, MAX_READS]
+    rates = [
+        mtj.weight_error_rate(DAY, reads=n, read_polarity=polarity) for n in counts
+    ]
+    assert all(a <= b for a, b in itertools.pairwise(rates))
+    assert all(0 <= r <= 0.5 for r in rates) and rates[-1] == pytest.approx(0.5)
+    # A read at V_bd that surely switches what it destabilises: a random bit,
+    # not an inverted one, for any count (odd ones too).
+    for reads in (1, 5):
+        kwargs = {"reads": reads, "read_voltage": 1.2, "read_polarity": polarity}
+        assert mtj.weight_error_rate(0.0, **kwargs) == pytest.approx(0.5)
+        states = state_error_rates(0.0, **kwargs)
+        assert states == ((0.0, 1.0) if polarity == "fixed" else (0.5, 0.5))
+    for time in (0.0, 1.0, DAY, 1e30):  # each state's error stays a probability
+        for reads in (0, 10**3, MAX_READS):
+            states = state_error_rates(time, reads=reads, read_polarity=polarity)
+            assert all(0.0 <= s <= 1.0 for s in states)

@@ -12,6 +12,7 @@ MODULES = (
     "device",
     "temperature",
     "presets",
+    "initial",
     "fpe",
     "inverse",
     "reliability",
@@ -51,6 +52,7 @@ def test_the_package_re_exports_the_public_names():
         "pulse_for_wer",
         "read_disturb_rate",
         "retention_failure",
+        "state_error_rates",
         "storage_time_for_weight_ber",
         "switching_probability",
         "voltage_for_wer",
@@ -66,6 +68,7 @@ def test_the_package_re_exports_the_public_names():
         "default_order",
         "PRESETS",
         "ZERO_CELSIUS",
+        "READ_POLARITIES",
     )
     found = {}
     for name in MODULES:
