@@ -29,23 +29,35 @@ Every function walks nested models and shared layers; blocks unwind in any order
 the exact clean model; a model in a block refuses to be saved, and refuses the
 blocks of another thread (see the "Guarantees" of the user guide's errors page).
 
+Rates may also differ by position: an `ErrorMap` gives every activation and
+weight position its own probability (a chip's cells differ; a stored weight's
+error depends on the value it holds), and `device_error_map` builds one from the
+device physics of `larq_ber.mtj` (write point, storage time, reads, temperature,
+cell-to-cell variation). `activation_errors` and `weight_errors` take it in place
+of a rate.
+
 Modules: `registry` (what is active, by which thread), `binary` (which kernels and
-inputs are 1-bit), `activations`, `weights`, `conversion` (`with_bit_errors`),
+inputs are 1-bit), `activations`, `weights`, `maps` (`ErrorMap` and the positions
+of a model), `device_maps` (`device_error_map`), `conversion` (`with_bit_errors`),
 `stuck_at` and `stuck_files` (checking and reading fault maps).
 """
 
 from larq_ber.errors.activations import activation_errors
 from larq_ber.errors.binary import binarized_kernels
 from larq_ber.errors.conversion import with_bit_errors
+from larq_ber.errors.device_maps import device_error_map
+from larq_ber.errors.maps import ErrorMap
 from larq_ber.errors.registry import active_errors
 from larq_ber.errors.stuck_at import StuckAtFaults, stuck_at
 from larq_ber.errors.weights import weight_errors
 
 __all__ = [
+    "ErrorMap",
     "StuckAtFaults",
     "activation_errors",
     "active_errors",
     "binarized_kernels",
+    "device_error_map",
     "stuck_at",
     "weight_errors",
     "with_bit_errors",

@@ -15,6 +15,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from larq_ber.errors.maps import ErrorMap, checked_activations
 from larq_ber.errors.registry import check_model, mark, retrace
 from larq_ber.quantizers import BerSteSign, ber_quantizers
 from larq_ber.quantizers.seeds import check_seed
@@ -30,15 +31,15 @@ _LOCK = threading.Lock()
 _TOKENS = itertools.count()
 
 
-def _push(quantizers: list[BerSteSign], rates: tuple[float, float], base: int) -> int:
-    """Sets one block's errors on `quantizers` (quantizer k seeded `base + k`)."""
+def _push(quantizers: list[BerSteSign], rates: list[Any], base: int) -> int:
+    """Sets one block's errors: quantizer k gets `rates[k]`, seeded `base + k`."""
     token = next(_TOKENS)
     with _LOCK:
-        for k, quantizer in enumerate(quantizers):
+        for k, (quantizer, rate) in enumerate(zip(quantizers, rates, strict=True)):
             generator = tf.random.Generator.from_seed(base + k)
             _, blocks = _SETTINGS.setdefault(id(quantizer), (quantizer, {}))
-            blocks[token] = (rates, generator)
-            quantizer.set_inference_errors(rates, generator)
+            blocks[token] = (rate, generator)
+            quantizer.set_inference_errors(rate, generator)
     return token
 
 
@@ -66,10 +67,29 @@ def _directions(
     return neg, pos
 
 
+def _rates_per_quantizer(
+    model: tf.keras.Model,
+    quantizers: list[BerSteSign],
+    ber: Any,
+    ber_neg: float | None,
+    ber_pos: float | None,
+) -> list[Any]:
+    """The checked inference rates of each quantizer: a pair of floats or of maps."""
+    if not isinstance(ber, ErrorMap):
+        return [_directions(ber, ber_neg, ber_pos)] * len(quantizers)
+    if ber_neg is not None or ber_pos is not None:
+        raise ValueError(
+            "`ber_neg` and `ber_pos` are for scalar rates: an ErrorMap holds both "
+            "directions per position already."
+        )
+    pairs = dict((id(q), pair) for q, pair in checked_activations(model, ber))
+    return [pairs.get(id(q)) or (0.0, 0.0) for q in quantizers]
+
+
 @contextlib.contextmanager
 def activation_errors(
     model: tf.keras.Model,
-    ber: float | ErrorRates = 0.0,
+    ber: float | ErrorRates | ErrorMap = 0.0,
     *,
     ber_neg: float | None = None,
     ber_pos: float | None = None,
@@ -93,8 +113,10 @@ def activation_errors(
     Args:
         model: A Keras model with `BerSteSign` quantizers (a layer alone is
             refused: pass the model that contains it).
-        ber: Symmetric rate in $[0, 1]$, or an `ErrorRates` (its `ber_neg` and
-            `ber_pos`).
+        ber: Symmetric rate in $[0, 1]$, an `ErrorRates` (its `ber_neg` and
+            `ber_pos`), or an `ErrorMap` (its `activations`: a rate per position
+            and direction for each quantizer it names, the others error-free;
+            e.g. from `larq_ber.errors.device_error_map`).
         ber_neg: Probability in $[0, 1]$ that a $-1$ is read as $+1$; defaults to
             `ber`.
         ber_pos: Probability in $[0, 1]$ that a $+1$ is read as $-1$; defaults to
@@ -109,7 +131,9 @@ def activation_errors(
     Raises:
         TypeError: If `model` is not a Keras model.
         ValueError: If a rate is not in $[0, 1]$, `seed` is not an integer
-            $\ge 0$ or the model has no `BerSteSign`.
+            $\ge 0$, the model has no `BerSteSign`, or an `ErrorMap` names a
+            quantizer the model does not have or has a wrong shape (with
+            `ber_neg`/`ber_pos` too: they are for scalar rates only).
         RuntimeError: If a block of another thread holds the model.
 
     Example:
@@ -126,7 +150,6 @@ def activation_errors(
         True
     """
     check_model(model)
-    neg, pos = _directions(ber, ber_neg, ber_pos)
     seed = check_seed(seed)
     quantizers = ber_quantizers(model)
     if not quantizers:
@@ -134,11 +157,12 @@ def activation_errors(
             "`model` contains no BerSteSign quantizer; convert a larq model with "
             "larq_ber.errors.with_bit_errors first."
         )
+    rates = _rates_per_quantizer(model, quantizers, ber, ber_neg, ber_pos)
     base = seed if seed is not None else random.getrandbits(62)
     claim = mark(model, "activation_errors")
     token = None
     try:
-        token = _push(quantizers, (neg, pos), base)
+        token = _push(quantizers, rates, base)
         retrace(model)
         yield quantizers
     finally:

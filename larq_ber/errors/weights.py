@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber.errors.binary import binarized_kernels
+from larq_ber.errors.maps import ErrorMap, checked_weights
 from larq_ber.errors.registry import check_model, mark
 from larq_ber.quantizers.seeds import check_seed
 from larq_ber.rates import ErrorRates, weight_rate
@@ -53,12 +54,17 @@ _LOCK = threading.Lock()
 _TOKENS = itertools.count()
 
 
-def _flip(kernels: list[tf.Variable], rate: float, seed: int | None) -> tuple[int, int]:
-    """Adds one block's flips to `kernels`; `(its token, the signs flipped)`."""
+def _flip(
+    kernels: list[tf.Variable], rates: list[float | np.ndarray], seed: int | None
+) -> tuple[int, int]:
+    """Adds one block's flips to `kernels`; `(its token, the signs flipped)`.
+
+    Kernel k flips at `rates[k]`: a rate, or an array of the kernel's shape.
+    """
     rng = np.random.default_rng(seed) if seed is not None else np.random
     token, flipped = next(_TOKENS), 0
     with _LOCK:
-        for variable in kernels:
+        for variable, rate in zip(kernels, rates, strict=True):
             entry = _FLIPPED.setdefault(id(variable), _Flips(variable))
             mask = rng.random(entry.clean.shape) < rate
             entry.masks[token] = mask
@@ -81,7 +87,10 @@ def _unflip(kernels: list[tf.Variable], token: int) -> None:
 
 @contextlib.contextmanager
 def weight_errors(
-    model: tf.keras.Model, ber: float | ErrorRates, *, seed: int | None = None
+    model: tf.keras.Model,
+    ber: float | ErrorRates | ErrorMap,
+    *,
+    seed: int | None = None,
 ) -> Iterator[int]:
     r"""Flips the stored sign of each binarized weight with probability `ber`.
 
@@ -101,8 +110,10 @@ def weight_errors(
 
     Args:
         model: A Keras model (or layer) with binarized layers.
-        ber: Probability in $[0, 1]$ that a stored sign flips, or an
-            `ErrorRates` (its `weight_ber`).
+        ber: Probability in $[0, 1]$ that a stored sign flips, an
+            `ErrorRates` (its `weight_ber`), or an `ErrorMap` (its `weights`: a
+            probability per position for each kernel it names, the others
+            untouched; e.g. from `larq_ber.errors.device_error_map`).
         seed: Integer $\ge 0$ seeding the draws (`None`: numpy's global generator,
             which `tf.keras.utils.set_random_seed` seeds).
 
@@ -112,7 +123,8 @@ def weight_errors(
     Raises:
         TypeError: If `model` is not a Keras model or layer.
         ValueError: If `ber` is not in $[0, 1]$, `seed` is not an integer
-            $\ge 0$ or the model has no binarized kernel.
+            $\ge 0$, the model has no binarized kernel, or an `ErrorMap` names a
+            kernel the model does not have or has a wrong shape.
         RuntimeError: If a block of another thread holds the model.
 
     Example:
@@ -122,15 +134,20 @@ def weight_errors(
         True
     """
     check_model(model, layers=True)
-    rate = weight_rate(ber)
     seed = check_seed(seed)
     kernels = [variable for _, variable in binarized_kernels(model)]
     if not kernels:
         raise ValueError("`model` has no layer with a 1-bit kernel_quantizer.")
+    rates: list[float | np.ndarray]
+    if isinstance(ber, ErrorMap):
+        pairs = checked_weights(model, ber)
+        kernels, rates = [v for v, _ in pairs], [p for _, p in pairs]
+    else:
+        rates = [weight_rate(ber)] * len(kernels)
     claim = mark(model, "weight_errors")
     token = None
     try:
-        token, flipped = _flip(kernels, rate, seed)
+        token, flipped = _flip(kernels, rates, seed)
         yield flipped
     finally:
         if token is not None:

@@ -75,7 +75,16 @@ public names below are also available from `larq_ber.mtj` itself):
 - `larq_ber.mtj.cheapest`: `cheapest_operating_point`, from an accuracy-vs-BER
   curve or a robustness table to the cheapest write, and the storage time the
   weights tolerate;
-- `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`).
+- `larq_ber.mtj.plots`: the paper's Figure 5 (`plot_write_window`);
+- `larq_ber.mtj.cells`: the cells of one chip, drawn with their own thermal
+  stability and critical voltage (`CellVariation`, `draw_cells`,
+  `CellPopulation`);
+- `larq_ber.mtj.variation`: each cell's write error rates, stored-bit error rates
+  and retention (`cell_write_error_rates`, `cell_stored_error_rates`,
+  `cell_retention_failure`), from a table of the Fokker–Planck solution over
+  $(\Delta, V/V_{c0})$;
+- `larq_ber.mtj.design`: the thermal stability a storage target needs
+  (`delta_for_storage`).
 
 Guarantees. Every function refuses, with one line naming the argument and its
 range, what the model does not cover: voltages above the breakdown voltage
@@ -93,6 +102,7 @@ Importing this package does not import TensorFlow.
 """
 
 # Re-exports. `X as X` marks the public names that are not in `__all__`.
+from larq_ber.mtj.cells import CellPopulation, CellVariation, draw_cells
 from larq_ber.mtj.cheapest import cheapest_operating_point
 from larq_ber.mtj.deployment import DEFAULT_READ_PULSE as DEFAULT_READ_PULSE
 from larq_ber.mtj.deployment import READ_POLARITIES as READ_POLARITIES
@@ -102,6 +112,7 @@ from larq_ber.mtj.deployment import (
     storage_time_for_weight_ber,
     weight_error_rate,
 )
+from larq_ber.mtj.design import delta_for_storage
 from larq_ber.mtj.device import MTJ
 from larq_ber.mtj.device import SECONDS_PER_YEAR as SECONDS_PER_YEAR
 from larq_ber.mtj.fpe import MODELS as MODELS
@@ -125,17 +136,29 @@ from larq_ber.mtj.reliability import (
 )
 from larq_ber.mtj.temperature import ZERO_CELSIUS as ZERO_CELSIUS
 from larq_ber.mtj.temperature import celsius
+from larq_ber.mtj.variation import (
+    cell_retention_failure,
+    cell_stored_error_rates,
+    cell_write_error_rates,
+)
 
 # `SECONDS_PER_YEAR`, `MODELS`, `ENDURANCE_MODELS`, `DEFAULT_READ_PULSE` and
 # `default_order` are public too, but not in the list (as before the split into
 # modules).
 __all__ = [
     "MTJ",
+    "CellPopulation",
+    "CellVariation",
     "OperatingPoint",
     "OperatingPoints",
     "ber_from_operating_point",
+    "cell_retention_failure",
+    "cell_stored_error_rates",
+    "cell_write_error_rates",
     "celsius",
     "cheapest_operating_point",
+    "delta_for_storage",
+    "draw_cells",
     "endurance_cycles",
     "error_rates",
     "operating_points",

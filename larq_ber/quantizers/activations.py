@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import larq as lq
+import numpy as np
 import tensorflow as tf
 
 from larq_ber.flips import ber_ste_sign
@@ -209,7 +210,7 @@ class BerSteSign(lq.quantizers.SteSign):
             self._rates.assign([neg, pos])
 
     def set_inference_errors(
-        self, rates: tuple[float, float] | None, generator: Any = None
+        self, rates: tuple[Any, Any] | None, generator: Any = None
     ) -> None:
         """Makes the quantizer flip at inference too (or stop, with `None`).
 
@@ -217,12 +218,22 @@ class BerSteSign(lq.quantizers.SteSign):
         retraces the model's inference functions.
 
         Args:
-            rates: `(ber_neg, ber_pos)` at inference, each in $[0, 1]$, or `None`
-                for error-free inference (the default).
+            rates: `(ber_neg, ber_pos)` at inference, each a rate in $[0, 1]$ or
+                both arrays of the input's shape without the batch axis (a rate
+                per position, the same for every example), or `None` for
+                error-free inference (the default).
             generator: The `tf.random.Generator` to draw the flips from.
+
+        Raises:
+            ValueError: If a rate is not in $[0, 1]$.
         """
-        value = None
-        if rates is not None:
+        value: tuple[Any, Any] | None = None
+        if rates is not None and isinstance(rates[0], np.ndarray):
+            maps = tuple(np.asarray(r, dtype=np.float64) for r in rates)
+            if not all(np.all((m >= 0) & (m <= 1)) for m in maps):
+                raise ValueError("Rate maps must hold probabilities in [0, 1].")
+            value = (maps, generator)
+        elif rates is not None:
             value = (
                 (check_rate("ber_neg", rates[0]), check_rate("ber_pos", rates[1])),
                 generator,
@@ -261,6 +272,23 @@ class BerSteSign(lq.quantizers.SteSign):
             surrogate=None if self.surrogate is None else self.surrogate.call,
         )
 
+    def _mapped(self, inputs: tf.Tensor, maps: Any, generator: Any) -> tf.Tensor:
+        r"""The sign of `inputs` with flips at a rate per position (inference).
+
+        The uniform draws are float64, so rates down to about $10^{-15}$ keep
+        their value (float32 draws would turn every rate below $2^{-24}$ into
+        about $6 \times 10^{-8}$).
+        """
+        if self.surrogate is not None:
+            signs = self.surrogate.call(inputs)
+        else:
+            signs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
+        neg = tf.constant(maps[0], dtype=tf.float64)
+        pos = tf.constant(maps[1], dtype=tf.float64)
+        draws = generator.uniform(tf.shape(signs), dtype=tf.float64)
+        flip = draws < tf.where(signs < 0, neg, pos)
+        return tf.where(flip, -signs, signs)
+
     def call(self, inputs: tf.Tensor, training: Any = None) -> tf.Tensor:
         """Quantizes `inputs`; flips signs only if `training` is true."""
         if training is None:
@@ -292,9 +320,11 @@ class BerSteSign(lq.quantizers.SteSign):
         deployed = self._inference_errors
         if deployed is not None:
             rates, generator = deployed
+            mapped = isinstance(rates[0], np.ndarray)
+            flipped = self._mapped if mapped else self._flipped
 
             def without_errors() -> Any:
-                outputs = self._flipped(inputs, rates, generator)
+                outputs = flipped(inputs, rates, generator)
                 return (outputs, tf.constant(0.0)) if measure else outputs
 
         static = tf.get_static_value(training)

@@ -20,6 +20,9 @@ MODULES = (
     "operating",
     "cheapest",
     "plots",
+    "cells",
+    "variation",
+    "design",
 )
 # Modules outside `larq_ber.mtj` it may import (TensorFlow-free).
 OUTSIDE = {"larq_ber.rates", "larq_ber.palette", "larq_ber.tables", "larq_ber.stats"}
@@ -38,12 +41,19 @@ def test_import_needs_no_tensorflow():
 
 def test_the_package_re_exports_the_public_names():
     assert sorted(mtj.__all__) == [
+        "CellPopulation",
+        "CellVariation",
         "MTJ",
         "OperatingPoint",
         "OperatingPoints",
         "ber_from_operating_point",
+        "cell_retention_failure",
+        "cell_stored_error_rates",
+        "cell_write_error_rates",
         "celsius",
         "cheapest_operating_point",
+        "delta_for_storage",
+        "draw_cells",
         "endurance_cycles",
         "error_rates",
         "operating_points",
