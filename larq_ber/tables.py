@@ -1,14 +1,16 @@
-"""The two tables of bit-error experiments, one schema type for both. TF-free.
+"""The tables of bit-error experiments, one schema type for all. TF-free.
 
 A `Table` is a CSV schema: its columns in order, which of them hold integers and
 which floats, which must not be empty, and how rows sort. It appends rows crash-safely
 (`larq_ber.storage`), parses and checks rows read back (a message naming the file and
-the row for anything malformed), and writes merged tables. Two instances exist:
+the row for anything malformed), and writes merged tables. Three instances exist:
 
 - `EPOCHS`: one row per epoch of a training run, the error-free test accuracy the
   paper measures (written by `larq_ber.callbacks.BerLogger`);
 - `ROBUSTNESS`: one row per draw of errors at inference (written by robustness
-  evaluations).
+  evaluations);
+- `LIFETIME`: one row per draw of a network's errors on an MRAM chip after a
+  storage time (written by lifetime evaluations, `larq_ber.lifetime`).
 
 `summarize` aggregates rows into cells (mean and spread per group): it is the one
 place where tables are aggregated, for figures and for operating-point choices alike.
@@ -35,6 +37,7 @@ from larq_ber import storage
 __all__ = [
     "COLUMNS",
     "EPOCHS",
+    "LIFETIME",
     "ROBUSTNESS",
     "ROBUSTNESS_COLUMNS",
     "RunInfo",
@@ -277,6 +280,34 @@ ROBUSTNESS = Table(
         "draw",
     ),
 )
+
+#: One row per draw of a network on one MRAM chip (the run's seed picks the chip's
+#: cells): `device` is the MTJ preset, `temperature_k` the operating temperature
+#: (K), `storage_time_s` the time since the weights were written (s), `reads` the
+#: reads of each weight bit in that time, `delta_spread` / `v_c0_spread` the cells'
+#: spread, `write_voltage` (V) / `write_pulse` (s) the activations' write point
+#: (empty: error-free activations), `ber_neg` / `ber_pos` the mean activation write
+#: error rates, `weight_ber` the mean weight error probability, `clean_top1` the
+#: error-free accuracy of the same weights and `test_top1` the accuracy of the draw.
+LIFETIME = Table(
+    name="lifetime",
+    columns=(*_RUN, "ber", "seed", "weights", "device", "delta_spread",
+             "v_c0_spread", "write_voltage", "write_pulse", "read_polarity",
+             "temperature_k", "storage_time_s", "reads", "draw", "ber_neg",
+             "ber_pos", "weight_ber", "clean_top1", "test_top1"),
+    ints=frozenset({"seed", "reads", "draw"}),
+    floats=frozenset({"ber", "delta_spread", "v_c0_spread", "write_voltage",
+                      "write_pulse", "temperature_k", "storage_time_s", "ber_neg",
+                      "ber_pos", "weight_ber", "clean_top1", "test_top1"}),
+    fractions=frozenset({"ber", "ber_neg", "ber_pos", "weight_ber", "clean_top1",
+                         "test_top1"}),
+    required=("seed", "weights", "device", "delta_spread", "v_c0_spread",
+              "read_polarity", "temperature_k", "storage_time_s", "reads", "draw",
+              "clean_top1", "test_top1"),
+    sort_by=("subset", "ber", "seed", "run_id", "weights", "device", "delta_spread",
+             "v_c0_spread", "write_voltage", "write_pulse", "read_polarity",
+             "temperature_k", "storage_time_s", "reads", "draw"),
+)  # fmt: skip
 
 #: Columns of the per-epoch table, in order.
 COLUMNS = EPOCHS.columns

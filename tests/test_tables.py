@@ -145,3 +145,25 @@ def test_text_cells_that_a_spreadsheet_would_run_are_refused(tmp_path, text):
         .values()) + "\n")  # fmt: skip
     with pytest.raises(ValueError, match=r"row 1: `run_id` .* runs as a formula"):
         EPOCHS.read([path])
+
+
+def test_lifetime_rows_round_trip_with_empty_write_points(tmp_path):
+    from larq_ber.tables import LIFETIME
+
+    path = tmp_path / "lifetime.csv"
+    row = dict.fromkeys(LIFETIME.columns, "")
+    row.update(run_id="r", ber=0.04, seed=3, weights="best", device="tzoufras2019",
+               delta_spread=0.1, v_c0_spread=0.0, read_polarity="fixed",
+               temperature_k=358.15, storage_time_s=3.15576e8, reads=10**6, draw=2,
+               ber_neg=0.0, ber_pos=0.0, weight_ber=1e-7, clean_top1=0.9,
+               test_top1=0.85)  # fmt: skip
+    LIFETIME.append(path, row)
+    (back,) = LIFETIME.read([path])
+    assert back["write_voltage"] is None and back["reads"] == 10**6
+    assert back["temperature_k"] == 358.15 and back["storage_time_s"] == 3.15576e8
+    bad = {**row, "weight_ber": 1.5}
+    with pytest.raises(ValueError, match=r"`weight_ber` must be in \[0, 1\]"):
+        LIFETIME.parse({k: str(v) for k, v in bad.items()}, "f, row 1")
+    with pytest.raises(ValueError, match="the row has no temperature_k"):
+        LIFETIME.parse({k: str(v) for k, v in {**row, "temperature_k": ""}.items()},
+                       "f, row 1")  # fmt: skip

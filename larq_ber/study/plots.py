@@ -65,7 +65,7 @@ __all__ = [
 FORMATS = (".png", ".pdf", ".svg")
 _STYLES = ("traces", "std")
 #: Figure kinds of `save_figure`.
-KINDS = ("epochs", "top1max", "robustness")
+KINDS = ("epochs", "top1max", "robustness", "lifetime")
 
 
 def _runs(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, float], dict[str, dict]]:
@@ -421,8 +421,9 @@ def save_figure(
     Args:
         out: The sweep's output folder.
         path: The file to write; its extension picks the format (`FORMATS`).
-        kind: `"epochs"` (`plot_epochs`), `"top1max"` (`plot_top1max`) or
-            `"robustness"` (`plot_robustness`).
+        kind: `"epochs"` (`plot_epochs`), `"top1max"` (`plot_top1max`),
+            `"robustness"` (`plot_robustness`) or `"lifetime"`
+            (`larq_ber.study.lifetime_figure.plot_lifetime`).
         style: For `kind="epochs"`: `"traces"` or `"std"`.
 
     Returns:
@@ -464,9 +465,25 @@ def save_figure(
                 "runs/*/robustness.csv): run `larq-ber robustness` first."
             )
         fig = plot_robustness(table)
+    elif kind == "lifetime":
+        fig = _lifetime_figure(out)
     else:
         rows = read_results(out)
         fig = plot_epochs(rows, style=style) if kind == "epochs" else plot_top1max(rows)
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path
+
+
+def _lifetime_figure(out: str | Path) -> Any:
+    """`plot_lifetime` of a sweep folder's lifetime rows."""
+    from larq_ber.study.lifetime_figure import plot_lifetime
+    from larq_ber.study.results import read_lifetime
+
+    rows = read_lifetime(out)
+    if not rows:
+        raise FileNotFoundError(
+            f"No lifetime rows under {str(out)!r} (expected runs/*/lifetime.csv): "
+            "run `larq-ber robustness OUT --storage-times ...` first."
+        )
+    return plot_lifetime(rows)

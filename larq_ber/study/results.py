@@ -12,6 +12,7 @@ OUT/runs/<run_id>/top1max.weights.h5   weights at the epoch of Top1Max
 OUT/runs/<run_id>/final.weights.h5     weights after the last epoch
 OUT/runs/<run_id>/result.json    Top1Max, its epoch, wall time (the run is done)
 OUT/runs/<run_id>/robustness.csv accuracy under deployment errors, one row per draw
+OUT/runs/<run_id>/lifetime.csv   accuracy on an MRAM chip over storage time, per draw
 OUT/runs/<run_id>/backup/        training checkpoint while it runs (weights, RNG, ...)
 OUT/runs/<run_id>/tensorboard/   TensorBoard logs, when asked for
 ```
@@ -19,7 +20,8 @@ OUT/runs/<run_id>/tensorboard/   TensorBoard logs, when asked for
 `RunFiles` names the files of one run, `SweepFiles` those of a sweep folder;
 `read_results` / `write_results` give the tidy table of every epoch of every run,
 `read_robustness` / `write_robustness` that of every evaluation under deployment
-errors (`larq_ber.tables.ROBUSTNESS`).
+errors (`larq_ber.tables.ROBUSTNESS`), `read_lifetime` that of every lifetime
+evaluation (`larq_ber.tables.LIFETIME`).
 JSON files are replaced atomically (`write_json`), CSV rows are appended and synced
 (`larq_ber.storage`), so a crash never leaves half a file. Nothing here imports
 TensorFlow: `larq-ber results` and `larq-ber plot` start in a fraction of the time
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from larq_ber.storage import read_json, write_json
-from larq_ber.tables import EPOCHS, ROBUSTNESS
+from larq_ber.tables import EPOCHS, LIFETIME, ROBUSTNESS
 
 __all__ = [
     "RunFiles",
@@ -46,6 +48,7 @@ __all__ = [
     "SweepFiles",
     "append_event",
     "read_json",
+    "read_lifetime",
     "read_results",
     "read_robustness",
     "write_json",
@@ -110,6 +113,11 @@ class RunFiles:
     def robustness(self) -> Path:
         """Accuracy under deployment errors, one row per draw."""
         return self.folder / "robustness.csv"
+
+    @property
+    def lifetime(self) -> Path:
+        """Accuracy on an MRAM chip over storage time, one row per draw."""
+        return self.folder / "lifetime.csv"
 
     @property
     def backup(self) -> Path:
@@ -354,3 +362,24 @@ def write_robustness(out: str | os.PathLike[str], path: str | os.PathLike[str]) 
     """
     rows = read_robustness(out)
     return ROBUSTNESS.write(path, rows) if rows else 0
+
+
+def read_lifetime(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Reads every lifetime row of a sweep folder or of one run folder.
+
+    Args:
+        out: A sweep's output folder (its `runs/*/lifetime.csv`) or a run folder
+            (its `lifetime.csv`).
+
+    Returns:
+        Rows of `larq_ber.tables.LIFETIME`, numbers parsed, sorted by run and
+        point; empty if nothing was evaluated.
+
+    Raises:
+        ValueError: If a table holds a malformed row (the message names the file
+            and the row).
+    """
+    own = Path(out) / "lifetime.csv"
+    paths = [str(own)] if own.exists() else []
+    paths += sorted(glob.glob(str(SweepFiles(Path(out)).runs / "*" / "lifetime.csv")))
+    return LIFETIME.read(paths)

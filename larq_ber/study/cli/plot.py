@@ -15,6 +15,7 @@ examples:
   larq-ber plot runs/fig2a --figure fig2a.pdf --style std         # mean +- std
   larq-ber plot runs/fig4b --figure fig4b.svg --kind top1max      # <Top1Max> vs BER
   larq-ber plot runs/robust --figure robust.png --kind robustness # errors at inference
+  larq-ber plot runs/life --figure life.png --kind lifetime   # accuracy vs time on MRAM
 """
 
 
@@ -35,7 +36,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "mean +- std with --style std), <Top1Max> vs BER, one line per class "
         "subset (--kind top1max), or the robustness table (--kind robustness: "
         "heat map of training BER x test BER and accuracy vs test BER per "
-        "training BER). The format follows the extension: .png, .pdf, .svg.",
+        "training BER), or the lifetime table (--kind lifetime: accuracy vs time "
+        "since the weights were written, log axis, one panel per training BER, a "
+        "line per temperature and cell spread, mean and 95 % t-interval). The "
+        "format follows the extension: .png, .pdf, .svg.",
         EXAMPLES,
     )
     plot.add_argument("out", metavar="DIR", help="the sweep's output folder")
@@ -44,7 +48,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     plot.add_argument(
         "--kind",
-        choices=("epochs", "top1max", "robustness"),
+        choices=("epochs", "top1max", "robustness", "lifetime"),
         default="epochs",
         help="figure kind (default: epochs)",
     )

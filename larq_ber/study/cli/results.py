@@ -24,6 +24,7 @@ examples:
   larq-ber results runs/robust --csv robust.csv   # + robust.robustness.csv
                                                   # + robust.robustness-summary.csv
   larq-ber results runs/robust --robustness-summary-csv cells.csv
+  larq-ber results runs/life --lifetime-csv life.csv  # + the lifetime summary
 """
 
 
@@ -45,7 +46,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "training runs, in accuracy points; if the sweep has robustness rows, "
         "also the accuracy under errors at deployment per (training BER, test "
         "BER, weight BER): runs, real draws n, mean and the 95 % t-interval (over "
-        "the runs' means when there are several runs, else over the draws). With "
+        "the runs' means when there are several runs, else over the draws); if it "
+        "has lifetime rows, per (training BER, temperature, cell spread, reads) the "
+        "longest time since write whose 95 % interval's lower bound stays within 1 "
+        "point of the error-free accuracy, with n and the intervals. With "
         "--csv, also collect the per-epoch rows of every run of a sweep folder "
         "into one CSV file (columns: " + ", ".join(COLUMNS) + ").",
         EXAMPLES,
@@ -62,6 +66,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="where to write the robustness summary, one row per cell (columns: "
         + ", ".join(ROBUSTNESS_SUMMARY_COLUMNS)
         + "; default with --csv: next to it, as <name>.robustness-summary.csv)",
+    )
+    results.add_argument(
+        "--lifetime-csv",
+        help="where to write the lifetime table, if the sweep has one (default "
+        "with --csv: next to it, as <name>.lifetime.csv)",
     )
     results.set_defaults(handler=run)
     return results
@@ -86,19 +95,25 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         CommandError: If the sweep folder does not exist.
     """
+    from larq_ber.study.lifetime_summary import lifetime_text
     from larq_ber.study.results import write_results, write_robustness
     from larq_ber.study.summary import robustness_text, summary_text
 
     existing_folder(args.out)
     text = summary_text(args.out)  # also checks that the folder has results
     robust = robustness_text(args.out)
+    life = lifetime_text(args.out)
     target, cells = args.robustness_csv, args.robustness_summary_csv
+    lifetime_csv = args.lifetime_csv
     if args.csv:
         count = write_results(args.out, args.csv)
         print(f"{count} rows written to {args.csv}")
         csv_path = Path(args.csv)
         target = target or csv_path.with_name(f"{csv_path.stem}.robustness.csv")
         cells = cells or csv_path.with_name(f"{csv_path.stem}.robustness-summary.csv")
+        lifetime_csv = lifetime_csv or csv_path.with_name(
+            f"{csv_path.stem}.lifetime.csv"
+        )
     if target:
         rows = write_robustness(args.out, target)
         if rows:
@@ -106,11 +121,23 @@ def run(args: argparse.Namespace) -> int:
     if cells and robust:
         count = _write_summary(args.out, cells)
         print(f"{count} robustness cells written to {cells}")
+    if lifetime_csv and life:
+        count = _write_lifetime(args.out, lifetime_csv)
+        print(f"{count} lifetime rows written to {lifetime_csv}")
     print(text)
-    if robust:
-        print()
-        print(robust)
+    for extra in (robust, life):
+        if extra:
+            print()
+            print(extra)
     return 0
+
+
+def _write_lifetime(out: str, path: str | Path) -> int:
+    """Writes every lifetime row of a sweep to `path`; the number of rows."""
+    from larq_ber.study.results import read_lifetime
+    from larq_ber.tables import LIFETIME
+
+    return LIFETIME.write(path, read_lifetime(out))
 
 
 def _write_summary(out: str, path: str | Path) -> int:

@@ -16,6 +16,10 @@ from larq_ber.study.cli._common import (
     positive_int,
     rate,
 )
+from larq_ber.study.cli._lifetime import EXAMPLES as _LIFETIME_EXAMPLES
+from larq_ber.study.cli._lifetime import add_options as _add_lifetime
+from larq_ber.study.cli._lifetime import given as _lifetime_given
+from larq_ber.study.cli._lifetime import run as _run_lifetime
 from larq_ber.tables import ROBUSTNESS_COLUMNS
 
 __all__ = ["EXAMPLES", "add_parser", "run"]
@@ -27,7 +31,8 @@ _repeats = checked(
 )
 _confidence = checked(float, lambda v: 0 < v < 1, "expected a number in (0, 1)")
 
-EXAMPLES = """\
+EXAMPLES = (
+    """\
 examples:
   larq-ber robustness runs/quickstart --test-bers 0 0.01 0.04 0.16 \\
       --weight-bers 0 0.001 0.01 --repeats 10
@@ -37,6 +42,8 @@ examples:
       --repeats auto --margin 0.25 --max-repeats 60
   # extend the grid later, or resume after a crash: only missing rows are run
 """
+    + _LIFETIME_EXAMPLES
+)
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -62,7 +69,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "the number of draws its spread needs for a t-interval of half-width "
         "--margin (accuracy points) at --confidence, all of them, at most "
         "--max-repeats (cells that stop at the cap are listed); the error-free "
-        "pair is evaluated once.",
+        "pair is evaluated once. With --storage-times instead: each run's weights "
+        "on one MRAM chip (the run's seed picks its cells) at every temperature, "
+        "time since write, read count and cell spread, --draws draws per point, "
+        "into each run's lifetime.csv.",
         EXAMPLES,
     )
     robustness.add_argument(
@@ -89,6 +99,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         default="best",
         help="evaluate the Top1Max (best) or the final weights (default: best)",
     )
+    _add_lifetime(robustness)
     add_data_dir(robustness)
     add_no_progress(robustness, "run")
     robustness.set_defaults(handler=run)
@@ -126,6 +137,9 @@ def _add_auto_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Runs `larq-ber robustness`: evaluates the missing rows of every run.
 
+    With `--storage-times` (or another lifetime option) it evaluates the lifetime
+    tables instead (`larq_ber.study.cli._lifetime.run`).
+
     Args:
         args: The parsed arguments of the verb.
 
@@ -133,10 +147,13 @@ def run(args: argparse.Namespace) -> int:
         The exit status, 0.
 
     Raises:
-        CommandError: If the folder does not exist, or the options of
-            `--repeats auto` are missing, out of range or given without it.
+        CommandError: If the folder does not exist, the options of
+            `--repeats auto` are missing, out of range or given without it, or
+            lifetime and robustness options are mixed.
     """
     existing_folder(args.out)
+    if _lifetime_given(args):
+        return _run_lifetime(args, _robustness_given(args))
     from larq_ber.study.sweeps.plan import draw_rule
 
     auto = args.repeats == "auto"
@@ -173,6 +190,14 @@ def run(args: argparse.Namespace) -> int:
 _AUTO_DEFAULTS = {"margin": None, "confidence": 0.95, "min_repeats": 10,
                   "max_repeats": 100}  # fmt: skip
 _AUTO_OPTIONS = tuple(_AUTO_DEFAULTS)
+
+
+def _robustness_given(args: argparse.Namespace) -> list[str]:
+    """The robustness options given (other than their defaults), as `--names`."""
+    defaults = {"test_bers": [0.0], "weight_bers": [0.0], "repeats": 10,
+                **_AUTO_DEFAULTS}  # fmt: skip
+    return [f"--{k.replace('_', '-')}" for k, v in defaults.items()
+            if getattr(args, k) != v]  # fmt: skip
 
 
 def _option_names(message: str) -> str:

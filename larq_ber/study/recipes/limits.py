@@ -12,7 +12,7 @@ from typing import Any
 
 from larq_ber.study.sweeps.plan import AutoRepeats, RobustnessPlan
 
-__all__ = ["MAX_BATCH_SIZE", "MAX_EPOCHS", "MAX_RUNS", "size_problems"]
+__all__ = ["MAX_BATCH_SIZE", "MAX_EPOCHS", "MAX_RUNS", "run_count", "size_problems"]
 
 #: Most runs (bers × repeats × subsets) one sweep may plan. Every run gets a folder
 #: and keras-tuner keeps every trial in memory and in a file of its own, so a
@@ -22,6 +22,21 @@ MAX_RUNS = 100_000
 #: The most epochs and the largest batch a recipe may ask for.
 MAX_EPOCHS = 100_000
 MAX_BATCH_SIZE = 1_000_000
+
+
+def run_count(values: Mapping[str, Any]) -> int | None:
+    """The runs of a recipe's grid (bers × repeats × subsets); `None` if invalid.
+
+    Example:
+        >>> run_count({"bers": [0.0, 0.1], "repeats": 3})
+        6
+    """
+    bers, subsets, repeats = (values.get(k) for k in ("bers", "subsets", "repeats"))
+    if not (isinstance(bers, list) and isinstance(repeats, int) and repeats > 0):
+        return None
+    return (
+        len(bers) * repeats * max(1, len(subsets) if isinstance(subsets, list) else 1)
+    )
 
 
 def size_problems(
@@ -47,12 +62,9 @@ def size_problems(
         ...                "test_repeats": 10**12}, lambda values: 10)[0][:40]
         'The robustness plan needs 2,000,000,000,'
     """
-    bers, subsets, repeats = (values.get(k) for k in ("bers", "subsets", "repeats"))
-    if not (isinstance(bers, list) and isinstance(repeats, int) and repeats > 0):
+    count = run_count(values)
+    if count is None:
         return []  # invalid: said by the value checks
-    count = (
-        len(bers) * repeats * max(1, len(subsets) if isinstance(subsets, list) else 1)
-    )
     if count > MAX_RUNS:
         return [
             f"the grid has {count:,} runs (bers × repeats × subsets); a sweep plans "

@@ -30,12 +30,16 @@ from larq_ber.study.defaults import (
     training_defaults,
 )
 from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
+from larq_ber.study.recipes.lifetime import KEYS as _LIFETIME
+from larq_ber.study.recipes.lifetime import lifetime_plan, lifetime_problems
 from larq_ber.study.recipes.limits import (
     MAX_BATCH_SIZE,
     MAX_EPOCHS,
     MAX_RUNS,
+    run_count,
     size_problems,
 )
+from larq_ber.study.sweeps.lifetime_plan import LifetimePlan
 from larq_ber.study.sweeps.plan import AutoRepeats, draw_rule
 
 __all__ = [
@@ -109,6 +113,8 @@ class Recipe:
             keys `margin`, accuracy points; `confidence`, default 0.95;
             `min_repeats`, the pilot, default 10; `max_repeats`, the cap,
             default 100; see `larq_ber.study.sweeps.plan`).
+        lifetime: The lifetime plan of the keys `storage_times`, … (see
+            `larq_ber.study.recipes.lifetime`), or `None` without them.
     """
 
     name: str
@@ -131,6 +137,7 @@ class Recipe:
     test_bers: tuple[float, ...] = ()
     weight_bers: tuple[float, ...] = ()
     test_repeats: int | AutoRepeats = 10
+    lifetime: LifetimePlan | None = None
 
     @property
     def robustness(self) -> bool:
@@ -169,7 +176,11 @@ class Recipe:
 _REQUIRED = ("model", "dataset", "bers", "repeats")
 #: The keys of `test_repeats = "auto"`'s rule (`larq_ber.study.sweeps.plan.draw_rule`).
 _AUTO = ("margin", "confidence", "min_repeats", "max_repeats")
-_KNOWN = ({f.name for f in dataclasses.fields(Recipe)} - {"name"}) | set(_AUTO)
+_KNOWN = (
+    ({f.name for f in dataclasses.fields(Recipe)} - {"name", "lifetime"})
+    | set(_AUTO)
+    | set(_LIFETIME)
+)
 #: The fields a recipe shares with `TrainingDefaults` (all but `source`).
 _SETTINGS = tuple(
     f.name for f in dataclasses.fields(TrainingDefaults) if f.name != "source"
@@ -254,6 +265,7 @@ def load_recipe(
     problems += _seed_problems(values)
     problems += _dataset_problems(values)
     problems += size_problems(values, _auto_rule, plan=not problems)
+    problems += lifetime_problems(values, run_count(values) or 1)
     if problems:
         raise RecipeError(str(path), problems)
     return _build(path.stem, values)
@@ -470,4 +482,5 @@ def _build(name: str, values: Mapping[str, Any]) -> Recipe:
             if values.get("test_repeats") == "auto"
             else values.get("test_repeats", 10)
         ),
+        lifetime=lifetime_plan(values, run_count(values) or 1),
     )

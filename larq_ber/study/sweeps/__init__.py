@@ -10,8 +10,11 @@ is one training run. The modules, bottom up:
 * `run` — `train_run`: one point trained, checkpointed every epoch, crash-safe;
 * `robustness` — `evaluate_run`/`evaluate_sweep`: a trained run evaluated under
   errors at deployment (test BER × weight BER × draws), crash-safe;
+* `lifetime_plan` / `lifetime` — `LifetimePlan`, `evaluate_run_lifetime` /
+  `evaluate_sweep_lifetime`: a trained run on an MRAM chip over storage time,
+  temperature, reads and cell spread, crash-safe;
 * `tuner` — `SweepTuner`, a keras-tuner `BaseTuner` that executes: one trial is one
-  `train_run` (and, if the recipe asks, its robustness table);
+  `train_run` (and, if the recipe asks, its robustness and lifetime tables);
 * `runner` — `run_sweep`: run, resume or join a sweep;
 * `kt_internals` — the only module that touches keras-tuner internals, each use
   with its reason.
@@ -44,6 +47,10 @@ _WHERE = {
     "evaluate_run": "larq_ber.study.sweeps.robustness",
     "evaluate_sweep": "larq_ber.study.sweeps.robustness",
     "read_robustness": "larq_ber.study.results",
+    "LifetimePlan": "larq_ber.study.sweeps.lifetime_plan",
+    "evaluate_run_lifetime": "larq_ber.study.sweeps.lifetime",
+    "evaluate_sweep_lifetime": "larq_ber.study.sweeps.lifetime",
+    "read_lifetime": "larq_ber.study.results",
 }
 
 __all__ = sorted(_WHERE)

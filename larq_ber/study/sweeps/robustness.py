@@ -43,7 +43,7 @@ from larq_ber.study.data.pipeline import resize
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
 from larq_ber.study.runspec import RunSpec
 from larq_ber.study.sweeps.plan import AutoRepeats, RobustnessPlan, draw_rule
-from larq_ber.tables import ROBUSTNESS
+from larq_ber.tables import ROBUSTNESS, Table
 
 __all__ = ["WEIGHTS", "draw_seed", "evaluate_run", "evaluate_sweep", "robustness_rows"]
 
@@ -219,17 +219,30 @@ def _pending(
     return planned is not None and any(d not in have for d in range(planned[0]))
 
 
-def _existing(path: Path) -> list[dict[str, Any]]:
-    """The run's robustness rows; a row torn by a crash is dropped from the file."""
+def _existing(path: Path, table: Table = ROBUSTNESS) -> list[dict[str, Any]]:
+    """The rows of a run's table; a row torn by a crash is dropped from the file."""
     raw = read_rows(path)
     rows = []
     for number, row in enumerate(raw, start=1):
-        torn = list(row) != list(ROBUSTNESS.columns) or None in row.values()
+        torn = list(row) != list(table.columns) or None in row.values()
         if torn and number == len(raw):  # only the last row can be torn by a crash
-            ROBUSTNESS.rewrite(path, raw[:-1])
+            table.rewrite(path, raw[:-1])
             break
-        rows.append(ROBUSTNESS.parse(row, f"{path}, row {number}"))
+        rows.append(table.parse(row, f"{path}, row {number}"))
     return rows
+
+
+def _check_evaluable(spec: RunSpec, table: Path, what: str) -> None:
+    """Refuses a table that is a link, or a run that is unfinished or failed."""
+    if table.is_symlink() or table.resolve().parent != spec.files.folder.resolve():
+        raise ValueError(
+            f"{str(table)!r} is a symbolic link: {what} rows are written only to "
+            "a regular file inside the run folder; remove the link."
+        )
+    result = read_json(spec.files.result) if spec.files.result.exists() else None
+    if result is None or "failed" in result:
+        state = "failed" if result else "not finished"
+        raise ValueError(f"run {spec.run_id} is {state}: nothing to evaluate.")
 
 
 def _for_draws(test: tf.data.Dataset, size: int) -> tf.data.Dataset:
@@ -247,16 +260,7 @@ def _for_draws(test: tf.data.Dataset, size: int) -> tf.data.Dataset:
 
 def _done(spec: RunSpec, weights: str) -> dict[tuple[float, float, int], float]:
     """Top-1 by (test BER, weight BER, draw) of the rows the run's table has."""
-    table = spec.files.robustness
-    if table.is_symlink() or table.resolve().parent != spec.files.folder.resolve():
-        raise ValueError(
-            f"{str(table)!r} is a symbolic link: robustness rows are written only to "
-            "a regular file inside the run folder; remove the link."
-        )
-    result = read_json(spec.files.result) if spec.files.result.exists() else None
-    if result is None or "failed" in result:
-        state = "failed" if result else "not finished"
-        raise ValueError(f"run {spec.run_id} is {state}: nothing to evaluate.")
+    _check_evaluable(spec, spec.files.robustness, "robustness")
     return {
         (r["test_ber"], r["weight_ber"], r["draw"]): r["test_top1"]
         for r in _existing(spec.files.robustness)

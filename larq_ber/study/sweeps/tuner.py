@@ -28,6 +28,7 @@ from larq_ber.study.recipes import Recipe
 from larq_ber.study.results import SweepFiles, read_json, write_json
 from larq_ber.study.sweeps.grid import Grid
 from larq_ber.study.sweeps.kt_internals import serve
+from larq_ber.study.sweeps.lifetime import evaluate_planned
 from larq_ber.study.sweeps.oracle import OBJECTIVE, SweepOracle
 from larq_ber.study.sweeps.robustness import evaluate_run
 from larq_ber.study.sweeps.run import RunFailedError, train_run
@@ -166,6 +167,12 @@ class SweepTuner(kt.engine.base_tuner.BaseTuner):
                     test_bers=self.recipe.test_bers,
                     weight_bers=self.recipe.weight_bers,
                     repeats=self.recipe.test_repeats,
+                    data_dir=self.data_dir,
+                )
+            if self.recipe.lifetime is not None:  # resumes likewise
+                evaluate_planned(
+                    self.files.run(point.run_id).folder,
+                    self.recipe.lifetime,
                     data_dir=self.data_dir,
                 )
         except RunFailedError as error:  # for good: keras-tuner must not retry it
