@@ -19,7 +19,7 @@ from larq_ber.mtj.device import (
     _positive_array,
     _voltage_array,
 )
-from larq_ber.mtj.fpe import default_order, legendre_wer, write_error_rate
+from larq_ber.mtj.fpe import legendre_wer, write_error_rate
 
 __all__ = ["RESOLVED_WER", "pulse_for_wer", "voltage_for_wer"]
 
@@ -195,15 +195,14 @@ def _pulses_at(targets: np.ndarray, volt: float, device: MTJ) -> np.ndarray:
     """`pulse_for_wer` for checked targets at one voltage (s)."""
     from scipy.optimize import brentq
 
-    physics = {"h": device.h, "delta": device.delta}
-    physics["order"] = default_order(device.delta)
+    h, delta = device.h, device.delta  # and the drive's default order
     drive = volt / device.v_c0
 
     def log_wer(tau: float, goal: float) -> float:
-        value = float(legendre_wer(drive, tau, **physics))  # type: ignore[arg-type]
+        value = float(legendre_wer(drive, tau, h=h, delta=delta))
         return math.log(max(value, 1e-300)) - math.log(goal)
 
-    grid = legendre_wer(drive, _PULSE_GRID, **physics)  # type: ignore[arg-type]
+    grid = legendre_wer(drive, _PULSE_GRID, h=h, delta=delta)
     out = np.empty(targets.shape)
     for k, goal in enumerate(targets):
         below = np.nonzero(grid < goal)[0]

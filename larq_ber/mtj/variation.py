@@ -64,8 +64,6 @@ from larq_ber.mtj.device import MTJ, _device, _number, _voltage_array
 from larq_ber.mtj.fpe import (
     UNRESOLVED,
     _pulse_array,
-    check_order,
-    default_order,
     legendre_wer,
 )
 
@@ -161,8 +159,7 @@ def _table(
     rows = []
     for k in range(d_count):
         delta = d0 + d_step * k
-        order = check_order(default_order(delta))
-        rows.append(legendre_wer(i, tau, h=h, delta=delta, order=order))
+        rows.append(legendre_wer(i, tau, h=h, delta=delta))  # default order per i
     # Clipped a decade beyond the solution's resolution, so that unresolved
     # values interpolate back to 0 or 1.
     clipped = float(logit(1 - UNRESOLVED / 10)) * (1 - 1e-9)

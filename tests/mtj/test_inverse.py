@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from larq_ber.mtj.device import MTJ
 from larq_ber.mtj.fpe import write_error_rate
 from larq_ber.mtj.inverse import pulse_for_wer, voltage_for_wer
 
@@ -83,3 +84,13 @@ def test_pulse_for_wer_inverts_the_forward_function_exactly_at_short_pulses():
     np.testing.assert_allclose(write_error_rate(1.2, lengths), targets, rtol=1e-9)
     with pytest.raises(ValueError, match=r"above 1 - 1e-09"):
         voltage_for_wer(1 - 1e-12, 10e-9)
+
+
+def test_pulse_for_wer_inverts_the_forward_solution_at_high_drive():
+    # i = 6 and 12: above i = 2 both use the drive's own default order.
+    device = MTJ(delta=40.0, v_c0=0.05)
+    for volt in (0.3, 0.6):
+        for target in (1e-2, 1e-6):
+            pulse = pulse_for_wer(target, volt, device)
+            wer = float(write_error_rate(volt, pulse, device))
+            assert wer == pytest.approx(target, rel=1e-6)
