@@ -91,7 +91,7 @@ def measure(name: str, rounds: int, draws: int) -> dict[str, list[float]]:
         "cell": lambda: evaluate_under(0.01),
         "point": lambda: evaluate_under(device_error_map(model, hot, storage_time=DAY)),
         "point+spread": lambda: evaluate_under(
-            device_error_map(model, hot, storage_time=DAY, variation=spread, seed=0)
+            device_error_map(model, hot, storage_time=DAY, variation=spread, chip=0)
         ),
         "map+spread": lambda: device_error_map(
             model,
@@ -100,7 +100,7 @@ def measure(name: str, rounds: int, draws: int) -> dict[str, list[float]]:
             pulse=10e-9,
             storage_time=DAY,
             variation=spread,
-            seed=0,
+            chip=0,
         ),
     }
     variants["map+spread"]()  # build the WER tables once (cached), as a sweep does
@@ -118,7 +118,7 @@ def memory(name: str) -> tuple[int, int, int]:
     tracemalloc.start()
     errors = device_error_map(
         model, voltage=0.6, pulse=10e-9, storage_time=DAY,
-        variation=CellVariation(delta_spread=0.1, v_c0_spread=0.05), seed=1,
+        variation=CellVariation(delta_spread=0.1, v_c0_spread=0.05), chip=1,
     )  # fmt: skip
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

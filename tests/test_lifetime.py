@@ -40,7 +40,9 @@ def test_rows_cover_the_grid_and_follow_the_physics(deployed):
     assert len(rows) == 2 * 3 * 3
     by_point = {}
     for row in rows:
-        by_point.setdefault((row["temperature_k"], row["storage_time_s"]), []).append(row)
+        by_point.setdefault((row["temperature_k"], row["storage_time_s"]), []).append(
+            row
+        )
     # no errors at time 0 without reads or write errors: every draw is exact
     for kelvin in (300.0, hot.temperature):
         fresh = by_point[(kelvin, 0.0)]
@@ -50,8 +52,9 @@ def test_rows_cover_the_grid_and_follow_the_physics(deployed):
     for kelvin, device in ((300.0, MTJ.paper()), (hot.temperature, hot)):
         day = by_point[(kelvin, DAY)][0]["weight_ber"]
         assert day == pytest.approx(weight_error_rate(DAY, device), rel=1e-5)
-    assert by_point[(hot.temperature, DAY)][0]["weight_ber"] > 100 * (
-        by_point[(300.0, DAY)][0]["weight_ber"]
+    assert (
+        by_point[(hot.temperature, DAY)][0]["weight_ber"]
+        > 100 * (by_point[(300.0, DAY)][0]["weight_ber"])
     )
     # a century: about half of the weights read wrong, far from the clean accuracy
     century = [r["accuracy"] for r in by_point[(300.0, 100 * SECONDS_PER_YEAR)]]
@@ -66,8 +69,15 @@ def test_rows_are_reproducible_in_pieces(deployed):
     pieces = [
         row
         for time in reversed(times)
-        for row in lifetime_rows(model, data, storage_times=[time], voltage=0.45,
-                                 pulse=10e-9, draws=3, seed=5)  # fmt: skip
+        for row in lifetime_rows(
+            model,
+            data,
+            storage_times=[time],
+            voltage=0.45,
+            pulse=10e-9,
+            draws=3,
+            seed=5,
+        )  # fmt: skip
     ]
     key = lambda r: (r["storage_time_s"], r["draw"])  # noqa: E731
     assert sorted(whole, key=key) == sorted(pieces, key=key)
@@ -129,4 +139,25 @@ def test_longest_storage_time_refuses_bad_input_in_one_line(deployed, kwargs, me
     model, data = deployed
     with pytest.raises(ValueError, match=message) as error:
         longest_storage_time(model, data, draws=kwargs.pop("draws", 2), **kwargs)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"draws": 1}, r"`draws` must be an integer in \[2"),
+        ({"storage_times": 3600.0}, "`storage_times` must be a list"),
+        ({"storage_times": [1.0, DAY, -1.0]}, "`storage_time` must be a finite"),
+        ({"reads": [0, -5]}, "`reads` must be an integer"),
+        ({"temperatures": [300.0, 5000.0]}, "`temperature` must be a finite"),
+        ({"voltage": 0.6}, "`voltage` and `pulse` go together"),
+        ({"variation": 0.1}, "`variation` must be a larq_ber.mtj.CellVariation"),
+        ({"read_polarity": "both"}, "`read_polarity` must be one of"),
+    ],
+)
+def test_lifetime_rows_checks_everything_before_the_first_draw(kwargs, message):
+    # no model evaluation happens: a model that would fail to evaluate is fine
+    arguments = {"storage_times": [1.0], **kwargs}
+    with pytest.raises(ValueError, match=message) as error:
+        lifetime_rows(object(), None, **arguments)  # not iterated
     assert "\n" not in str(error.value)

@@ -18,7 +18,7 @@ module lays one chip's cells onto a model's positions and asks the device model
 Without `variation` every cell is the device itself; with a
 `larq_ber.mtj.CellVariation` the cells are drawn (seeded) with their
 own thermal stability and critical voltage, one population for the activation
-memory and one for the weight memory, so the same `seed` is the same chip at any
+memory and one for the weight memory, so the same `chip` is the same chip at any
 temperature (`MTJ.at`), storage time or read count.
 """
 
@@ -123,7 +123,7 @@ def device_error_map(
     read_pulse: float = DEFAULT_READ_PULSE,
     read_polarity: str = "fixed",
     variation: Any = None,
-    seed: int = 0,
+    chip: int = 0,
 ) -> ErrorMap:
     r"""The error probability of every binary position of a model on one MRAM chip.
 
@@ -151,7 +151,8 @@ def device_error_map(
             (both), see `larq_ber.mtj.weight_error_rate`.
         variation: A `larq_ber.mtj.CellVariation` (cells drawn with
             their own $\Delta$ and $V_{c0}$), or `None` (every cell is `device`).
-        seed: Integer >= 0 choosing the chip (its drawn cells), with `variation`.
+        chip: Integer >= 0 choosing the chip (the seed of its drawn cells), with
+            `variation`.
 
     Returns:
         The `ErrorMap` (activations only when `voltage` and `pulse` are given).
@@ -171,9 +172,12 @@ def device_error_map(
         '0.00133 0.118'
     """
     device = _device(device)
-    checked = check_seed(seed)
+    try:
+        checked = check_seed(chip)
+    except ValueError:
+        checked = None
     if checked is None:
-        raise ValueError("`seed` must be an integer >= 0 (the chip), got None.")
+        raise ValueError(f"`chip` must be an integer >= 0 (its seed), got {chip!r}.")
     if (voltage is None) != (pulse is None):
         raise ValueError(
             "`voltage` and `pulse` go together (the activations' write point): give "

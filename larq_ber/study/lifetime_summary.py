@@ -84,8 +84,9 @@ def lifetime_table(
 
     Returns:
         One record per point, sorted: the `CONDITION` cells, the `CURVE`
-        numbers, `storage_time_s`, `runs`, `n` (draws over all runs), `mean`,
-        `std`, `ci_low`, `ci_high`, `over` (`"runs"` or `"draws"`) and `clean`
+        numbers, `storage_time_s`, `runs`, `n` (the size of the interval's
+        sample: runs where `over` is `"runs"`, else draws), `draws` (over all
+        runs), `mean`, `std`, `ci_low`, `ci_high`, `over` and `clean`
         (the error-free accuracy, mean over the runs). Accuracies are fractions.
 
     Raises:
@@ -108,7 +109,8 @@ def lifetime_table(
             interval = t_interval(cell["mean"], cell["std"], cell["n"], confidence)
             table.append({
                 **condition, **{c: per_draw[c] for c in _CELL},
-                "runs": per_run["runs"], "n": per_draw["n"], "mean": cell["mean"],
+                "runs": per_run["runs"], "n": cell["n"], "draws": per_draw["n"],
+                "mean": cell["mean"],
                 "std": cell["std"], "ci_low": round(interval.low, 12),
                 "ci_high": round(interval.high, 12),
                 "over": "runs" if per_run["runs"] > 1 else "draws",
@@ -134,9 +136,10 @@ def lifetime_limits(
         One record per curve: its `CONDITION` cells and `CURVE` numbers,
         `clean` and `threshold` (`clean - tolerance`), `within_s` (the longest
         time whose `ci_low` >= threshold, with every shorter one; `None` if not
-        even the shortest), `at_within` (its record), `beyond_s` (the first
-        time that is not; `None` if every time is), `at_beyond` and `decided`
-        (whether `ci_high` < threshold there).
+        even the shortest; a point without an interval is not within),
+        `at_within` (its record), `beyond_s` (the first time that is not;
+        `None` if every time is), `at_beyond` and `decided` (whether `ci_high`
+        < threshold there; a point without an interval is undecided).
     """
     curves: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for record in table:
@@ -150,7 +153,8 @@ def lifetime_limits(
         threshold = points[0]["clean"] - tolerance
         within, beyond = None, None
         for point in points:
-            low = point["ci_low"] if math.isfinite(point["ci_low"]) else point["mean"]
+            # No interval (one value): not decided within; the search stops there.
+            low = point["ci_low"] if math.isfinite(point["ci_low"]) else -math.inf
             if low < threshold - 1e-12:
                 beyond = point
                 break
@@ -162,7 +166,9 @@ def lifetime_limits(
             "at_within": within,
             "beyond_s": None if beyond is None else beyond["storage_time_s"],
             "at_beyond": beyond,
-            "decided": beyond is not None and beyond["ci_high"] < threshold,
+            "decided": beyond is not None
+            and math.isfinite(beyond["ci_high"])
+            and beyond["ci_high"] < threshold,
         })  # fmt: skip
     return limits
 

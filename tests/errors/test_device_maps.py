@@ -51,9 +51,9 @@ def test_the_map_mean_is_the_devices_weight_error_rate(lenet):
 
 def test_a_chip_is_its_seed_and_its_weak_cells_rule_retention(lenet):
     spread = CellVariation(delta_spread=0.1)
-    one = device_error_map(lenet, storage_time=HOUR, variation=spread, seed=3)
-    again = device_error_map(lenet, storage_time=HOUR, variation=spread, seed=3)
-    other = device_error_map(lenet, storage_time=HOUR, variation=spread, seed=4)
+    one = device_error_map(lenet, storage_time=HOUR, variation=spread, chip=3)
+    again = device_error_map(lenet, storage_time=HOUR, variation=spread, chip=3)
+    other = device_error_map(lenet, storage_time=HOUR, variation=spread, chip=4)
     for path in one.weights:
         np.testing.assert_array_equal(one.weights[path], again.weights[path])
     assert any((one.weights[p] != other.weights[p]).any() for p in one.weights)
@@ -61,7 +61,7 @@ def test_a_chip_is_its_seed_and_its_weak_cells_rule_retention(lenet):
     assert one.mean_rates().weight_ber > 100 * weight_error_rate(HOUR)
     # the same chip, hotter: every cell's error grows
     hot = device_error_map(lenet, MTJ.paper().at(celsius(85)), storage_time=HOUR,
-                           variation=spread, seed=3)  # fmt: skip
+                           variation=spread, chip=3)  # fmt: skip
     assert all((hot.weights[p] >= one.weights[p]).all() for p in one.weights)
 
 
@@ -69,7 +69,7 @@ def test_weight_flips_of_a_chip_match_its_map_by_monte_carlo():
     model, _ = nested_model()
     spread = CellVariation(delta_spread=0.1)
     errors = device_error_map(model, MTJ(delta=25.0), storage_time=HOUR,
-                              variation=spread, seed=0)  # fmt: skip
+                              variation=spread, chip=0)  # fmt: skip
     kernels = binarized_kernels(model)
     clean = {path: kernel.numpy().copy() for path, kernel in kernels}
     size = sum(v.size for v in clean.values())
@@ -91,7 +91,8 @@ def test_weight_flips_of_a_chip_match_its_map_by_monte_carlo():
         ({"voltage": 0.6}, "`voltage` and `pulse` go together"),
         ({"storage_time": -1.0}, "`storage_time`"),
         ({"variation": 0.1}, "`variation` must be a larq_ber.mtj.CellVariation"),
-        ({"seed": None}, "`seed` must be an integer >= 0"),
+        ({"chip": None}, "`chip` must be an integer >= 0"),
+        ({"chip": -1}, "`chip` must be an integer >= 0"),
         ({"read_polarity": "both"}, "`read_polarity` must be one of"),
         ({"voltage": 2.0, "pulse": 1e-8}, "above the breakdown voltage"),
     ],

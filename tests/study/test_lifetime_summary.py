@@ -47,10 +47,21 @@ def test_a_straddling_interval_is_undecided_and_a_flat_curve_is_all_within():
     assert low["within_s"] is None and low["at_within"] is None
 
 
+def test_a_point_without_an_interval_is_never_within():
+    # one draw (a table read half-evaluated): its mean 0.895 is above the
+    # threshold 0.89, but without an interval it is undecided, not within
+    rows = [r for r in _rows({10.0: (0.895, 0.895)}) if r["draw"] == 0]
+    limit = lifetime_limits(lifetime_table(rows))[0]
+    assert limit["within_s"] is None and limit["beyond_s"] == 10.0
+    assert not limit["decided"]
+
+
 def test_several_runs_give_an_interval_over_the_runs_means():
     rows = _rows(run="a") + _rows(run="b", clean=0.92)
     cell = next(r for r in lifetime_table(rows) if r["storage_time_s"] == 3600.0)
-    assert cell["over"] == "runs" and cell["runs"] == 2 and cell["n"] == 6
+    # the interval is over the 2 runs' means: its n is 2 (of 6 draws)
+    assert cell["over"] == "runs" and cell["runs"] == 2 and cell["n"] == 2
+    assert cell["draws"] == 6
     assert cell["clean"] == pytest.approx(0.91)
     assert math.isfinite(cell["ci_low"])
 
