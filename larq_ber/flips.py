@@ -156,9 +156,11 @@ def _sparse_mask(
 
     def thinned() -> tf.Tensor:
         signs = tf.gather(negative, tf.minimum(positions, n - 1))
-        rate = tf.where(signs, ber_neg, ber_pos)
-        keep = tf.random.stateless_uniform([draws], thinning_key)
-        return inside & (keep * tf.cast(p, tf.float32) < rate)
+        rate = tf.cast(tf.where(signs, ber_neg, ber_pos), tf.float64)
+        # float64: a ratio rate / p below 2^-24 keeps its value (float32 uniforms
+        # would keep about 6e-8 of the candidates at any smaller ratio).
+        keep = tf.random.stateless_uniform([draws], thinning_key, dtype=tf.float64)
+        return inside & (keep * p < rate)
 
     # Symmetric rates (the paper's setting) keep every candidate; rates known when
     # tracing (errors at inference) pick the branch without a `tf.cond`.
