@@ -43,6 +43,7 @@ from scipy import special
 __all__ = [
     "Interval",
     "cell_interval",
+    "check_confidence",
     "draws_to_settle",
     "leveugle_size",
     "mean_interval",
@@ -84,8 +85,18 @@ class Interval:
     method: str
 
 
-def _check_confidence(confidence: float) -> float:
-    """`confidence` as a float, or a ValueError naming it and its range."""
+def check_confidence(confidence: float) -> float:
+    """`confidence` as a float, or a ValueError naming it and its range.
+
+    Args:
+        confidence: A confidence level.
+
+    Returns:
+        `float(confidence)`.
+
+    Raises:
+        ValueError: If it is not a real number in (0, 1) (a bool is not).
+    """
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
         raise ValueError(
             f"`confidence` must be a number in (0, 1), got {confidence!r}."
@@ -118,7 +129,7 @@ def z_quantile(confidence: float = 0.95) -> float:
         >>> round(z_quantile(0.95), 6)
         1.959964
     """
-    alpha = 1 - _check_confidence(confidence)
+    alpha = 1 - check_confidence(confidence)
     return float(special.ndtri(1 - alpha / 2))
 
 
@@ -139,7 +150,7 @@ def t_quantile(confidence: float, df: int) -> float:
         >>> round(t_quantile(0.95, 4), 6)
         2.776445
     """
-    alpha = 1 - _check_confidence(confidence)
+    alpha = 1 - check_confidence(confidence)
     if not _is_integer(df) or df < 1:
         raise ValueError(f"`df` must be an integer >= 1, got {df!r}.")
     return float(special.stdtrit(int(df), 1 - alpha / 2))
@@ -174,7 +185,7 @@ def t_interval(mean: float, std: float, n: int, confidence: float = 0.95) -> Int
         >>> t_interval(0.9, 0.0, 3).half_width
         0.0
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if not _is_integer(n) or n < 1:
         raise ValueError(f"`n` must be an integer >= 1, got {n!r}.")
     if not math.isfinite(mean):
@@ -229,7 +240,7 @@ def mean_interval(values: Iterable[float], confidence: float = 0.95) -> Interval
         >>> math.isnan(mean_interval([0.5]).low)
         True
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     data = [float(v) for v in values]
     if not data:
         raise ValueError("`values` must hold at least one value (n >= 1), got none.")
@@ -274,7 +285,7 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> Interval:
         >>> round(interval.low, 4), round(interval.high, 4)
         (0.8256, 0.9448)
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if not _is_integer(n) or n < 1:
         raise ValueError(f"`n` must be an integer >= 1, got {n!r}.")
     if not _is_integer(correct):
@@ -377,7 +388,7 @@ def plan_draws(
         >>> plan_draws(0.5, 0.25, maximum=10)
         10
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     margin = _check_positive("margin", margin)
     if not _is_number(pilot_std) or pilot_std < 0:
         raise ValueError(
@@ -432,7 +443,7 @@ def leveugle_size(
         >>> leveugle_size(1000, 0.05)
         278
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if not _is_integer(population) or population < 1:
         raise ValueError(f"`population` must be an integer >= 1, got {population!r}.")
     if not _is_number(margin) or not 0 < margin <= 1:

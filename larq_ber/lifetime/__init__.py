@@ -27,8 +27,6 @@ Modules: `rows` (`lifetime_rows` and the draws they share) and `limit`
 """
 
 from larq_ber.lifetime.limit import StorageLimit, longest_storage_time
-from larq_ber.lifetime.rows import MAX_DRAWS as MAX_DRAWS
-from larq_ber.lifetime.rows import METRICS as METRICS
 from larq_ber.lifetime.rows import lifetime_rows
 
 __all__ = ["StorageLimit", "lifetime_rows", "longest_storage_time"]

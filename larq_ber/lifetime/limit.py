@@ -19,7 +19,8 @@ import tensorflow as tf
 
 from larq_ber.errors import activation_errors
 from larq_ber.errors.device_maps import device_error_map
-from larq_ber.lifetime.rows import _accuracy, _at, _check_draws, _draws, _seed
+from larq_ber.evaluation import accuracy, check_draws, named_seed
+from larq_ber.lifetime.rows import _at, _draws
 from larq_ber.mtj.deployment import DEFAULT_READ_PULSE
 from larq_ber.mtj.device import MTJ, SECONDS_PER_YEAR, _device
 from larq_ber.stats import Interval, mean_interval
@@ -220,17 +221,17 @@ def longest_storage_time(
     shortest = _positive("shortest", shortest, " s")
     longest = _positive("longest", longest, " s", low=shortest)
     precision = _positive("precision", precision, "")
-    draws, seed = _check_draws(draws), _seed("seed", seed)
+    draws, seed = check_draws(draws), named_seed("seed", seed)
     common = {
         "read_voltage": read_voltage,
         "read_pulse": read_pulse,
         "read_polarity": read_polarity,
         "variation": variation,
-        "chip": _seed("chip", chip),
+        "chip": named_seed("chip", chip),
     }
     writes = device_error_map(model, device, voltage=voltage, pulse=pulse, **common)
     device_error_map(model, device, reads=reads, **common)  # checks the reads
-    baseline = _accuracy(model, data, metric)
+    baseline = accuracy(model, data, metric)
     threshold = baseline - tolerance
     checked: dict[float, Interval] = {}
     context: Any = (

@@ -26,7 +26,6 @@ test set or of training (see the user guide's "How sure an estimate is").
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -35,51 +34,12 @@ import tensorflow as tf
 
 from larq_ber.errors import activation_errors, weight_errors
 from larq_ber.errors.device_maps import device_error_map
+from larq_ber.evaluation import accuracy, check_draws, draw_key, named_seed
 from larq_ber.mtj.cells import CellVariation
 from larq_ber.mtj.deployment import DEFAULT_READ_PULSE, error_rates, state_error_rates
 from larq_ber.mtj.device import MTJ, _device
-from larq_ber.quantizers.seeds import check_seed
 
-__all__ = ["MAX_DRAWS", "METRICS", "lifetime_rows"]
-
-#: The accuracy metrics looked for in `evaluate`'s logs, in this order.
-METRICS = ("top1", "accuracy", "sparse_categorical_accuracy", "categorical_accuracy")
-
-#: Most draws per grid point accepted.
-MAX_DRAWS = 100_000
-
-
-def _draw_key(seed: int, draw: int) -> int:
-    """The seed of draw `draw`: the same at every storage time and temperature."""
-    state = np.random.SeedSequence([seed, draw]).generate_state(1, np.uint64)[0]
-    return int(state >> np.uint64(2))
-
-
-def _accuracy(model: tf.keras.Model, data: Any, metric: str | None) -> float:
-    """`model.evaluate` on `data` (a dataset or an `(x, y)` pair), in points."""
-    if isinstance(data, tuple) and len(data) == 2:
-        logs = model.evaluate(data[0], data[1], verbose=0, return_dict=True)
-    else:
-        logs = model.evaluate(data, verbose=0, return_dict=True)
-    names = [metric] if metric else [m for m in METRICS if m in logs]
-    if not names or names[0] not in logs:
-        raise ValueError(
-            f"`metric` {metric or 'top1/accuracy'} is not among the model's compiled "
-            f"metrics {sorted(logs)}: compile with metrics=['accuracy'] or name one."
-        )
-    return 100.0 * float(logs[names[0]])
-
-
-def _check_draws(draws: Any) -> int:
-    """`draws` as an int in [2, MAX_DRAWS]; else a ValueError naming it."""
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer):
-        draws = math.nan
-    if not 2 <= draws <= MAX_DRAWS:
-        raise ValueError(
-            f"`draws` must be an integer in [2, {MAX_DRAWS:,}] (an interval needs "
-            f"two), got {draws!r}."
-        )
-    return int(draws)
+__all__ = ["lifetime_rows"]
 
 
 def _at(device: MTJ, temperature: float | None) -> MTJ:
@@ -98,14 +58,14 @@ def _draws(
 ) -> list[float]:
     """The accuracy (points) of each draw of one grid point's errors."""
     if not any(np.any(p > 0) for p in errors.weights.values()) and not quantizers:
-        return [_accuracy(model, data, metric)] * draws  # nothing random
+        return [accuracy(model, data, metric)] * draws  # nothing random
     values = []
     for draw in range(draws):
-        key = _draw_key(seed, draw)
+        key = draw_key(seed, draw)
         for k, quantizer in enumerate(quantizers):
             quantizer.reseed_inference_errors(key + k)
         with weight_errors(model, errors, seed=key):
-            values.append(_accuracy(model, data, metric))
+            values.append(accuracy(model, data, metric))
     return values
 
 
@@ -179,8 +139,8 @@ def lifetime_rows(
         ```
     """
     device = _device(device)
-    draws = _check_draws(draws)
-    seed, chip = _seed("seed", seed), _seed("chip", chip)
+    draws = check_draws(draws)
+    seed, chip = named_seed("seed", seed), named_seed("chip", chip)
     times = _sequence("storage_times", storage_times)
     counts = _sequence("reads", reads)
     conditions = [_at(device, t) for t in _sequence("temperatures", temperatures)]
@@ -286,14 +246,3 @@ def _rows(
     }
     for draw, value in enumerate(values):
         yield {**point, "draw": draw, **rates, "accuracy": value}
-
-
-def _seed(name: str, value: Any) -> int:
-    """`value` as a seed (an integer >= 0); else a ValueError naming it."""
-    try:
-        checked = check_seed(value)
-    except ValueError as error:
-        raise ValueError(str(error).replace("`seed`", f"`{name}`")) from None
-    if checked is None:
-        raise ValueError(f"`{name}` must be an integer >= 0, got None.")
-    return checked

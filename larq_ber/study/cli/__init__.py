@@ -1,9 +1,9 @@
 """The `larq-ber` command line: one module per verb.
 
-Each verb module (`demo`, `recipes`, `sweep`, `results`, `robustness`, `plot`,
-`export`, `mtj`, `kernel`) has an `add_parser(commands)` that adds its sub-parser
-and sets its handler, and a thin `run(args)` that calls the study modules and
-prints.
+Each verb module (`demo`, `recipes`, `sweep`, `results`, `robustness`,
+`sensitivity`, `plot`, `export`, `mtj`, `kernel`) has an `add_parser(commands)`
+that adds its sub-parser and sets its handler, and a thin `run(args)` that calls
+the study modules and prints.
 Importing this package imports no TensorFlow: the handlers import what they use.
 """
 
@@ -22,6 +22,7 @@ from larq_ber.study.cli import (
     recipes,
     results,
     robustness,
+    sensitivity,
     sweep,
 )
 from larq_ber.study.cli._common import CommandError
@@ -37,6 +38,7 @@ examples:
   larq-ber recipes                     # the bundled recipes, by name
   larq-ber sweep quickstart --out runs/quickstart
   larq-ber results runs/quickstart --csv quickstart.csv
+  larq-ber sensitivity runs/quickstart/runs/ber0.04_rep0 --ber 0.04
   larq-ber plot runs/quickstart --figure fig1.png
   larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite lenet4.tflite
   larq-ber mtj table
@@ -44,7 +46,8 @@ examples:
 """
 
 #: The verb modules, in the order of `larq-ber --help`.
-_VERBS = (demo, recipes, sweep, results, robustness, plot, export, mtj, kernel)
+_VERBS = (demo, recipes, sweep, results, robustness, sensitivity, plot, export, mtj,
+          kernel)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
