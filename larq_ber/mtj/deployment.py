@@ -96,27 +96,56 @@ def _reads(value: Any) -> int:
     return count
 
 
-def _log_read_survival(
-    reads: Any, read_voltage: Any, read_pulse: Any, device: MTJ
-) -> float:
-    r"""$n \ln(1 - p_\mathrm{rd})$ after validating the read arguments (<= 0).
+def _switch_device(device: MTJ, leaving: str) -> MTJ:
+    r"""The device of the switch leaving `leaving`, for `read_disturb_rate`.
 
-    It is minus the read-induced intensity $L$ that each disturbed state sees over
-    the `reads`: a one-way switch with probability $p_\mathrm{rd}$ per read is an
-    integrated rate $-\ln(1 - p_\mathrm{rd})$ per read.
+    Leaving P: field $+h$, $V_{c0}\sqrt{r}$; leaving AP: $-h$, $V_{c0}/\sqrt{r}$
+    (the drives of `error_rates`; the breakdown check stays on the voltage).
     """
+    root = math.sqrt(device.stt_asymmetry)
+    if device.h == 0 and root == 1:
+        return device
+    if leaving == "AP":
+        return dataclasses.replace(
+            device, h=-device.h, v_c0=device.v_c0 / root, stt_asymmetry=1.0
+        )
+    return dataclasses.replace(device, v_c0=device.v_c0 * root, stt_asymmetry=1.0)
+
+
+def _read_intensities(
+    reads: Any, read_voltage: Any, read_pulse: Any, device: MTJ, read_polarity: Any
+) -> tuple[float, float]:
+    r"""The read intensities $(L_\mathrm{P}, L_\mathrm{AP})$, after validation.
+
+    $L_s = -n\ln(1 - p_s)$, $p_s$ the `read_disturb_rate` of the switch leaving
+    $s$ (a one-way switch of probability $p$ is an integrated rate $-\ln(1 - p)$);
+    `"fixed"` reads (the AP→P direction) have $L_\mathrm{P} = 0$.
+    """
+    disturbed = _polarity(read_polarity)
     n = _reads(reads)
-    volt = (
-        device.v_c0 / 3
-        if read_voltage is None
-        else _number(read_voltage, "read_voltage", "V", low=0, high=device.v_bd)
-    )
+    volt = device.v_c0 / 3 if read_voltage is None else read_voltage
+    volt = _number(volt, "read_voltage", "V", low=0, high=device.v_bd)
     length = _number(read_pulse, "read_pulse", "s", low=0, low_open=True)
     _pulse_array(length, device, "read_pulse")  # at most 1e4 tau_D
     if n == 0:
-        return 0.0
-    p = float(read_disturb_rate(volt, length, device))
-    return -math.inf if p >= 1 else float(n) * math.log1p(-p)
+        return 0.0, 0.0
+
+    def intensity(leaving: str) -> float:
+        p = float(read_disturb_rate(volt, length, _switch_device(device, leaving)))
+        return math.inf if p >= 1 else -(float(n) * math.log1p(-p))
+
+    leaving_ap = intensity("AP")
+    if disturbed == 1:
+        return 0.0, leaving_ap
+    symmetric = device.h == 0 and device.stt_asymmetry == 1
+    return (leaving_ap if symmetric else intensity("P")), leaving_ap
+
+
+def _log_read_survival(
+    reads: Any, read_voltage: Any, read_pulse: Any, device: MTJ
+) -> float:
+    r"""$-L_\mathrm{AP}$ of `"fixed"` reads after validating the arguments (<= 0)."""
+    return -_read_intensities(reads, read_voltage, read_pulse, device, "fixed")[1]
 
 
 def _log_rate_sum(device: MTJ) -> float:
@@ -144,44 +173,45 @@ def weight_error_rate(
     $k_\mathrm{AP} = e^{-\Delta_\mathrm{AP}}/\tau_0$, with
     $\Delta_\mathrm{P} = \Delta(1 + h)^2$ and $\Delta_\mathrm{AP} = \Delta(1 - h)^2$
     for the field $h$ of `MTJ`; and it can switch back. A read switches a state it
-    destabilises with the probability $p_\mathrm{rd}$ of `read_disturb_rate` at
-    the read voltage and pulse, an integrated rate $-\ln(1 - p_\mathrm{rd})$:
+    destabilises with a probability $p_s$ ($s$ = P or AP), an integrated rate
+    $L_s = -n\ln(1 - p_s)$ over the $n$ reads. $p_s$ is the `read_disturb_rate`
+    of the write that leaves $s$, with the physics of `error_rates`: leaving AP
+    (an AP→P read) at the field $-h$ and the drive $i = V\sqrt{r}/V_{c0}$,
+    leaving P (a P→AP read) at $+h$ and $i = V/(V_{c0}\sqrt{r})$, with
+    $r$ = `MTJ.stt_asymmetry` (the breakdown check is on the read voltage $V$):
 
     - `read_polarity="fixed"` (the default): the read current has one polarity, so
       it destabilises one state and stabilises the other; only one direction of
       read disturb occurs (Ran et al., *Read disturbance issue for nanoscale
       STT-MRAM*, IEEE NVMSA 2015, doi:10.1109/NVMSA.2015.7304372). By this
       package's convention the read current flows in the AP→P write direction: it
-      can switch AP (a stored $+1$) to P and holds P (a stored $-1$). The other
-      direction swaps the two states in `state_error_rates`; the average here is
-      the same. Per read the chain's matrix has the determinant
-      $1 - p_\mathrm{rd}$.
+      can switch AP (a stored $+1$) to P and holds P (a stored $-1$), so
+      $L_\mathrm{P} = 0$ and a read's matrix has the determinant $1 - p_\mathrm{AP}$.
     - `read_polarity="bipolar"`: each read disturbs both states (e.g. a read with
-      pulses of both polarities; the 0.1 releases' model), each with the
-      integrated rate $-\ln(1 - p_\mathrm{rd})$, so a read flips either state
-      with probability $p_\mathrm{rd}(1 - p_\mathrm{rd}/2) \approx p_\mathrm{rd}$
-      and its determinant is $(1 - p_\mathrm{rd})^2 \approx 1 - 2p_\mathrm{rd}$
-      (for a rare disturb, twice the fixed read's rate).
+      pulses of both polarities; the 0.1 releases' model), each at its own rate
+      $-\ln(1 - p_s)$, so the determinant of a read is
+      $(1 - p_\mathrm{P})(1 - p_\mathrm{AP})$ (for a symmetric device and a rare
+      disturb, twice the fixed read's rate).
 
     Averaged over $\pm 1$ weights equally likely, the chance of reading the wrong
     sign of any 2 x 2 stochastic matrix is $\frac{1}{2}(1 - \det)$, and the
     determinants of the steps multiply ($e^{-(k_\mathrm{P} + k_\mathrm{AP})t}$ for
     the storage), so, exactly for any order of reads and idle times:
 
-    $$P_w = \frac{1}{2}\left[1 - e^{-(k_\mathrm{P} + k_\mathrm{AP})\,t}
-    (1 - p_\mathrm{rd})^{mn}\right],\quad m = 1\ (\text{fixed}),\ 2\
-    (\text{bipolar}),$$
+    $$P_w = \frac{1}{2}\left[1 - e^{-(k_\mathrm{P} + k_\mathrm{AP})\,t
+    - L_\mathrm{P} - L_\mathrm{AP}}\right],$$
 
-    evaluated as $-\frac{1}{2}\mathrm{expm1}(-(k_\mathrm{P} + k_\mathrm{AP})t +
-    m n\,\mathrm{log1p}(-p_\mathrm{rd}))$, so rates far below $10^{-16}$ stay
+    evaluated with `expm1` and `log1p`, so rates far below $10^{-16}$ stay
     accurate. At $h = 0$ and no reads it is $\frac{1}{2}(1 - e^{-2t/\tau})$ with
     $\tau = \tau_0 e^\Delta$, whose small-$t$ limit $t/\tau$ is
     `retention_failure`. Guarantees: $P_w$ is in $[0, \frac{1}{2}]$, grows with
     $t$ and $n$, and tends to $\frac{1}{2}$ (a bit that keeps flipping is
     random, not inverted); the 0.1 releases counted every flip as wrong and
-    tended to 1. Read disturb below $V_{c0}$ uses the barrier
-    $\Delta(1 - V/V_{c0})^2$ of `read_disturb_rate`, without $h$. The error of
-    each stored value separately is `state_error_rates`.
+    tended to 1. Read disturb below the critical voltage uses the thermal law of
+    `read_disturb_rate`, the barrier $\Delta(1 - i)^2$ at the direction's drive
+    $i$ without $h$ (a simplification; $h$ enters through the Fokker–Planck cap
+    at $i = 1$ and the rate at $i \ge 1$). The error of each stored value
+    separately is `state_error_rates`.
 
     Args:
         storage_time: Time $t$ the weights are stored before (and while) being
@@ -214,8 +244,8 @@ def weight_error_rate(
     """
     device = _device(device)
     t = _number(storage_time, "storage_time", "s", low=0)
-    disturbed = _polarity(read_polarity)
-    log_reads = disturbed * _log_read_survival(reads, read_voltage, read_pulse, device)
+    reading = _read_intensities(reads, read_voltage, read_pulse, device, read_polarity)
+    log_reads = -(reading[0] + reading[1])  # ln det of the reads
     # -(k_P + k_AP) t; past e^700 the result is 1/2 anyway.
     exponent = -math.exp(min(700.0, _log_rate_sum(device) + math.log(t))) if t else 0.0
     return max(0.0, min(0.5, -0.5 * math.expm1(exponent + log_reads)))
@@ -236,10 +266,11 @@ def state_error_rates(
     $+1 \leftrightarrow$ AP), with the `reads` spread evenly over the storage,
     in the continuous limit: over the storage time $t$ the cell leaves P with
     the integrated rate $a = k_\mathrm{P} t + L_\mathrm{P}$ and AP with
-    $b = k_\mathrm{AP} t + L_\mathrm{AP}$, where the read intensity
-    $L = -n\ln(1 - p_\mathrm{rd})$ falls on AP for `"fixed"` reads (the AP→P
-    convention of `weight_error_rate`) and on both states for `"bipolar"` ones
-    ($L_\mathrm{P} = 0$ or $L$). Then
+    $b = k_\mathrm{AP} t + L_\mathrm{AP}$, with the read intensities
+    $L_s = -n\ln(1 - p_s)$ of `weight_error_rate`: $p_\mathrm{AP}$ from the
+    AP→P switch (field $-h$, drive $V\sqrt{r}/V_{c0}$), $p_\mathrm{P}$ from the
+    P→AP switch ($+h$, $V/(V_{c0}\sqrt{r})$) for `"bipolar"` reads, and
+    $L_\mathrm{P} = 0$ for `"fixed"` ones (the AP→P read current). Then
 
     $$P_\mathrm{P} = \frac{a}{a + b}\left(1 - e^{-(a + b)}\right),\quad
     P_\mathrm{AP} = \frac{b}{a + b}\left(1 - e^{-(a + b)}\right),$$
@@ -276,8 +307,9 @@ def state_error_rates(
     """
     device = _device(device)
     t = _number(storage_time, "storage_time", "s", low=0)
-    disturbed = _polarity(read_polarity)
-    intensity = -_log_read_survival(reads, read_voltage, read_pulse, device)
+    l_p, l_ap = _read_intensities(
+        reads, read_voltage, read_pulse, device, read_polarity
+    )
 
     # ln(k t) of leaving P and of leaving AP; where a + b passes e^700 the bit
     # surely flips, and both are scaled down together (the shares a / (a + b) stay).
@@ -287,9 +319,8 @@ def state_error_rates(
         for barrier in barriers
     ]
     shift = max(0.0, max(logs) - 700.0)
-    reading = intensity * math.exp(-shift)  # inf stays inf
-    a = math.exp(logs[0] - shift) + (reading if disturbed == 2 else 0.0)
-    b = math.exp(logs[1] - shift) + reading
+    a = math.exp(logs[0] - shift) + l_p * math.exp(-shift)  # inf stays inf
+    b = math.exp(logs[1] - shift) + l_ap * math.exp(-shift)
     total = a + b
     if total == 0:
         return 0.0, 0.0
@@ -313,9 +344,9 @@ def storage_time_for_weight_ber(
 
     Inverts `weight_error_rate` in the storage time $t$ (it grows monotonically
     in $t$ towards 1/2), in closed form:
-    $t = [m n \ln(1 - p_\mathrm{rd}) - \ln(1 - 2P_w)] / (k_\mathrm{P} +
-    k_\mathrm{AP})$ ($m$ = 1 for `"fixed"` reads, 2 for `"bipolar"` ones). The
-    result is rounded down, so
+    $t = [-L_\mathrm{P} - L_\mathrm{AP} - \ln(1 - 2P_w)] / (k_\mathrm{P} +
+    k_\mathrm{AP})$, with the read intensities $L_s$ of `weight_error_rate`
+    ($L_\mathrm{P} = 0$ for `"fixed"` reads). The result is rounded down, so
     `weight_error_rate(t, ...) <= weight_ber`.
 
     Args:
@@ -350,8 +381,8 @@ def storage_time_for_weight_ber(
     """
     device = _device(device)
     target = _number(weight_ber, "weight_ber", "", low=0, high=0.5, high_open=True)
-    disturbed = _polarity(read_polarity)
-    log_reads = disturbed * _log_read_survival(reads, read_voltage, read_pulse, device)
+    reading = _read_intensities(reads, read_voltage, read_pulse, device, read_polarity)
+    log_reads = -(reading[0] + reading[1])
     at_zero = -0.5 * math.expm1(log_reads)
     if at_zero > target:
         raise ValueError(

@@ -95,6 +95,13 @@ def read_disturb_rate(
     read voltage (the 0.1 releases jumped from 0.99995 just below $V_{c0}$ to
     0.186 at it).
 
+    It is one switch in the single-switch convention of `write_error_rate`: the
+    device's field $h$ along the state left and the drive $V/V_{c0}$, without
+    `MTJ.stt_asymmetry`; the thermal law omits $h$ (a simplification). For a
+    stored bit, `weight_error_rate` and `state_error_rates` call it with the
+    device of the switch that leaves each state (AP: field $-h$, drive
+    $V\sqrt{r}/V_{c0}$; P: $+h$, $V/(V_{c0}\sqrt{r})$).
+
     Args:
         read_voltage: Read voltage(s) (V), in $[0, V_{bd}]$.
         read_pulse: Read pulse length(s) (s), in $(0, 10^4\tau_D]$.

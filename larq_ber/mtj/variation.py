@@ -329,18 +329,21 @@ def cell_stored_error_rates(
     $a = k_\mathrm{P} t + L_\mathrm{P}$ and AP with $b = k_\mathrm{AP} t +
     L_\mathrm{AP}$, with $k_\mathrm{P} = e^{-\Delta_\mathrm{cell}(1 + h)^2}/\tau_0$,
     $k_\mathrm{AP} = e^{-\Delta_\mathrm{cell}(1 - h)^2}/\tau_0$ and the read
-    intensity $L = -n\ln(1 - p_\mathrm{rd})$ on AP (`"fixed"` reads, in the AP→P
-    direction) or on both states (`"bipolar"`); then
+    intensities $L_s = -n\ln(1 - p_s)$: $L_\mathrm{AP}$ always (the AP→P read
+    current of `"fixed"` reads), $L_\mathrm{P}$ for `"bipolar"` reads only; then
     $P_\mathrm{P} = \frac{a}{a + b}(1 - e^{-(a + b)})$ and
     $P_\mathrm{AP} = \frac{b}{a + b}(1 - e^{-(a + b)})$. The read disturb
-    $p_\mathrm{rd}$ of a cell is that of `read_disturb_rate` for the cell:
-    below $V_{c0,\mathrm{cell}}$ the thermal law
-    $1 - \exp[-(t_\mathrm{rd}/\tau_0)e^{-\Delta_\mathrm{cell}(1 - i)^2}]$,
-    $i = V_\mathrm{read}/V_{c0,\mathrm{cell}}$, capped at the Fokker–Planck
+    $p_s$ of a cell is the `read_disturb_rate` of the cell's switch leaving $s$,
+    with the physics of `cell_write_error_rates`: leaving AP at the field $-h$
+    and the drive $i = V_\mathrm{read}\sqrt{r}/V_{c0,\mathrm{cell}}$, leaving P
+    at $+h$ and $i = V_\mathrm{read}/(V_{c0,\mathrm{cell}}\sqrt{r})$. Below
+    $i = 1$ it is the thermal law
+    $1 - \exp[-(t_\mathrm{rd}/\tau_0)e^{-\Delta_\mathrm{cell}(1 - i)^2}]$
+    (without $h$, as `read_disturb_rate`), capped at that switch's Fokker–Planck
     switching probability at $i = 1$ for the cell's $\Delta$ (it matters only
-    close to $V_{c0}$); at and above it the Fokker–Planck switching probability,
-    both interpolated in a table over $\Delta$ and $i \ge 1$. With zero spread
-    it equals `state_error_rates`, whose mean is `weight_error_rate`.
+    close to $V_{c0}$); at and above it that switching probability, both
+    interpolated in a table per switch over $\Delta$ and $i \ge 1$. With zero
+    spread it equals `state_error_rates`, whose mean is `weight_error_rate`.
 
     Args:
         population: The cells, a `CellPopulation`.
@@ -373,31 +376,36 @@ def cell_stored_error_rates(
     volt = _number(volt, "read_voltage", "V", low=0, high=device.v_bd)
     length = _number(read_pulse, "read_pulse", "s", low=0, low_open=True)
     length = float(_pulse_array(length, device, "read_pulse"))
-    nominal = math.log(volt / device.v_c0) if volt > 0 else -math.inf
-    highest = nominal - math.log(population.variation.v_c0_bounds[0])
-    table = (
-        _table(
-            length / device.tau_d,
-            device.h,
-            _deltas(device, population),
-            (0.0, max(0.0, highest)),
-        )
-        if n
-        else None
-    )
+    root = math.sqrt(device.stt_asymmetry)
+    # The switches that leave the disturbed states: (leaves P, drive voltage, field).
+    switches = [(False, volt * root, -device.h or 0.0)]
+    if both and not (device.h == 0 and root == 1):
+        switches.append((True, volt / root, device.h))
+    tables = []
+    for leaves_p, drive, h in switches if n else []:
+        nominal = math.log(drive / device.v_c0) if drive > 0 else -math.inf
+        highest = nominal - math.log(population.variation.v_c0_bounds[0])
+        deltas = _deltas(device, population)
+        table = _table(length / device.tau_d, h, deltas, (0.0, max(0.0, highest)))
+        tables.append((leaves_p, nominal, table))
     minus = np.empty(len(population), dtype=np.float32)
     plus = np.empty(len(population), dtype=np.float32)
     for part in _chunks(population):
         delta = device.delta * population.delta_factor[part].astype(float)
         a = _thermal(delta * (1 + device.h) ** 2, t, device)
         b = _thermal(delta * (1 - device.h) ** 2, t, device)
-        if table is not None:
-            ln_i = nominal - np.log(population.v_c0_factor[part].astype(float))
+        ln_v_c0 = np.log(population.v_c0_factor[part].astype(float))
+        for leaves_p, nominal, table in tables:
             with np.errstate(over="ignore"):
-                intensity = n * _read_intensity(table, delta, ln_i, length, device)
-            b += intensity
-            if both:
+                intensity = n * _read_intensity(
+                    table, delta, nominal - ln_v_c0, length, device
+                )
+            if leaves_p:
                 a += intensity
+            else:
+                b += intensity
+                if both and len(tables) == 1:  # a symmetric device: the same
+                    a += intensity
         minus[part], plus[part] = _chain(a, b)
     return minus, plus
 

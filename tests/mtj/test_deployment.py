@@ -16,7 +16,7 @@ from larq_ber.mtj.deployment import (
     weight_error_rate,
 )
 from larq_ber.mtj.device import MTJ, SECONDS_PER_YEAR
-from larq_ber.mtj.fpe import write_error_rate
+from larq_ber.mtj.fpe import switching_probability, write_error_rate
 from larq_ber.mtj.reliability import read_disturb_rate, retention_failure
 from larq_ber.rates import ErrorRates
 
@@ -305,22 +305,129 @@ def test_state_error_rates_of_storage_alone_are_the_thermal_chain(paper, h):
         )
 
 
-@pytest.mark.parametrize("read_polarity", ["fixed", "bipolar"])
-def test_reads_spread_over_the_storage_approach_the_continuous_limit(
-    paper, read_polarity
-):
-    device = dataclasses.replace(paper, h=0.1)
-    time, volts = DAY / 4, 0.15
-    p = float(read_disturb_rate(volts, DEFAULT_READ_PULSE, device))
-    read = _read_matrix(p, read_polarity)
-    limit = state_error_rates(
-        time, device, reads=2000, read_voltage=volts, read_polarity=read_polarity
+def _skewed(paper):
+    """A device with a field and a spin-transfer asymmetry (h = 0.1, r = 1.2)."""
+    return dataclasses.replace(paper, h=0.1, stt_asymmetry=1.2)
+
+
+def _single_switch(device, field):
+    """The device in the single-switch convention, at the field given, r = 1."""
+    return dataclasses.replace(device, h=field, stt_asymmetry=1.0)
+
+
+def test_fixed_reads_disturb_ap_with_the_ap_to_p_switch(paper):
+    device, pulse = _skewed(paper), DEFAULT_READ_PULSE
+    root = math.sqrt(device.stt_asymmetry)
+    reverse = _single_switch(device, -device.h)
+    for volts in (0.3, 0.35, 0.4):  # AP->P drive V sqrt(r) / V_c0 >= 1: a write
+        p_ap = 2 * weight_error_rate(0.0, device, reads=1, read_voltage=volts)
+        switched = 1 - error_rates(volts, pulse, device).ber_neg  # AP->P write
+        assert p_ap == pytest.approx(switched, rel=1e-9)
+        scaled = float(switching_probability(volts * root, pulse, reverse))
+        assert p_ap == pytest.approx(scaled, rel=1e-9)
+        # The single-switch value (+h, V / V_c0) is far lower: the bug fixed.
+        assert p_ap > 1.5 * float(read_disturb_rate(volts, pulse, device))
+        p_state, ap_state = state_error_rates(0.0, device, reads=1, read_voltage=volts)
+        assert p_state == 0.0 and ap_state == pytest.approx(p_ap, rel=1e-12)
+    for volts in (0.1, 0.2, 0.25):  # below: the capped thermal law, same switch
+        p_ap = 2 * weight_error_rate(0.0, device, reads=1, read_voltage=volts)
+        law = float(read_disturb_rate(volts * root, pulse, reverse))
+        assert p_ap == pytest.approx(law, rel=1e-9)
+
+
+def test_bipolar_reads_disturb_each_state_with_its_own_switch(paper):
+    device, pulse = _skewed(paper), DEFAULT_READ_PULSE
+    for volts in (0.35, 0.4):  # both drives >= 1: each read is two writes
+        rates = error_rates(volts, pulse, device)
+        p_p, p_ap = 1 - rates.ber_pos, 1 - rates.ber_neg
+        kwargs = {"read_voltage": volts, "read_polarity": "bipolar"}
+        got = weight_error_rate(0.0, device, reads=1, **kwargs)
+        assert got == pytest.approx((1 - (1 - p_p) * (1 - p_ap)) / 2, rel=1e-9)
+        # Reads alone: the power of one read's matrix, exp of its two rates.
+        read = scipy.linalg.expm(
+            np.array([[1.0, -1.0], [-1.0, 1.0]])
+            * [[math.log1p(-p_p)], [math.log1p(-p_ap)]]
+        )
+        for reads in (1, 3):
+            chain = np.linalg.matrix_power(read, reads)
+            np.testing.assert_allclose(
+                state_error_rates(0.0, device, reads=reads, **kwargs),
+                (chain[0, 1], chain[1, 0]),
+                rtol=1e-9,
+            )
+    # The storage time inverts the two intensities' closed form.
+    kwargs = {"reads": 100, "read_voltage": 0.12, "read_polarity": "bipolar"}
+    time = storage_time_for_weight_ber(1e-2, device, **kwargs)
+    rate = weight_error_rate(time, device, **kwargs)
+    assert rate <= 1e-2 and rate == pytest.approx(1e-2, rel=1e-8)
+
+
+@pytest.mark.parametrize("read_voltage", [None, 0.2, 0.3, 0.35])
+def test_a_symmetric_device_keeps_one_read_disturb_rate(paper, read_voltage):
+    volts = paper.v_c0 / 3 if read_voltage is None else read_voltage
+    p = float(read_disturb_rate(volts, DEFAULT_READ_PULSE, paper))
+    for m, polarity in ((1, "fixed"), (2, "bipolar")):
+        kwargs = {
+            "reads": 1000,
+            "read_voltage": read_voltage,
+            "read_polarity": polarity,
+        }
+        # h = 0, r = 1: both states see the single-switch rate, bit for bit.
+        got = weight_error_rate(0.0, paper, **kwargs)
+        assert got == -0.5 * math.expm1(m * (1000 * math.log1p(-p)))
+        states = state_error_rates(0.0, paper, **kwargs)
+        assert states[1] == -math.expm1(1000 * math.log1p(-p)) or m == 2
+        assert states[0] == states[1] or m == 1
+
+
+def _strang_chain(device, time, reads, p_p, p_ap):
+    """Exact chain: n reads at the midpoints of n equal idle intervals."""
+    half = scipy.linalg.expm(_thermal_generator(device) * time / (2 * reads))
+    rates = [-math.log1p(-p_p), -math.log1p(-p_ap)]
+    read = scipy.linalg.expm(
+        np.array([[-1.0, 1.0], [1.0, -1.0]]) * [[r] for r in rates]
     )
+    chain = np.linalg.matrix_power(half @ read @ half, reads)
+    return chain[0, 1], chain[1, 0]
+
+
+@pytest.mark.parametrize("read_polarity", ["fixed", "bipolar"])
+@pytest.mark.parametrize("h", [0.1, -0.1])
+def test_discrete_reads_spread_over_the_storage_match_the_chain(
+    paper, h, read_polarity
+):
+    # h = -0.1: thermal flips leave P, reads leave AP (steps that do not commute).
+    device = dataclasses.replace(_skewed(paper), h=h)
+    time, volts = DAY / 2, 0.15
+    root = math.sqrt(device.stt_asymmetry)
+    generator = _thermal_generator(device)
+    thermal = -(generator[0, 0] + generator[1, 1]) * time  # about 0.37
     gaps = []
-    for reads in (200, 2000):
-        # `reads` of the limit's total intensity, each followed by its idle time.
-        step = scipy.linalg.expm(_thermal_generator(device) * time / reads)
-        power = np.linalg.matrix_power(read, 2000 // reads)
-        chain = np.linalg.matrix_power(step @ power, reads)
-        gaps.append(np.max(np.abs(np.array(limit) / (chain[0, 1], chain[1, 0]) - 1)))
-    assert gaps[1] < 2e-3 and gaps[1] < gaps[0] / 5  # first order in 1 / reads
+    for reads in (25, 100, 400):
+        pulse = 3e-6 / reads  # the same total read time: L_AP about 0.8
+        switches = ((volts / root, h), (volts * root, -h))  # leaving P, AP
+        p_p, p_ap = (
+            float(read_disturb_rate(v, pulse, _single_switch(device, field)))
+            for v, field in switches
+        )
+        p_p = p_p if read_polarity == "bipolar" else 0.0
+        kwargs = {"reads": reads, "read_voltage": volts, "read_pulse": pulse}
+        kwargs["read_polarity"] = read_polarity
+        limit = np.array(state_error_rates(time, device, **kwargs))
+        chain = np.array(_strang_chain(device, time, reads, p_p, p_ap))
+        # The mean is 1/2 (1 - det) for both: exact up to rounding.
+        mean = weight_error_rate(time, device, **kwargs)
+        assert chain.mean() == pytest.approx(mean, rel=1e-12)
+        assert limit.mean() == pytest.approx(mean, rel=1e-12)
+        # Strang splitting: per step X = thermal / n, Y = reads' intensity / n;
+        # the leading BCH error per step is bounded by s_X s_Y (s_X / 6 + s_Y / 3)
+        # (s the sum of a generator's two rates, ||[X, Y]|| <= 4 s_X s_Y), so n
+        # steps differ by at most that times n (stochastic matrices contract).
+        intensity = -reads * (math.log1p(-p_p) + math.log1p(-p_ap))
+        bound = thermal * intensity * (thermal / 6 + intensity / 3) / reads**2
+        gap = float(np.max(np.abs(chain - limit)))
+        assert gap <= bound
+        gaps.append(gap)
+        if h < 0:  # the bound is tight to a small factor
+            assert gap > bound / 20
+    assert gaps[2] < gaps[0] / 100 or h > 0  # second order in 1 / n

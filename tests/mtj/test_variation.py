@@ -290,3 +290,21 @@ def test_one_chip_at_several_temperatures(paper):
         means.append(cells.mean(dtype=float))
     # Hotter storage loses more bits.
     assert means[0] < means[1] < means[2]
+
+
+@pytest.mark.parametrize("polarity", ["fixed", "bipolar"])
+def test_zero_spread_reads_use_each_states_switch(paper, polarity):
+    # h = 0.1, r = 1.2: a cell's read disturb of AP is the AP->P write (field -h,
+    # drive V sqrt(r) / V_c0), of P the P->AP write (+h, V / (V_c0 sqrt(r))).
+    device = dataclasses.replace(paper, h=0.1, stt_asymmetry=1.2)
+    chip = draw_cells(20, CellVariation(), seed=2)
+    for volts in (0.35, 0.4):  # both drives >= 1: the reads are writes
+        rates = error_rates(volts, 10e-9, device)
+        kwargs = {"reads": 1, "read_voltage": volts, "read_polarity": polarity}
+        minus, plus = cell_stored_error_rates(chip, 0.0, device, **kwargs)
+        p, ap = state_error_rates(0.0, device, **kwargs)
+        np.testing.assert_allclose(minus, p, rtol=1e-6, atol=1e-30)
+        np.testing.assert_allclose(plus, ap, rtol=1e-6)
+        det = rates.ber_neg * (rates.ber_pos if polarity == "bipolar" else 1.0)
+        mean = (minus.astype(float) + plus) / 2
+        np.testing.assert_allclose(mean, (1 - det) / 2, rtol=1e-5)
