@@ -77,7 +77,7 @@ def test_rows_are_reproducible_in_pieces(deployed):
             pulse=10e-9,
             draws=3,
             seed=5,
-        )  # fmt: skip
+        )
     ]
     key = lambda r: (r["storage_time_s"], r["draw"])  # noqa: E731
     assert sorted(whole, key=key) == sorted(pieces, key=key)
