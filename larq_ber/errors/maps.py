@@ -78,7 +78,7 @@ class ErrorMap:
     Example:
         >>> import numpy as np
         >>> errors = ErrorMap(weights={"dense": np.full((4, 2), 0.01)})
-        >>> errors.mean_rates().weight_ber
+        >>> round(errors.mean_rates().weight_ber, 6)
         0.01
     """
 
