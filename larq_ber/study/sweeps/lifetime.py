@@ -33,7 +33,6 @@ from typing import Any
 import tensorflow as tf
 
 from larq_ber.lifetime import lifetime_rows
-from larq_ber.study.results import RunFiles
 from larq_ber.study.runspec import RunSpec
 from larq_ber.study.sweeps.lifetime_plan import LifetimePlan
 from larq_ber.study.sweeps.robustness import (
@@ -42,6 +41,7 @@ from larq_ber.study.sweeps.robustness import (
     _existing,
     _finished_runs,
     _test_data,
+    over_runs,
 )
 from larq_ber.tables import LIFETIME
 
@@ -274,31 +274,14 @@ def evaluate_sweep_lifetime(
             "runs/f", storage_times=[1, 3600, "1y"], temperatures=["85C"])
         ```
     """
-    import io
-
-    from larq_ber.study.progress import LineProgress, progress_bar
-    from larq_ber.study.sweeps.lock import SweepLock
-
     LifetimePlan.checked(**grid)  # the values first, then the folder
     weights = _check_weights(weights)
     runs, sweep = _finished_runs(Path(out))
     plan = LifetimePlan.checked(**grid, runs=len(runs))
-    per_run = plan.evaluations()
-    written = 0
-    with SweepLock(sweep):
-        bar = (
-            progress_bar(per_run * len(runs), desc="lifetime", unit="draw",
-                         every=per_run)
-            if progress
-            else LineProgress(per_run * len(runs), stream=io.StringIO())
-        )  # fmt: skip
-        with bar:
-            for run_dir in runs:
-                bar.set_postfix_str(f"run {RunFiles(run_dir).folder.name}")
-                count = evaluate_planned(
-                    run_dir, plan, weights=weights, data_dir=data_dir,
-                    progress=bar.update,
-                )  # fmt: skip
-                bar.update(per_run - count)
-                written += count
+    written = over_runs(
+        runs, sweep, plan.evaluations(), "lifetime", progress,
+        lambda run_dir, update: evaluate_planned(
+            run_dir, plan, weights=weights, data_dir=data_dir, progress=update
+        ),
+    )  # fmt: skip
     return len(runs), written

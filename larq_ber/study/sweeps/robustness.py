@@ -415,11 +415,6 @@ def evaluate_sweep(
         runs, rows = evaluate_sweep("runs/q", test_bers=[0, 0.04])
         ```
     """
-    import io
-
-    from larq_ber.study.progress import LineProgress, progress_bar
-    from larq_ber.study.sweeps.lock import SweepLock
-
     plan = _plan(test_bers, weight_bers, repeats, rule)
     if weights not in WEIGHTS:
         raise ValueError(f"`weights` must be one of {list(WEIGHTS)}, got {weights!r}.")
@@ -427,24 +422,56 @@ def evaluate_sweep(
     plan = RobustnessPlan.checked(
         plan.test_bers, plan.weight_bers, plan.auto or plan.repeats, runs=len(runs)
     )
-    per_run = plan.evaluations()
+    written = over_runs(
+        runs, sweep, plan.evaluations(), "robustness", progress,
+        lambda run_dir, update: _evaluate(run_dir, plan, weights, data_dir, update),
+    )  # fmt: skip
+    return len(runs), written
+
+
+def over_runs(
+    runs: list[Path],
+    sweep: Path,
+    per_run: int,
+    desc: str,
+    progress: bool,
+    evaluate: Callable[[Path, Callable[[int], Any]], int],
+) -> int:
+    """Evaluates each run under the sweep's lock, with one progress display.
+
+    Args:
+        runs: The finished run folders.
+        sweep: The sweep folder to lock (`SweepLock`).
+        per_run: The most rows one run can need (the bar skips the unneeded).
+        desc: The bar's label.
+        progress: A tqdm bar on a terminal / a line per run in a log, or none.
+        evaluate: `evaluate(run_dir, update)` writes a run's missing rows,
+            calling `update(1)` after each, and returns how many it wrote.
+
+    Returns:
+        The rows written.
+    """
+    import io
+
+    from larq_ber.study.progress import LineProgress, progress_bar
+    from larq_ber.study.sweeps.lock import SweepLock
+
     written = 0
     with SweepLock(sweep):
         bar = (
-            progress_bar(per_run * len(runs), desc="robustness", unit="draw",
-                         every=per_run)
+            progress_bar(per_run * len(runs), desc=desc, unit="draw", every=per_run)
             if progress
             else LineProgress(per_run * len(runs), stream=io.StringIO())
-        )  # fmt: skip
+        )
         with bar:
             for run_dir in runs:
                 # Labelled before it runs: the line printed as its last draw lands
                 # (and a live bar while it runs) names this run, not the previous.
                 bar.set_postfix_str(f"run {RunFiles(run_dir).folder.name}")
-                count = _evaluate(run_dir, plan, weights, data_dir, bar.update)
+                count = evaluate(run_dir, bar.update)
                 bar.update(per_run - count)
                 written += count
-    return len(runs), written
+    return written
 
 
 def _finished_runs(folder: Path) -> tuple[list[Path], Path]:
