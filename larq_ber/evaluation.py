@@ -1,14 +1,16 @@
 """Evaluating a model under error draws: accuracy, draw seeds and their checks.
 
-Shared by `larq_ber.lifetime` and `larq_ber.sensitivity`: the accuracy of
-`model.evaluate` in points (the first accuracy metric compiled), the seed of draw
-$k$ (the same at every grid point of one evaluation, so draws are common random
-numbers), and the one-line checks of a draw count and a named seed.
+Shared by `larq_ber.lifetime`, `larq_ber.sensitivity` and `larq_ber.assignment`:
+the accuracy of `model.evaluate` in points (the first accuracy metric compiled), the
+seed of draw $k$ (the same at every grid point of one evaluation, so draws are
+common random numbers), the one-line checks of a draw count and a named seed, and
+the binarized layers a caller names.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,8 @@ import tensorflow as tf
 
 from larq_ber.quantizers.seeds import check_seed
 
-__all__ = ["MAX_DRAWS", "METRICS", "accuracy", "check_draws", "draw_key", "named_seed"]
+__all__ = ["MAX_DRAWS", "METRICS", "accuracy", "check_draws", "chosen_layers",
+           "draw_key", "named_seed"]  # fmt: skip
 
 #: The accuracy metrics looked for in `evaluate`'s logs, in this order.
 METRICS = ("top1", "accuracy", "sparse_categorical_accuracy", "categorical_accuracy")
@@ -46,13 +49,13 @@ def accuracy(model: tf.keras.Model, data: Any, metric: str | None) -> float:
     return 100.0 * float(logs[names[0]])
 
 
-def check_draws(draws: Any) -> int:
-    """`draws` as an int in [2, MAX_DRAWS]; else a ValueError naming it."""
+def check_draws(draws: Any, name: str = "draws") -> int:
+    """`draws` as an int in [2, MAX_DRAWS]; else a ValueError naming it `name`."""
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer):
         draws = math.nan
     if not 2 <= draws <= MAX_DRAWS:
         raise ValueError(
-            f"`draws` must be an integer in [2, {MAX_DRAWS:,}] (an interval needs "
+            f"`{name}` must be an integer in [2, {MAX_DRAWS:,}] (an interval needs "
             f"two), got {draws!r}."
         )
     return int(draws)
@@ -67,3 +70,42 @@ def named_seed(name: str, value: Any) -> int:
     if checked is None:
         raise ValueError(f"`{name}` must be an integer >= 0, got None.")
     return checked
+
+
+#: A binarized layer: its path, its `BerSteSign` and its input shape (no batch).
+Position = tuple[str, Any, tuple[int, ...]]
+
+
+def chosen_layers(
+    positions: list[Position], layers: Sequence[str] | None
+) -> list[Position]:
+    """The positions of the layers asked for (all for `None`), in model order.
+
+    Args:
+        positions: `larq_ber.errors.maps.activation_positions` of a model.
+        layers: Layer paths, or `None` for all.
+
+    Returns:
+        The positions of `layers`, in model order.
+
+    Raises:
+        ValueError: If there are no positions (no binarized layer), or a name of
+            `layers` is none of them (the message lists them).
+    """
+    known = [path for path, _, _ in positions]
+    if not known:
+        raise ValueError(
+            "`model` has no binarized layer (no BerSteSign quantizer): convert a "
+            "larq model with larq_ber.errors.with_bit_errors first."
+        )
+    if layers is None:
+        return positions
+    if isinstance(layers, str):
+        layers = [layers]
+    unknown = [name for name in layers if name not in known]
+    if unknown or not layers:
+        raise ValueError(
+            f"`layers` must name binarized layers of the model, got "
+            f"{list(unknown or layers)!r}; the layers are {known}."
+        )
+    return [position for position in positions if position[0] in layers]

@@ -35,7 +35,13 @@ import tensorflow as tf
 
 from larq_ber.errors import ErrorMap, activation_errors
 from larq_ber.errors.maps import activation_positions
-from larq_ber.evaluation import accuracy, check_draws, draw_key, named_seed
+from larq_ber.evaluation import (
+    accuracy,
+    check_draws,
+    chosen_layers,
+    draw_key,
+    named_seed,
+)
 from larq_ber.palette import COLOURS
 from larq_ber.rates import ErrorRates, check_rate, split_rates
 from larq_ber.stats import Interval, check_confidence, mean_interval
@@ -191,29 +197,6 @@ def _rates(ber: Any) -> tuple[float, float]:
     return rate, rate
 
 
-def _chosen(
-    positions: list[tuple[str, Any, tuple[int, ...]]], layers: Sequence[str] | None
-) -> list[tuple[str, Any, tuple[int, ...]]]:
-    """The positions of the layers asked for (all for `None`), in model order."""
-    known = [path for path, _, _ in positions]
-    if not known:
-        raise ValueError(
-            "`model` has no binarized layer (no BerSteSign quantizer): convert a "
-            "larq model with larq_ber.errors.with_bit_errors first."
-        )
-    if layers is None:
-        return positions
-    if isinstance(layers, str):
-        layers = [layers]
-    unknown = [name for name in layers if name not in known]
-    if unknown or not layers:
-        raise ValueError(
-            f"`layers` must name binarized layers of the model, got "
-            f"{list(unknown or layers)!r}; the layers are {known}."
-        )
-    return [position for position in positions if position[0] in layers]
-
-
 def _reflected(clean: float, accuracy: Interval) -> Interval:
     """The drop `clean - accuracy` with the accuracy's interval reflected."""
     return dataclasses.replace(
@@ -304,7 +287,7 @@ def sensitivity(
     draws, seed = check_draws(draws), named_seed("seed", seed)
     confidence = check_confidence(confidence)
     positions = activation_positions(model)
-    chosen = _chosen(positions, layers)
+    chosen = chosen_layers(positions, layers)
     total = sum(int(np.prod(shape)) for _, _, shape in positions)
     clean = accuracy(model, data, metric)
     entries = []

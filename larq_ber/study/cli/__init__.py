@@ -1,9 +1,9 @@
 """The `larq-ber` command line: one module per verb.
 
 Each verb module (`demo`, `recipes`, `sweep`, `results`, `robustness`,
-`sensitivity`, `plot`, `export`, `mtj`, `kernel`) has an `add_parser(commands)`
-that adds its sub-parser and sets its handler, and a thin `run(args)` that calls
-the study modules and prints.
+`sensitivity`, `assign`, `plot`, `export`, `mtj`, `kernel`) has an
+`add_parser(commands)` that adds its sub-parser and sets its handler, and a thin
+`run(args)` that calls the study modules and prints.
 Importing this package imports no TensorFlow: the handlers import what they use.
 """
 
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from larq_ber.study.cli import (
+    assign,
     demo,
     export,
     kernel,
@@ -39,6 +40,7 @@ examples:
   larq-ber sweep quickstart --out runs/quickstart
   larq-ber results runs/quickstart --csv quickstart.csv
   larq-ber sensitivity runs/quickstart/runs/ber0.04_rep0 --ber 0.04
+  larq-ber assign runs/quickstart/runs/ber0.04_rep0 --tolerance 0.5
   larq-ber plot runs/quickstart --figure fig1.png
   larq-ber export runs/quickstart/runs/ber0.04_rep0 --tflite lenet4.tflite
   larq-ber mtj table
@@ -46,8 +48,8 @@ examples:
 """
 
 #: The verb modules, in the order of `larq-ber --help`.
-_VERBS = (demo, recipes, sweep, results, robustness, sensitivity, plot, export, mtj,
-          kernel)  # fmt: skip
+_VERBS = (demo, recipes, sweep, results, robustness, sensitivity, assign, plot,
+          export, mtj, kernel)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,8 +13,8 @@ from larq_ber.tables import COLUMNS
 
 from .helpers import help_text, usage_error
 
-VERBS = ["demo", "recipes", "sweep", "results", "robustness", "sensitivity", "plot",
-         "export", "mtj",
+VERBS = ["demo", "recipes", "sweep", "results", "robustness", "sensitivity", "assign",
+         "plot", "export", "mtj",
          "kernel"]  # fmt: skip
 
 
