@@ -35,7 +35,11 @@ class RunSpec:
         model: A name of `larq_ber.models.MODELS`.
         dataset: The dataset trained on.
         subset: Class subset (`""`: all classes).
-        ber: The training error model (a rate, or per-layer rates).
+        ber: The training error model: a rate, or rates by binarized layer (a
+            recipe's `layer_bers`), as the model functions take it.
+        grid_ber: The run's rate in the grid of its sweep (the tables' `ber`
+            column): `ber` itself when that is one rate, else `run.json`'s
+            `grid_ber`.
         seed: The run's seed (`None` if `run.json` has none; robustness
             evaluation needs it).
         input_shape: Shape of one input image.
@@ -50,6 +54,7 @@ class RunSpec:
     dataset: str
     subset: str
     ber: Any
+    grid_ber: float
     seed: int | None
     input_shape: tuple[int, ...]
     num_classes: int
@@ -96,7 +101,8 @@ class RunSpec:
             The run's specification.
 
         Raises:
-            ValueError: If a field is missing or the model is unknown.
+            ValueError: If a field is missing or the model is unknown, or `ber`
+                gives rates by layer without `grid_ber`.
         """
         required = ("run_id", "model", "dataset", "ber", "input_shape", "num_classes")
         missing = [key for key in required if key not in record]
@@ -115,6 +121,7 @@ class RunSpec:
                 dataset=str(record["dataset"]),
                 subset=str(record.get("subset", "")),
                 ber=record["ber"],
+                grid_ber=float(record.get("grid_ber", record["ber"])),
                 seed=None if record.get("seed") is None else int(record["seed"]),
                 input_shape=tuple(int(d) for d in record["input_shape"]),
                 num_classes=int(record["num_classes"]),
@@ -168,7 +175,9 @@ class RunSpec:
         """The cells that identify the run in a table row.
 
         Returns:
-            `run_id`, `recipe`, `model`, `dataset`, `subset`, `ber` and `seed`.
+            `run_id`, `recipe`, `model`, `dataset`, `subset`, `ber` (the grid's
+            rate, `grid_ber`) and `seed`.
         """
-        names = ("run_id", "recipe", "model", "dataset", "subset", "ber", "seed")
-        return {name: getattr(self, name) for name in names}
+        names = ("run_id", "recipe", "model", "dataset", "subset")
+        row = {name: getattr(self, name) for name in names}
+        return {**row, "ber": self.grid_ber, "seed": self.seed}

@@ -77,3 +77,30 @@ def test_top5_is_recorded_only_above_five_classes():
     ]
     assert [m.name for m in accuracy_metrics(5)] == ["accuracy"]
     assert [m.name for m in accuracy_metrics(6, top1="top1")] == ["top1", "top5"]
+
+
+PER_LAYER = {"binary_conv_2": 0.16, "binary_dense_3": 0.04}
+
+
+def test_per_layer_rates_rebuild_the_model_and_rows_keep_the_grid_rate(tmp_path):
+    from larq_ber.models import binarized_layers
+
+    files = _run(tmp_path, ber=PER_LAYER, grid_ber=0.0, run_id="ber0_rep0")
+    spec = RunSpec.load(files.folder)
+    assert spec.ber == PER_LAYER and spec.grid_ber == 0.0
+    assert spec.row()["ber"] == 0.0
+    network = spec.network()
+    network.save_weights(str(files.final_weights))
+    model = spec.evaluation_model("final")
+    rates = {path: (q.ber, q.ber_neg, q.ber_pos) for path, q in binarized_layers(model)}
+    assert rates == {name: (r, r, r) for name, r in PER_LAYER.items()}
+    tf.keras.backend.clear_session()
+
+
+def test_one_rate_is_its_own_grid_rate_and_per_layer_rates_need_one(tmp_path):
+    spec = RunSpec.load(_run(tmp_path).folder)
+    assert (spec.ber, spec.grid_ber, spec.row()["ber"]) == (0.04, 0.04, 0.04)
+    files = RunFiles(tmp_path / "run")
+    write_json(files.run, {**RECORD, "ber": PER_LAYER})
+    with pytest.raises(ValueError, match=r"run\.json' does not describe a run"):
+        RunSpec.load(files.folder)

@@ -17,8 +17,9 @@ repeats = 10
 a single `RecipeError` that lists every problem, so no run starts from a bad recipe.
 
 The package: `catalog` (the bundled TOML files, by name: `names`, `bundled_path`,
-`resolve`) and `loading` (`Recipe`, `load_recipe`, `parse_overrides`). Nothing here
-imports TensorFlow.
+`resolve`), `loading` (`Recipe`, `load_recipe`, `parse_overrides`), `checks` (each
+key's own check), `limits`, `lifetime` (the lifetime keys) and `layer_bers` (training
+rates of single binarized layers). Nothing here imports TensorFlow.
 
 Example:
     >>> load_recipe("fig1_lenet4_mnist").repeats

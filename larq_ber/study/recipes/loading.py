@@ -8,37 +8,30 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from larq_ber.rates import check_rate
 from larq_ber.study.data import info
-from larq_ber.study.defaults import (
-    MODEL_NAMES,
-    OPTIMIZERS,
-    STRATEGIES,
-    TrainingDefaults,
-    training_defaults,
-)
+from larq_ber.study.defaults import MODEL_NAMES, TrainingDefaults, training_defaults
 from larq_ber.study.recipes.catalog import RecipeNotFoundError, names, resolve
+from larq_ber.study.recipes.checks import is_int, is_shape, value_problems
+from larq_ber.study.recipes.layer_bers import (
+    LayerRates,
+    layer_bers_problems,
+    layer_rates,
+    training_rates,
+)
 from larq_ber.study.recipes.lifetime import KEYS as _LIFETIME
 from larq_ber.study.recipes.lifetime import lifetime_plan, lifetime_problems
-from larq_ber.study.recipes.limits import (
-    MAX_BATCH_SIZE,
-    MAX_EPOCHS,
-    MAX_RUNS,
-    run_count,
-    size_problems,
-)
+from larq_ber.study.recipes.limits import MAX_RUNS, run_count, size_problems
 from larq_ber.study.sweeps.lifetime_plan import LifetimePlan
 from larq_ber.study.sweeps.plan import AutoRepeats, draw_rule
 
@@ -115,6 +108,10 @@ class Recipe:
             default 100; see `larq_ber.study.sweeps.plan`).
         lifetime: The lifetime plan of the keys `storage_times`, … (see
             `larq_ber.study.recipes.lifetime`), or `None` without them.
+        layer_bers: Training rates of single binarized layers, by layer name, in
+            the model's layer order (read-only); the other binarized layers train
+            at the grid's rate (see `larq_ber.study.recipes.layer_bers`). Empty:
+            every layer at the grid's rate.
     """
 
     name: str
@@ -138,6 +135,7 @@ class Recipe:
     weight_bers: tuple[float, ...] = ()
     test_repeats: int | AutoRepeats = 10
     lifetime: LifetimePlan | None = None
+    layer_bers: Mapping[str, float] = dataclasses.field(default_factory=LayerRates)
 
     @property
     def robustness(self) -> bool:
@@ -156,6 +154,23 @@ class Recipe:
         """
         values = {name: getattr(self, name) for name in _SETTINGS}
         return TrainingDefaults(**values, source=f"recipe {self.name}")
+
+    def training_ber(self, grid_ber: float) -> float | dict[str, float]:
+        """The error model the runs at a grid rate train with (the models' `ber`).
+
+        Args:
+            grid_ber: A rate of the grid, `bers`.
+
+        Returns:
+            `grid_ber` without `layer_bers`; else a rate for every binarized layer,
+            in order: its `layer_bers` rate, or `grid_ber` if it has none.
+
+        Example:
+            >>> load_recipe("quickstart", {"bers": [0.0],
+            ...     "layer_bers": {"binary_dense_3": 0.04}}).training_ber(0.0)
+            {'binary_conv_2': 0.0, 'binary_dense_3': 0.04}
+        """
+        return training_rates(self.model, self.layer_bers, grid_ber)
 
     def datasets(self) -> list[str]:
         """The dataset names of the grid: one per subset, or the dataset itself.
@@ -260,12 +275,13 @@ def load_recipe(
         raise RecipeError(os.fspath(recipe), [str(error)]) from None
     raw = {**_read_toml(path), **(overrides or {})}
     values, problems = _with_defaults(raw)
-    problems += _value_problems(values)
+    problems += value_problems(values)
     problems += _auto_problems(values)
     problems += _seed_problems(values)
     problems += _dataset_problems(values)
     problems += size_problems(values, _auto_rule, plan=not problems)
     problems += lifetime_problems(values, run_count(values) or 1)
+    problems += layer_bers_problems(values)
     if problems:
         raise RecipeError(str(path), problems)
     return _build(path.stem, values)
@@ -310,86 +326,6 @@ def _with_defaults(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return values, problems
 
 
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_count(value: Any) -> bool:
-    """An integer >= 1."""
-    return _is_int(value) and value >= 1
-
-
-def _is_number(value: Any) -> bool:
-    """A finite real number (not a bool, not NaN or infinite)."""
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
-
-
-def _are_rates(value: Any) -> bool:
-    """A list of distinct rates in [0, 1] (`larq_ber.rates.check_rate`)."""
-    if not isinstance(value, list):
-        return False
-    try:
-        rates = [check_rate("rate", v) for v in value]
-    except ValueError:
-        return False
-    return len(set(rates)) == len(rates)
-
-
-def _is_shape(value: Any) -> TypeGuard[list[int]]:
-    return (
-        isinstance(value, list) and len(value) == 3 and all(_is_count(d) for d in value)
-    )
-
-
-_RATES = "list of distinct rates in [0, 1]"
-_COUNT = "an integer >= 1"
-
-#: Each key's check and what it expects, applied to the keys a recipe has.
-_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "bers": (lambda v: _are_rates(v) and bool(v), f"a non-empty {_RATES}"),
-    "test_bers": (_are_rates, f"a {_RATES}"),
-    "weight_bers": (_are_rates, f"a {_RATES}"),
-    "test_repeats": (lambda v: _is_count(v) or v == "auto", f'{_COUNT} or "auto"'),
-    "strategy": (lambda v: v in STRATEGIES, f"one of {list(STRATEGIES)}"),
-    "repeats": (_is_count, _COUNT),
-    "epochs": (
-        lambda v: _is_count(v) and v <= MAX_EPOCHS,
-        f"an integer from 1 to {MAX_EPOCHS:,}",
-    ),
-    "batch_size": (
-        lambda v: _is_count(v) and v <= MAX_BATCH_SIZE,
-        f"an integer from 1 to {MAX_BATCH_SIZE:,}",
-    ),
-    "optimizer": (lambda v: v in OPTIMIZERS, f"one of {list(OPTIMIZERS)}"),
-    "learning_rate": (lambda v: _is_number(v) and v > 0, "a finite number > 0"),
-    "momentum": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
-    "weight_decay": (lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
-    "decay_factor": (lambda v: _is_number(v) and 0 < v <= 1, "a number in (0, 1]"),
-    "decay_epochs": (
-        lambda v: isinstance(v, list | tuple) and all(_is_count(e) for e in v),
-        "a list of epochs >= 1",
-    ),
-    "input_shape": (lambda v: v is None or _is_shape(v), "[height, width, channels]"),
-    "subsets": (
-        lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v),
-        "a list of 'classes=K,subset_seed=S' strings",
-    ),
-}
-
-
-def _value_problems(values: Mapping[str, Any]) -> list[str]:
-    """One sentence per value that fails its check in `_CHECKS`."""
-    return [
-        f"{key} = {values[key]!r}: expected {expected}"
-        for key, (ok, expected) in _CHECKS.items()
-        if key in values and not ok(values[key])
-    ]
-
-
 def _auto_problems(values: Mapping[str, Any]) -> list[str]:
     """The rule of `test_repeats = "auto"`: its keys, only with it, in range."""
     if values.get("test_repeats") != "auto":
@@ -414,8 +350,8 @@ def _auto_rule(values: Mapping[str, Any]) -> int | AutoRepeats:
 def _seed_problems(values: Mapping[str, Any]) -> list[str]:
     """The seeds of the runs, `seed` … `seed + repeats - 1`, must be 32-bit."""
     seed, repeats = values.get("seed", 0), values.get("repeats")
-    runs = repeats if _is_int(repeats) and repeats >= 1 else 1
-    if _is_int(seed) and 0 <= seed and seed + runs - 1 <= MAX_SEED:
+    runs = repeats if is_int(repeats) and repeats >= 1 else 1
+    if is_int(seed) and 0 <= seed and seed + runs - 1 <= MAX_SEED:
         return []
     return [
         f"seed = {seed!r}: expected an integer >= 0 with seed + repeats - 1 <= "
@@ -438,7 +374,7 @@ def _dataset_problems(values: Mapping[str, Any]) -> list[str]:
         except (ValueError, FileNotFoundError) as error:
             problems.append(f"dataset {name!r}: {error}")
             continue
-        if _is_shape(shape) and shape[-1] != channels:
+        if is_shape(shape) and shape[-1] != channels:
             problems.append(
                 f"input_shape = {shape!r}: the dataset {name!r} has {channels} "
                 "channel(s); only the height and width can differ"
@@ -483,4 +419,5 @@ def _build(name: str, values: Mapping[str, Any]) -> Recipe:
             else values.get("test_repeats", 10)
         ),
         lifetime=lifetime_plan(values, run_count(values) or 1),
+        layer_bers=layer_rates(values.get("layer_bers", {}), values["model"]),
     )

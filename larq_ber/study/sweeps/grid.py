@@ -22,7 +22,9 @@ class GridPoint:
     """One run of a sweep.
 
     Attributes:
-        ber: Bit error rate of the run's `BerSteSign` quantizers, in [0, 1].
+        ber: Bit error rate of the run's `BerSteSign` quantizers, in [0, 1]
+            (but those of the layers the recipe's `layer_bers` names, see
+            `Recipe.training_ber`).
         repeat: Index of the repeat, 0 … repeats − 1.
         subset: Class subset (`"classes=K,subset_seed=S"`) or `""`.
     """

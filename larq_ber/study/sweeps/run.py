@@ -114,14 +114,22 @@ class RunFailedError(RuntimeError):
 
 
 def _run_record(recipe: Recipe, point: GridPoint, meta: Any) -> dict[str, Any]:
+    """The contents of `run.json`.
+
+    `ber` is the training error model: the grid's rate, or with `layer_bers` a
+    rate per binarized layer, and then the grid's rate is `grid_ber`.
+    """
     shape = recipe.input_shape or meta.input_shape
+    rates = {"ber": recipe.training_ber(point.ber)}
+    if recipe.layer_bers:
+        rates["grid_ber"] = point.ber
     return {
         "run_id": point.run_id,
         "recipe": recipe.name,
         "model": recipe.model,
         "dataset": point.dataset(recipe),
         "subset": point.subset,
-        "ber": point.ber,
+        **rates,
         "repeat": point.repeat,
         "seed": point.seed(recipe),
         "input_shape": list(shape),
@@ -129,6 +137,13 @@ def _run_record(recipe: Recipe, point: GridPoint, meta: Any) -> dict[str, Any]:
         "epochs": recipe.epochs,
         "recipe_values": dataclasses.asdict(recipe),
     }
+
+
+def _run_info(record: dict[str, Any], point: GridPoint) -> RunInfo:
+    """What identifies the run in `epochs.csv`, with the grid's rate as `ber`."""
+    names = {f.name for f in dataclasses.fields(RunInfo)}
+    values = {k: v for k, v in record.items() if k in names}
+    return RunInfo(**{**values, "ber": point.ber})
 
 
 class _Checkpoint:
@@ -179,14 +194,17 @@ def train_run(
 ) -> RunResult:
     """Trains (or resumes, or just reads) one run of a sweep.
 
-    The model `recipe.model` is built with `ber=point.ber` under the recipe's
-    `tf.distribute` strategy, trained with the recipe's optimizer and schedule on
-    the train split, and measured after every epoch by Keras's own validation pass
-    on the test split (`training=False`, so without bit errors). The training state
-    is checkpointed after every epoch and the weights of the best epoch are kept;
-    `larq_ber.study.results` lists the files. While it trains, the process runs with
-    TensorFlow's op determinism and Keras's `tf.random.Generator`-based layers
-    (both switched back afterwards).
+    The model `recipe.model` is built with `ber=recipe.training_ber(point.ber)`
+    (the grid's rate, or with `layer_bers` a rate per binarized layer) under the
+    recipe's `tf.distribute` strategy, trained with the recipe's optimizer and
+    schedule on the train split, and measured after every epoch by Keras's own
+    validation pass on the test split (`training=False`, so without bit errors).
+    The training state is checkpointed after every epoch and the weights of the
+    best epoch are kept; `larq_ber.study.results` lists the files. While it
+    trains, the process runs with TensorFlow's op determinism and Keras's
+    `tf.random.Generator`-based layers (both switched back afterwards). With
+    `layer_bers`, `run.json` records the rates by layer and the tables' rate
+    columns (`ber`, `ber_neg`, `ber_pos`) hold the grid's rate.
 
     Args:
         recipe: The sweep's recipe.
@@ -273,14 +291,10 @@ def _train(
         input_shape=tuple(record["input_shape"]),
         num_classes=record["num_classes"],
         steps_per_epoch=steps,
-        ber=point.ber,
+        ber=record["ber"],
         strategy=recipe.strategy,
     )
-    names = {f.name for f in dataclasses.fields(RunInfo)}
-    logger = BerLogger(
-        str(run.epochs),
-        run_info=RunInfo(**{k: v for k, v in record.items() if k in names}),
-    )
+    logger = BerLogger(str(run.epochs), run_info=_run_info(record, point))
     logger.set_model(model)
     checkpoint = _Checkpoint(model, run.backup)
     done = checkpoint.restore()
@@ -302,7 +316,10 @@ def _train(
             verbose=verbose,
         )
         logs = _epoch_logs(run, point.run_id, number, history)
-        if journal.stage(logger.make_row(number, logs)):
+        row = logger.make_row(number, logs)
+        if recipe.layer_bers:  # the tables' rate columns: the grid's rate
+            row.update(ber=point.ber, ber_neg=point.ber, ber_pos=point.ber)
+        if journal.stage(row):
             model.save_weights(str(run.candidate_weights(number + 1)))
         checkpoint.save(number)
         journal.publish()

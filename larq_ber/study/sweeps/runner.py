@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from larq_ber.study.recipes import Recipe
 from larq_ber.study.results import SweepFiles, read_json, write_json
@@ -38,12 +39,25 @@ class SweepSummary:
     reasons: tuple[str, ...] = ()
 
 
+def _defaults() -> dict[str, Any]:
+    """The recipe fields that have a default, as JSON values."""
+    values = {}
+    for field in dataclasses.fields(Recipe):
+        if field.default is not dataclasses.MISSING:
+            values[field.name] = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            values[field.name] = field.default_factory()
+    return json.loads(json.dumps(values, default=str))
+
+
 def _check_same_recipe(files: SweepFiles, recipe: Recipe) -> None:
     current = json.loads(json.dumps(dataclasses.asdict(recipe)))
     if not files.recipe.exists():
         write_json(files.recipe, current)
         return
     saved = read_json(files.recipe)
+    # A field newer than the saved file counts as unchanged at its default.
+    saved = {**{k: v for k, v in _defaults().items() if k not in saved}, **saved}
     changed = sorted(
         k for k in set(saved) | set(current) if saved.get(k) != current.get(k)
     )

@@ -6,12 +6,14 @@ import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from larq_ber.callbacks import BerLogger
-from larq_ber.models import LeNet4
+from larq_ber.models import LeNet4, binarized_layers
 from larq_ber.storage import read_rows
 from larq_ber.study.data import load
 from larq_ber.study.results import RunFiles
+from larq_ber.study.runspec import RunSpec
 from larq_ber.study.sweeps import GridPoint, train_run
 from larq_ber.study.sweeps.run import EpochJournal
 from larq_ber.tables import COLUMNS
@@ -60,6 +62,40 @@ def test_logged_rate_is_the_one_the_quantizers_trained_with(tiny_recipe, tmp_pat
     train_run(recipe, GridPoint(0.5, 0), tmp_path / "run")
     (row,) = read_rows(tmp_path / "run" / "epochs.csv")
     assert (row["ber"], row["ber_neg"], row["ber_pos"]) == ("0.5", "0.5", "0.5")
+
+
+class _TrainingRates(tf.keras.callbacks.Callback):
+    """Records each binarized layer's quantizer rates at every training batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        layers = binarized_layers(self.model)
+        self.seen.add(tuple((p, q.ber, q.ber_neg, q.ber_pos) for p, q in layers))
+
+
+def test_a_run_trains_each_layer_at_its_rate_and_run_json_keeps_them(
+    tiny_recipe, tmp_path
+):
+    assigned = {"binary_conv_2": 0.16, "binary_dense_3": 0.04}
+    recipe = tiny_recipe(epochs=1, bers=[0.0], layer_bers=assigned)
+    rates = _TrainingRates()
+    point = GridPoint(0.0, 0)
+    train_run(recipe, point, tmp_path / "run", callbacks=[rates])
+    trained = {(n, r, r, r) for n, r in assigned.items()}
+    assert [set(seen) for seen in rates.seen] == [trained]  # every batch
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert (run["ber"], run["grid_ber"], run["run_id"]) == (assigned, 0.0, "ber0_rep0")
+    assert run["recipe_values"]["layer_bers"] == assigned
+    (row,) = read_rows(tmp_path / "run" / "epochs.csv")
+    assert (row["ber"], row["ber_neg"], row["ber_pos"]) == ("0.0", "0.0", "0.0")
+    spec = RunSpec.load(tmp_path / "run")
+    assert (spec.ber, spec.row()["ber"]) == (assigned, 0.0)
+    model = spec.evaluation_model("final")
+    rebuilt = {(p, q.ber, q.ber_neg, q.ber_pos) for p, q in binarized_layers(model)}
+    assert rebuilt == trained
 
 
 def _journal_state(run_dir, done, pending_epoch):

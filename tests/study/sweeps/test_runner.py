@@ -285,3 +285,18 @@ def test_other_os_errors_are_still_retried(tiny_recipe, tmp_path, monkeypatch):
     assert calls == ["ber0_rep0", "ber0_rep0", "ber0.5_rep0", "ber0.5_rep0"]  # retried
     assert summary.failed == ("ber0_rep0", "ber0.5_rep0")
     assert all("Input/output error" in reason for reason in summary.reasons)
+
+
+def test_a_sweep_saved_before_a_new_recipe_field_still_resumes(tiny_recipe, tmp_path):
+    from larq_ber.study.sweeps.runner import SweepFiles, _check_same_recipe
+
+    recipe = tiny_recipe(repeats=1, epochs=1)
+    files = SweepFiles(tmp_path)
+    _check_same_recipe(files, recipe)  # writes sweep.json
+    saved = json.loads(files.recipe.read_text())
+    del saved["layer_bers"]  # as a sweep started before the key existed
+    files.recipe.write_text(json.dumps(saved))
+    _check_same_recipe(files, recipe)  # the default: the same recipe
+    other = dataclasses.replace(recipe, layer_bers={"binary_conv_2": 0.1})
+    with pytest.raises(ValueError, match=r"layer_bers: \{\} -> \{'binary_conv_2'"):
+        _check_same_recipe(files, other)
