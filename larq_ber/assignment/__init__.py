@@ -12,7 +12,9 @@ assignment on measured accuracies and compares it with the best single point:
 - `ledger`: `Ledger`, every measured draw in a CSV file, so a search resumes and
   searches at several tolerances share their measurements (TF-free);
 - `result`: `Assignment`, `LayerPoint`, `SearchStep` (TF-free);
-- `search`: `assign_write_points`, the greedy search and its verification;
+- `measure`: `Measure`, an assignment's accuracy over draws, through the ledger;
+- `search`: `assign_write_points`, the greedy search and the exchanges;
+- `verification`: the answer and the single point verified on fresh draws;
 - `figure`: `plot_assignment`, energy against accuracy of what was measured.
 
 Example:
@@ -34,7 +36,8 @@ from larq_ber.assignment.result import (
     LayerPoint,
     SearchStep,
 )
-from larq_ber.assignment.search import MAX_BACKOFF, METHOD, assign_write_points
+from larq_ber.assignment.search import assign_write_points
+from larq_ber.assignment.verification import MAX_BACKOFF, METHOD, VERIFY_TESTS
 
 __all__ = [
     "DEFAULT_LADDER",
@@ -43,6 +46,7 @@ __all__ = [
     "MAX_RUNGS",
     "METHOD",
     "STEP_COLUMNS",
+    "VERIFY_TESTS",
     "Assignment",
     "LayerPoint",
     "Ledger",

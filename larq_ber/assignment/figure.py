@@ -1,9 +1,10 @@
 r"""`plot_assignment`: accuracy against write energy of every assignment measured.
 
 The figure of a per-layer search: the single operating points (every layer on
-one rung) as a curve, the greedy path through per-layer assignments, the moves
-it measured and refused, the two verified answers with their intervals, and the
-threshold (error-free accuracy minus the tolerance). Cheaper is to the left.
+one rung) as a curve, the greedy path and exchanges through per-layer
+assignments, the moves it measured and refused, the two verified answers with
+their intervals, and the threshold (the error-free accuracy, or the reference,
+minus the tolerance). Cheaper is to the left.
 """
 
 from __future__ import annotations
@@ -59,29 +60,34 @@ def plot_assignment(answer: Assignment, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
     steps = list(answer.steps)
-    single = [s for s in steps if s.phase == "single"]
-    path = [s for s in steps if s.phase in ("start", "greedy") and s.taken]
-    refused = [s for s in steps if s.phase == "greedy" and not s.taken]
-    _errorbar(ax, single, fmt="o-", color=COLOURS[0], ms=4, lw=1.2, capsize=2,
+    curve = [s for s in steps if s.phase == "single"]
+    moves = ("start", "greedy", "exchange")
+    path = [s for s in steps if s.phase in moves and s.taken]
+    refused = [s for s in steps if s.phase in moves[1:] and not s.taken]
+    _errorbar(ax, curve, fmt="o-", color=COLOURS[0], ms=4, lw=1.2, capsize=2,
               label="single point (every layer on one rung)")  # fmt: skip
-    for s in single:
+    for s in curve:
         ax.annotate(f"{s.bers[0]:g}", (s.energy, s.accuracy.mean),
                     fontsize="x-small", xytext=(4, -10), textcoords="offset points",
                     color=COLOURS[0])  # fmt: skip
     _errorbar(ax, path, fmt="s-", color=COLOURS[1], ms=4, lw=1.2, capsize=2,
-              label="greedy path (per layer)")  # fmt: skip
+              label="greedy path, then exchanges (per layer)")  # fmt: skip
     if refused:
         ax.plot([s.energy for s in refused], [s.accuracy.mean for s in refused], "x",
                 color="0.6", label="moves measured, not taken")  # fmt: skip
     verified = [s for s in steps if s.phase == "verify" and s.taken]
     chosen = [s for s in verified if s.bers == tuple(p.ber for p in answer.layers)]
-    others = [s for s in verified if s not in chosen[:1]]
+    single = (answer.single_ber,) * len(answer.layers)
+    others = [s for s in verified if s.bers == single and answer.single_met]
     _errorbar(ax, chosen[:1], fmt="*", color=COLOURS[2], ms=14, capsize=5, lw=2,
               label=f"answer, verified ({answer.verify_draws} draws)")  # fmt: skip
     _errorbar(ax, others, fmt="D", color=COLOURS[0], ms=8, capsize=5, lw=2,
               label="single point, verified")  # fmt: skip
+    base = "error-free"
+    if answer.reference is not None:
+        base = f"{answer.reference:.2f} %"
     ax.axhline(answer.threshold, color="0.4", ls="--", lw=1,
-               label=f"threshold: {answer.tolerance:g} below error-free")  # fmt: skip
+               label=f"threshold: {answer.tolerance:g} below {base}")  # fmt: skip
     ax.set_xlabel("activation write energy per input (conventional write = 1)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title(

@@ -41,10 +41,14 @@ MAX_RUNGS = 64
 
 
 def _rungs(values: Any) -> tuple[float, ...]:
-    """`values` as a strictly increasing tuple of rates in [0, 1); else a ValueError."""
+    """`values` as a strictly increasing tuple of rates in (0, 1); else a ValueError.
+
+    A rate of 0 is refused: no write is error-free, and the single-point search
+    keeps BER 0 for the error-free baseline.
+    """
     message = (
         f"`ladder` must be 2 to {MAX_RUNGS} strictly increasing write error rates in "
-        "[0, 1) (e.g. (1e-6, 1e-3, 0.01, 0.04, 0.16))"
+        "(0, 1) (e.g. (1e-6, 1e-3, 0.01, 0.04, 0.16))"
     )
     try:
         rungs = tuple(float(v) for v in values if not isinstance(v, bool | str))
@@ -53,7 +57,7 @@ def _rungs(values: Any) -> tuple[float, ...]:
         raise ValueError(f"{message}, got {values!r}.") from None
     if len(rungs) != count or not 2 <= count <= MAX_RUNGS:
         raise ValueError(f"{message}, got {values!r}.")
-    bad = [r for r in rungs if not (math.isfinite(r) and 0 <= r < 1)]
+    bad = [r for r in rungs if not (math.isfinite(r) and 0 < r < 1)]
     if bad or any(b <= a for a, b in itertools.pairwise(rungs)):
         raise ValueError(f"{message}, got {list(rungs)!r}.")
     return rungs
@@ -64,7 +68,7 @@ class WriteLadder:
     r"""The rungs a layer may be written at, each with its cheapest write.
 
     Attributes:
-        rungs: The write error rates, strictly increasing, in [0, 1).
+        rungs: The write error rates, strictly increasing, in (0, 1).
         points: The cheapest write of each rung (`OperatingPoint.cheapest_write`;
             its `voltage` in V, `pulse` in s, `energy` relative to WER
             $10^{-6}$ at $5\tau_D$).
@@ -84,24 +88,24 @@ class WriteLadder:
 
     @classmethod
     def build(
-        cls, rungs: Sequence[float] = DEFAULT_LADDER, device: MTJ | None = None
+        cls, ladder: Sequence[float] = DEFAULT_LADDER, device: MTJ | None = None
     ) -> WriteLadder:
         """Finds the cheapest write of every rung.
 
         Args:
-            rungs: 2 to `MAX_RUNGS` strictly increasing write error rates in
-                [0, 1).
+            ladder: The rungs: 2 to `MAX_RUNGS` strictly increasing write error
+                rates in (0, 1).
             device: The MTJ (`MTJ.paper()` if `None`).
 
         Returns:
             The `WriteLadder`.
 
         Raises:
-            ValueError: If `rungs` is not such a sequence, or `device` is not an
+            ValueError: If `ladder` is not such a sequence, or `device` is not an
                 `MTJ` (or cannot write the conventional point below its
                 breakdown voltage).
         """
-        checked, device = _rungs(rungs), _device(device)
+        checked, device = _rungs(ladder), _device(device)
         points = tuple(
             OperatingPoint.cheapest_write(b, math.nan, device) for b in checked
         )

@@ -105,7 +105,8 @@ class Ledger:
         self._values[(key, seed, draw)] = float(accuracy)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            row = {"key": key, "seed": seed, "draw": draw, "accuracy": repr(accuracy)}
+            value = repr(float(accuracy))
+            row = {"key": key, "seed": seed, "draw": draw, "accuracy": value}
             append_row(self.path, row, COLUMNS)
 
     def check_clean(self, clean: float) -> None:

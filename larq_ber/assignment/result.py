@@ -58,16 +58,18 @@ class SearchStep:
     """One assignment the search measured.
 
     Attributes:
-        phase: `"single"` (every layer on one rung), `"greedy"` (one layer
-            raised by a rung), `"verify"` (independent draws of a candidate
-            answer) or `"start"`.
-        moved: The layer raised (`""` outside the greedy phase).
+        phase: `"single"` (every layer on one rung), `"start"` (every layer
+            on the first rung), `"greedy"` (one layer raised by a rung),
+            `"exchange"` (one layer raised, another lowered) or `"verify"`
+            (independent draws of a candidate answer).
+        moved: The layer raised (greedy), `"<up> up, <down> down"`
+            (exchange), `""` otherwise.
         bers: The rate of each layer, in model order.
         energy: Its activation write energy per input, relative.
         accuracy: Its accuracy interval over the draws (points).
         within: Whether the interval's lower bound is at least the threshold.
-        taken: Whether the search moved to it (greedy), or the answer passed
-            (verify).
+        taken: Whether the search moved to it (start, greedy, exchange), or the
+            answer passed (verify).
     """
 
     phase: str
@@ -88,17 +90,22 @@ class Assignment:
         energy: The activation write energy per input of the assignment,
             relative to writing every bit conventionally ($E$).
         accuracy: Its verified accuracy interval (points, over `verify_draws`
-            draws independent of the search's).
-        met: Whether the verified lower bound is at least `threshold`.
+            draws independent of the search's, at the Bonferroni level of the
+            search's verification tests: `accuracy.confidence`).
+        met: Whether the verified lower bound is at least `threshold` (if not,
+            `layers` are the first rungs, measured on the verification draws).
         single_ber: The rate of the best single operating point (every layer on
-            one rung; `larq_ber.mtj.cheapest_operating_point` on the measured
-            curve).
-        single_energy: Its energy per input, relative.
-        single_accuracy: Its verified accuracy interval (points).
+            one rung), verified as the answer is, from the higher of
+            `larq_ber.mtj.cheapest_operating_point`'s rung on the search draws
+            and the highest rung not decided beyond.
+        single_energy: Its energy per input, relative (1.0, the conventional
+            write, when no single point is verified within).
+        single_accuracy: Its verified accuracy interval (points; `None` when
+            every rung was decided beyond on the search draws).
         single_met: Whether that lower bound is at least `threshold`.
         clean: The error-free accuracy (points).
         tolerance: The accuracy loss accepted (points).
-        threshold: `clean - tolerance` (points).
+        threshold: `reference - tolerance` (points).
         confidence: Confidence of the intervals, in (0, 1).
         draws: Draws per assignment during the search.
         verify_draws: Draws of the verification.
@@ -107,6 +114,15 @@ class Assignment:
         evaluations: Assignments measured (from the ledger or afresh).
         steps: Every measured assignment, in order.
         method: The search, in words.
+        undecided: The rates of a cheaper assignment of the path whose
+            verification interval straddled the threshold (`None`: none did):
+            neither within nor decided beyond.
+        undecided_draws: The further verification draws that would settle it
+            at the same spread (`larq_ber.stats.draws_to_settle`; `None` if
+            none can tell).
+        reference: The accuracy (points) the tolerance counts from, if not
+            `clean` (`None`: `clean`).
+        free: The layers the search could raise (`None`: all).
 
     Example:
         >>> from larq_ber.stats import mean_interval
@@ -124,7 +140,7 @@ class Assignment:
     met: bool
     single_ber: float
     single_energy: float
-    single_accuracy: Interval
+    single_accuracy: Interval | None
     single_met: bool
     clean: float
     tolerance: float
@@ -137,6 +153,10 @@ class Assignment:
     evaluations: int
     steps: tuple[SearchStep, ...]
     method: str
+    undecided: tuple[float, ...] | None = None
+    undecided_draws: int | None = None
+    reference: float | None = None
+    free: tuple[str, ...] | None = None
 
     @property
     def saving(self) -> float:
@@ -144,13 +164,15 @@ class Assignment:
         return 1.0 - self.energy / self.single_energy
 
     def layer_bers(self) -> dict[str, float]:
-        """`{layer path: rate}`: the assignment, e.g. for `LeNet4(ber=...)`.
+        """`{layer name: rate}`: the assignment, e.g. for `LeNet4(ber=...)`.
 
         Returns:
-            The rate of each layer, in model order (a quantizer no layer holds,
-            such as NiN's `binary_conv_4_sign`, under its own path).
+            The rate of each layer, in model order, named as the models and the
+            recipes' `layer_bers` name them: a quantizer no layer holds (NiN's
+            `binary_conv_4_sign`: the sign before the pooling that feeds
+            `binary_conv_4`) under its layer's name.
         """
-        return {point.layer: point.ber for point in self.layers}
+        return {point.layer.removesuffix("_sign"): point.ber for point in self.layers}
 
     def rows(self) -> list[dict[str, Any]]:
         """The layers as CSV rows with the keys of `LAYER_COLUMNS` (SI units)."""
@@ -192,20 +214,38 @@ class Assignment:
                 "tolerance or a lower first rung)."
             )
         if not self.single_met:
-            return "No single operating point is decided within the tolerance."
+            return (
+                "No single point of the ladder is verified within: against the "
+                f"conventional write (WER 1e-6 at 5 tau_D), energy {self.energy:.3f}."
+            )
         return (
             f"Energy {self.energy:.3f} of the conventional write (WER 1e-6 at "
             f"5 tau_D) vs {self.single_energy:.3f} at the best single point "
             f"(BER {self.single_ber:g}): {100 * self.saving:.1f} % saved."
         )
 
+    def _single_line(self) -> str:
+        """The single point's verification, in one line."""
+        single = self.single_accuracy
+        if single is None:
+            return "  single point: every rung decided beyond on the search draws"
+        return (
+            f"  single point: BER {self.single_ber:g}, accuracy {single.mean:.2f} % "
+            f"[{single.low:.2f}, {single.high:.2f}] over {single.n} verification "
+            f"draws ({'within' if self.single_met else 'NOT within'}); "
+            f"verification intervals at {single.confidence:.2%} (Bonferroni)"
+        )
+
     def __str__(self) -> str:
         """A table: per layer its writes, rate, write point and energy; the verdict."""
         width = max([len("layer"), *(len(p.layer) for p in self.layers)])
-        acc, single = self.accuracy, self.single_accuracy
+        acc = self.accuracy
+        base = f"{self.clean:.2f} %"
+        if self.reference is not None:
+            base = f"{self.reference:.2f} % (error-free {self.clean:.2f} %)"
         lines = [
             f"Per-layer write points within {self.tolerance:g} point(s) of "
-            f"{self.clean:.2f} % ({self.confidence:.0%} t-intervals, seed "
+            f"{base} ({self.confidence:.0%} t-intervals, seed "
             f"{self.seed}; {self.method}; {self.evaluations} assignments measured):",
             f"  {'layer':<{width}}  {'writes/input':>12}  {'share':>6}  "
             f"{'BER':>8}  {'V':>6}  {'t (ns)':>7}  {'energy/bit':>10}  "
@@ -221,9 +261,14 @@ class Assignment:
             f"  per layer:    accuracy {acc.mean:.2f} % [{acc.low:.2f}, "
             f"{acc.high:.2f}] over {acc.n} verification draws "
             f"({'within' if self.met else 'NOT within'} {self.threshold:.2f} %)",
-            f"  single point: accuracy {single.mean:.2f} % [{single.low:.2f}, "
-            f"{single.high:.2f}] over {single.n} verification draws "
-            f"({'within' if self.single_met else 'NOT within'})",
+            self._single_line(),
             "  " + self._verdict(),
         ]
+        if self.undecided is not None:
+            more = self.undecided_draws
+            lines.append(
+                f"  Undecided: BERs {' '.join(f'{b:g}' for b in self.undecided)} "
+                "straddled the threshold on verification"
+                + (f"; about {more} more draws would settle it." if more else ".")
+            )
         return "\n".join(lines)

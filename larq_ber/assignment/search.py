@@ -4,8 +4,8 @@ The problem: give each binarized layer $l$ (it writes $n_l$ binary activations p
 input) a rung $b_{r_l}$ of a `WriteLadder` so that the activation write energy per
 input $\sum_l n_l e(b_{r_l})$ is smallest while the deployed accuracy, with every
 layer's activations written at its own rate, stays within `tolerance` of the
-error-free accuracy $c$: the lower bound of its t-interval over error draws is at
-least $c - \text{tolerance}$.
+error-free accuracy $c$ (or of a given `reference`): the lower bound of its
+t-interval over error draws is at least $c - \text{tolerance}$.
 
 **The search: greedy marginal analysis on measured accuracies.** It starts with
 every layer on the first rung and repeats: for each layer not yet blocked, measure
@@ -21,23 +21,28 @@ for a separable budget problem (a multiple-choice knapsack, as in bit allocation
 for mixed-precision networks): it spends the tolerance where it buys the most
 energy, needs about $L$ evaluations per step rather than the $R^L$ of an
 exhaustive search, and, unlike coordinate descent from a single point, lets a
-large tolerant layer climb while a small fragile one stays low. It is not
-guaranteed optimal: errors in different layers interact and the ratios are
-measured with noise, which is why the answer is verified, and compared with the
-best single point.
+large tolerant layer climb while a small fragile one stays low.
+
+**Pairwise exchanges** then polish the greedy's end, where a ratio measured with
+noise may have sent the last rung to the wrong layer: raise one layer by a rung
+and lower another by one, when that saves energy (largest saving measured first,
+the first within taken), until no exchange is within. Every exchange lowers the
+energy, so they end; each round measures at most $L(L - 1)$ moves.
+
+It is not guaranteed optimal: errors in different layers interact and accuracies
+are measured with noise, which is why the answer is verified, and compared with
+the best single point.
 
 **The single point.** Every layer on one rung, rung by rung until a rung's upper
 bound falls below the threshold; `larq_ber.mtj.cheapest_operating_point` picks the
 largest rung decided within on these measurements (the paper's global operating
-point at this tolerance).
+point at this tolerance). Both answers are then verified on fresh draws
+(`larq_ber.assignment.verification`).
 
-**Verification.** The search's own draws chose the answer, so its interval is
-optimistic (the winner's curse). The per-layer answer and the single point are
-measured again on `verify_draws` fresh draws (numbers `draws`,
-`draws + 1`, ...: independent of the search's, and common to both); an answer
-whose lower bound misses is replaced by the previous state of the path (up to
-`MAX_BACKOFF` times). If the verified single point is cheaper than the verified
-per-layer answer, the single point is the answer.
+The greedy is the marginal analysis of Fox (1966, "Discrete optimization via
+marginal analysis", Management Science 13(3)), as Shoham and Gersho (1988,
+"Efficient bit allocation for an arbitrary set of quantizers", IEEE Trans. ASSP
+36(9)) used it for bit allocation.
 
 Draw $k$ of every assignment is seeded from `(seed, k)` (common random numbers:
 differences between assignments are less noisy than their accuracies); a
@@ -57,109 +62,19 @@ import numpy as np
 import tensorflow as tf
 
 from larq_ber.assignment.ladder import DEFAULT_LADDER, WriteLadder
-from larq_ber.assignment.ledger import Ledger, assignment_key
-from larq_ber.assignment.result import Assignment, LayerPoint, SearchStep
-from larq_ber.errors import ErrorMap, activation_errors
+from larq_ber.assignment.ledger import Ledger
+from larq_ber.assignment.measure import Levels, Measure
+from larq_ber.assignment.result import Assignment, SearchStep
+from larq_ber.assignment.verification import answer
 from larq_ber.errors.maps import activation_positions
-from larq_ber.evaluation import (
-    Position,
-    accuracy,
-    check_draws,
-    chosen_layers,
-    draw_key,
-    named_seed,
-)
-from larq_ber.mtj.cheapest import cheapest_operating_point
+from larq_ber.evaluation import accuracy, check_draws, chosen_layers, named_seed
 from larq_ber.mtj.device import MTJ
-from larq_ber.stats import Interval, check_confidence, mean_interval
+from larq_ber.stats import Interval, check_confidence
 
-__all__ = ["MAX_BACKOFF", "METHOD", "assign_write_points"]
-
-#: The search, in words (`Assignment.method`).
-METHOD = "greedy marginal analysis on measured accuracies"
-
-#: Most states of the path tried again when a verification misses.
-MAX_BACKOFF = 5
-
-Levels = tuple[int, ...]
+__all__ = ["assign_write_points"]
 
 
-@dataclasses.dataclass
-class _Measure:
-    """Measures assignments (rung indices per layer), through the ledger."""
-
-    model: tf.keras.Model
-    data: Any
-    positions: list[Position]
-    ladder: WriteLadder
-    ledger: Ledger
-    seed: int
-    metric: str | None
-    confidence: float
-    threshold: float
-    steps: list[SearchStep] = dataclasses.field(default_factory=list)
-    progress: Callable[[SearchStep], None] | None = None
-    measured: set[str] = dataclasses.field(default_factory=set)
-
-    def bers(self, levels: Levels) -> tuple[float, ...]:
-        return tuple(self.ladder.rungs[r] for r in levels)
-
-    def values(self, levels: Levels, first: int, count: int) -> list[float]:
-        """The accuracy (points) of draws `first` ... `first + count - 1`."""
-        paths = [path for path, _, _ in self.positions]
-        key = assignment_key(paths, self.bers(levels))
-        self.measured.add(key)
-        draws = range(first, first + count)
-        found = {k: self.ledger.get(key, self.seed, k) for k in draws}
-        missing = [k for k in draws if found[k] is None]
-        if missing:
-            errors = ErrorMap(
-                activations={
-                    path: (np.full(shape, b, np.float32),) * 2
-                    for (path, _, shape), b in zip(
-                        self.positions, self.bers(levels), strict=True
-                    )
-                }
-            )
-            with activation_errors(self.model, errors, seed=0) as quantizers:
-                for k in missing:
-                    base = draw_key(self.seed, k)
-                    for i, quantizer in enumerate(quantizers):
-                        quantizer.reseed_inference_errors(base + i)
-                    found[k] = accuracy(self.model, self.data, self.metric)
-                    self.ledger.put(key, self.seed, k, found[k])  # type: ignore[arg-type]
-        return [float(found[k]) for k in draws]  # type: ignore[arg-type]
-
-    def __call__(
-        self, levels: Levels, first: int, count: int, **step: Any
-    ) -> tuple[Interval, list[float]]:
-        """The interval and values of an assignment, recorded as a step."""
-        values = self.values(levels, first, count)
-        interval = mean_interval(values, self.confidence)
-        record = SearchStep(
-            bers=self.bers(levels),
-            energy=self.ladder.energy(self.writes, levels),
-            accuracy=interval,
-            within=interval.low >= self.threshold,
-            **step,
-        )
-        self.steps.append(record)
-        if self.progress is not None:
-            self.progress(record)
-        return interval, values
-
-    @property
-    def writes(self) -> list[int]:
-        return [int(np.prod(shape)) for _, _, shape in self.positions]
-
-    def take(self, index: int) -> None:
-        """Marks step `index` as taken."""
-        self.steps[index] = dataclasses.replace(self.steps[index], taken=True)
-
-
-def _greedy(
-    measure: _Measure, draws: int, floor: float, free: set[int]
-) -> list[Levels]:
+def _greedy(measure: Measure, draws: int, floor: float, free: set[int]) -> list[Levels]:
     """The greedy path: the states taken, from all first rungs to the last."""
     layers, top = len(measure.positions), len(measure.ladder) - 1
     energies = measure.ladder.energies
@@ -191,7 +106,44 @@ def _greedy(
         path.append(state)
 
 
-def _single_curve(measure: _Measure, draws: int) -> list[tuple[float, list[float]]]:
+def _exchanges(
+    measure: Measure, draws: int, state: Levels, free: set[int]
+) -> list[Levels]:
+    """Pairwise exchanges after the greedy: the states taken, in order.
+
+    A move raises one layer (of `free`) by a rung and lowers another by one; of
+    the moves that save energy, the largest saving is measured first and the first
+    within is taken; this repeats until no move is within. Every move taken
+    lowers the energy, so the exchanges end.
+    """
+    layers, top = len(measure.positions), len(measure.ladder) - 1
+    path: list[Levels] = []
+    while True:
+        moves = []
+        for i in sorted(free):
+            for j in range(layers):
+                if i == j or state[i] == top or state[j] == 0:
+                    continue
+                levels = list(state)
+                levels[i], levels[j] = state[i] + 1, state[j] - 1
+                saving = measure.ladder.energy(measure.writes, state)
+                saving -= measure.ladder.energy(measure.writes, levels)
+                if saving > 1e-12:
+                    moves.append((-saving, i, j, tuple(levels)))
+        for _, i, j, move in sorted(moves):
+            names = measure.positions[i][0], measure.positions[j][0]
+            measure(move, 0, draws, phase="exchange", taken=False,
+                    moved=f"{names[0]} up, {names[1]} down")  # fmt: skip
+            if measure.steps[-1].within:
+                measure.take(len(measure.steps) - 1)
+                state = move
+                path.append(state)
+                break
+        else:
+            return path
+
+
+def _single_curve(measure: Measure, draws: int) -> list[tuple[float, list[float]]]:
     """`(rung, values)` of every layer on one rung, until one is clearly beyond."""
     layers = len(measure.positions)
     curve = []
@@ -204,77 +156,14 @@ def _single_curve(measure: _Measure, draws: int) -> list[tuple[float, list[float
     return curve
 
 
-def _single_level(
-    curve: list[tuple[float, list[float]]],
-    clean: float,
-    tolerance: float,
-    device: MTJ,
-    confidence: float,
-) -> int | None:
-    """The rung of `cheapest_operating_point` on the curve (`None`: none within)."""
-    records = [
-        {
-            "ber": 0.0,
-            "test_ber": rate,
-            "weight_ber": 0.0,
-            "draw": k,
-            "test_top1": value / 100,
-        }
-        for rate, values in [(0.0, [clean] * len(curve[0][1])), *curve]
-        for k, value in enumerate(values)
-    ]
-    point = cheapest_operating_point(
-        records, tolerance / 100, device, confidence=confidence
-    )
-    rungs = [rate for rate, _ in curve]
-    return rungs.index(point.ber) if point.ber in rungs else None
-
-
-def _verified(
-    measure: _Measure, candidates: Sequence[Levels], first: int, count: int
-) -> tuple[Levels, Interval, bool]:
-    """The first candidate whose verification draws stay within (or the last tried)."""
-    for state in candidates[: MAX_BACKOFF + 1]:
-        acc, _ = measure(state, first, count, phase="verify", moved="", taken=False)
-        if measure.steps[-1].within:
-            measure.take(len(measure.steps) - 1)
-            return state, acc, True
-    return state, acc, False
-
-
-def _tolerance(value: Any) -> float:
-    """`value` as a tolerance in points; else a one-line ValueError."""
+def _points(value: Any, name: str) -> float:
+    """`value` as accuracy points in [0, 100]; else a one-line ValueError."""
     number = isinstance(value, int | float | np.number) and not isinstance(value, bool)
     if not (number and math.isfinite(value) and 0 <= value <= 100):
         raise ValueError(
-            f"`tolerance` must be a number in [0, 100] (accuracy points), got "
-            f"{value!r}."
+            f"`{name}` must be a number in [0, 100] (accuracy points), got {value!r}."
         )
     return float(value)
-
-
-def _layer_points(ladder: WriteLadder, positions: list[Position],
-                  levels: Levels) -> tuple[LayerPoint, ...]:  # fmt: skip
-    """The write point of each layer at `levels`."""
-    writes = [int(np.prod(shape)) for _, _, shape in positions]
-    energies = [
-        n * ladder.points[r].energy for n, r in zip(writes, levels, strict=True)
-    ]
-    return tuple(
-        LayerPoint(
-            path,
-            n,
-            n / sum(writes),
-            ladder.rungs[r],
-            ladder.points[r].voltage,
-            ladder.points[r].pulse,
-            ladder.points[r].energy,
-            e / sum(energies),
-        )
-        for (path, _, _), n, r, e in zip(
-            positions, writes, levels, energies, strict=True
-        )
-    )
 
 
 def assign_write_points(
@@ -290,6 +179,7 @@ def assign_write_points(
     seed: int = 0,
     metric: str | None = None,
     layers: Sequence[str] | None = None,
+    reference: float | None = None,
     ledger: str | os.PathLike[str] | Ledger | None = None,
     progress: Callable[[SearchStep], None] | None = None,
 ) -> Assignment:
@@ -308,10 +198,10 @@ def assign_write_points(
             `(x, y)` pair of arrays.
         tolerance: Accuracy loss accepted, in points (e.g. 0.5), in [0, 100].
         confidence: Confidence of the intervals, in (0, 1): an assignment is
-            within when its interval's lower bound is at least the error-free
-            accuracy minus `tolerance`.
+            within when its interval's lower bound is at least `reference`
+            minus `tolerance`.
         ladder: The rungs: 2 to 64 strictly increasing write error rates in
-            [0, 1), the first the safest (default `DEFAULT_LADDER`, from the
+            (0, 1), the first the safest (default `DEFAULT_LADDER`, from the
             conventional $10^{-6}$ to 24 %).
         device: The MTJ (`MTJ.paper()` if `None`).
         draws: Error draws per assignment in the search, in [2, 100,000].
@@ -321,6 +211,11 @@ def assign_write_points(
             `accuracy`).
         layers: The layers whose rate may rise (`None`: all); the others stay
             on the first rung.
+        reference: The accuracy (points, in [0, 100]) the tolerance counts
+            from (`None`: the model's own error-free accuracy). Give one
+            network's error-free accuracy to compare several networks against
+            one absolute target: each network's own would move the target
+            with its training noise.
         ledger: A CSV file (or a `Ledger`) keeping every draw measured: give the
             same one to resume a killed search or to search again at another
             tolerance without measuring anything twice (`None`: keep nothing).
@@ -330,11 +225,11 @@ def assign_write_points(
         The `Assignment` (print it; `layer_bers()` to train at it).
 
     Raises:
-        ValueError: If `tolerance`, `confidence`, `draws`, `verify_draws`,
-            `seed` or `ladder` is out of range, the model has no binarized
-            layer, a name of `layers` is not one of them (the message lists
-            them), the metric is not compiled, or the ledger belongs to another
-            model or test set.
+        ValueError: If `tolerance`, `reference`, `confidence`, `draws`,
+            `verify_draws`, `seed` or `ladder` is out of range, the model has
+            no binarized layer, a name of `layers` is not one of them (the
+            message lists them), the metric is not compiled, or the ledger
+            belongs to another model or test set.
 
     Example:
         ```python
@@ -344,7 +239,12 @@ def assign_write_points(
         model = LeNet4(ber=answer.layer_bers())   # train at the assignment
         ```
     """
-    tolerance, confidence = _tolerance(tolerance), check_confidence(confidence)
+    tolerance, confidence = (
+        _points(tolerance, "tolerance"),
+        check_confidence(confidence),
+    )
+    if reference is not None:
+        reference = _points(reference, "reference")
     draws, seed = check_draws(draws), named_seed("seed", seed)
     verify_draws = check_draws(verify_draws, "verify_draws")
     positions = activation_positions(model)
@@ -353,56 +253,14 @@ def assign_write_points(
     book = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
     clean = accuracy(model, data, metric)
     book.check_clean(clean)
-    threshold = clean - tolerance
-    measure = _Measure(model, data, positions, steps, book, seed, metric,
+    threshold = (clean if reference is None else reference) - tolerance
+    measure = Measure(model, data, positions, steps, book, seed, metric,
                        confidence, threshold, progress=progress)  # fmt: skip
     curve = _single_curve(measure, draws)
     path = _greedy(measure, draws, max(tolerance / 20, 0.01), free)
-    return _answer(measure, path, curve, clean, tolerance, draws, verify_draws)
-
-
-def _answer(
-    measure: _Measure,
-    path: list[Levels],
-    curve: list[tuple[float, list[float]]],
-    clean: float,
-    tolerance: float,
-    draws: int,
-    verify_draws: int,
-) -> Assignment:
-    """Verifies the greedy answer and the single point; the cheaper one wins."""
-    layers, ladder = len(measure.positions), measure.ladder
-    threshold = clean - tolerance
-    level = _single_level(curve, clean, tolerance, ladder.device, measure.confidence)
-    single = [(r,) * layers for r in range(level or 0, -1, -1)]
-    one, one_acc, one_met = _verified(measure, single, draws, verify_draws)
-    best, acc, met = _verified(measure, path[::-1], draws, verify_draws)
-    method = METHOD
-    if one_met and (
-        not met
-        or ladder.energy(measure.writes, one) <= ladder.energy(measure.writes, best)
-    ):
-        best, acc, met = one, one_acc, one_met
-        method += " (its path ended no cheaper than the single point, kept)"
-    single_energy = ladder.energy(measure.writes, one) if level is not None else 1.0
-    return Assignment(
-        layers=_layer_points(ladder, measure.positions, best),
-        energy=ladder.energy(measure.writes, best),
-        accuracy=acc,
-        met=met,
-        single_ber=ladder.rungs[one[0]] if level is not None else 0.0,
-        single_energy=single_energy,
-        single_accuracy=one_acc,
-        single_met=one_met and level is not None,
-        clean=clean,
-        tolerance=tolerance,
-        threshold=threshold,
-        confidence=measure.confidence,
-        draws=draws,
-        verify_draws=verify_draws,
-        seed=measure.seed,
-        ladder=ladder.rungs,
-        evaluations=len(measure.measured),
-        steps=tuple(measure.steps),
-        method=method,
-    )
+    if next(s for s in measure.steps if s.phase == "start").within:
+        path += _exchanges(measure, draws, path[-1], free)
+    base = clean if reference is None else reference
+    result = answer(measure, path, curve, (clean, base, tolerance),
+                     (draws, verify_draws), free)  # fmt: skip
+    return dataclasses.replace(result, reference=reference)

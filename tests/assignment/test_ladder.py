@@ -57,6 +57,7 @@ def test_a_device_with_a_higher_barrier_needs_more_energy():
         (0.0, 1.0),
         (-0.1, 0.1),
         (0.0, math.nan),
+        (0.0, 0.01),  # no write is error-free
         ("a", "b"),
         0.1,
         (True, 0.5),

@@ -26,6 +26,8 @@ EXAMPLES = """\
 examples:
   larq-ber assign runs/quickstart/runs/ber0.04_rep0 --tolerance 0.5
   larq-ber assign RUN --tolerance 1 --figure assignment.png --csv layers.csv
+  # within 1 point of 89.80 %, another network's error-free accuracy
+  larq-ber assign RUN --tolerance 1 --reference 89.80
   # a finer ladder, more draws; the same ledger: nothing measured twice
   larq-ber assign RUN --tolerance 1 --ladder 1e-6 1e-3 0.01 0.02 0.04 0.08 0.16 \\
       --draws 20 --verify-draws 100
@@ -35,7 +37,8 @@ examples:
 _OPTIONS = {"`tolerance`": "--tolerance", "`layers`": "--layers",
             "`ladder`": "--ladder", "`draws`": "--draws",
             "`verify_draws`": "--verify-draws", "`seed`": "--seed",
-            "`confidence`": "--confidence", "`ledger`": "--ledger"}  # fmt: skip
+            "`confidence`": "--confidence", "`ledger`": "--ledger",
+            "`reference`": "--reference"}  # fmt: skip
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -55,11 +58,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "network (larq_ber.assignment: greedy marginal analysis on measured "
         "accuracies) that minimises the activation write energy while the "
         "deployed accuracy's lower bound stays within --tolerance points of the "
-        "error-free accuracy; verify it and the best single operating point on "
-        "fresh draws and print both, with each layer's voltage, pulse and "
-        "energy. Every draw is kept in RUN_DIR/assignment/ledger.csv: a killed "
-        "search resumes, and searches at other tolerances reuse it. The answer "
-        "goes to RUN_DIR/assignment/tolerance<T>.json.",
+        "error-free accuracy (or of --reference); verify it and the best single "
+        "operating point on fresh draws and print both, with each layer's "
+        "voltage, pulse and energy. Every draw is kept in "
+        "RUN_DIR/assignment/ledger.csv (with "
+        "--which final: RUN_DIR/assignment-final/): a killed search resumes, and "
+        "searches at other tolerances reuse it. The answer goes to "
+        "tolerance<T>.json there (..._reference<R>.json with --reference, to "
+        "compare networks against one absolute target).",
         EXAMPLES,
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a finished run folder")
@@ -79,6 +85,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         ("--draws", _draws, 10, "error draws per assignment searched (default: 10)"),
         ("--verify-draws", _draws, 50, "fresh draws of the verification (default: 50)"),
         ("--seed", _seed, None, "seed of the draws (default: the run's, or 0)"),
+        (
+            "--reference",
+            _tolerance,
+            None,
+            "accuracy points the tolerance counts "
+            "from (default: the run's own error-free accuracy)",
+        ),
     )
     for option, kind, default, text in options:
         parser.add_argument(option, type=kind, default=default, help=text,
@@ -95,10 +108,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="Top1Max (best) or final weights (default: best)",
     )
     parser.add_argument("--ledger", help="the ledger CSV (default: "
-                        "RUN_DIR/assignment/ledger.csv)")  # fmt: skip
+                        "ledger.csv in RUN_DIR/assignment)")  # fmt: skip
     parser.add_argument("--figure", help="draw accuracy vs energy (.png, .pdf "
                         "or .svg)")  # fmt: skip
     parser.add_argument("--csv", help="write the layers' write points to this CSV")
+    parser.add_argument("--steps-csv", help="write every assignment measured, in "
+                        "order, to this CSV")  # fmt: skip
     add_data_dir(parser)
     parser.set_defaults(handler=run)
     return parser
@@ -108,7 +123,9 @@ def _outputs(args: argparse.Namespace) -> None:
     """Refuses a --figure or --csv that cannot be written, before any work."""
     from larq_ber.study.plots import FORMATS
 
-    for option, path in (("--figure", args.figure), ("--csv", args.csv)):
+    outputs = (("--figure", args.figure), ("--csv", args.csv),
+               ("--steps-csv", args.steps_csv))  # fmt: skip
+    for option, path in outputs:
         if path and not Path(path).resolve().parent.is_dir():
             raise CommandError(
                 f"{option}: the folder {str(Path(path).resolve().parent)!r} does "
@@ -140,7 +157,7 @@ def _search(args: argparse.Namespace, ledger: Path) -> Any:
         print(
             f"  {step.phase}{moved}: BERs {' '.join(f'{b:g}' for b in step.bers)}, "
             f"energy {step.energy:.3f}, accuracy {acc.mean:.2f} % "
-            f"[{acc.low:.2f}, {acc.high:.2f}]{'' if step.within else ' (beyond)'}",
+            f"[{acc.low:.2f}, {acc.high:.2f}]{'' if step.within else ' (not within)'}",
             flush=True,
         )
 
@@ -149,7 +166,8 @@ def _search(args: argparse.Namespace, ledger: Path) -> Any:
             model, _test_data(spec, args.data_dir), args.tolerance,
             confidence=args.confidence, ladder=args.ladder or DEFAULT_LADDER,
             draws=args.draws, verify_draws=args.verify_draws, seed=seed,
-            layers=args.layers, ledger=ledger, progress=show,
+            layers=args.layers, reference=args.reference, ledger=ledger,
+            progress=show,
         )  # fmt: skip
     except ValueError as error:
         message = str(error)
@@ -161,8 +179,7 @@ def _search(args: argparse.Namespace, ledger: Path) -> Any:
 def _recipe_line(answer: Any) -> str:
     """The recipe key that trains at the assignment (layer names of the model)."""
     pairs = ", ".join(
-        f"{layer.removesuffix('_sign')} = {ber:g}"
-        for layer, ber in answer.layer_bers().items()
+        f"{layer} = {ber:g}" for layer, ber in answer.layer_bers().items()
     )
     return f"layer_bers = {{{pairs}}}"
 
@@ -183,15 +200,23 @@ def run(args: argparse.Namespace) -> int:
     """
     existing_folder(args.run_dir)
     _outputs(args)
-    folder = Path(args.run_dir) / "assignment"
+    folder = Path(args.run_dir) / (
+        "assignment" if args.which == "best" else f"assignment-{args.which}"
+    )
     ledger = Path(args.ledger) if args.ledger else folder / "ledger.csv"
     print(f"Searching (every draw kept in {ledger}):", flush=True)
     answer = _search(args, ledger)
     print(answer)
-    print(f"To train at it, add to a recipe: {_recipe_line(answer)}")
+    if answer.met:
+        print(f"To train at it, add to a recipe: {_recipe_line(answer)}")
+    else:
+        print("No assignment is verified within the tolerance: nothing to train at.")
     from larq_ber.storage import rewrite_rows, write_json
 
-    saved = folder / f"tolerance{args.tolerance:g}.json"
+    name = f"tolerance{args.tolerance:g}"
+    if args.reference is not None:
+        name += f"_reference{args.reference:g}"
+    saved = folder / f"{name}.json"
     write_json(saved, answer.to_dict())
     print(f"answer written to {saved}")
     if args.csv:
@@ -199,6 +224,11 @@ def run(args: argparse.Namespace) -> int:
 
         rewrite_rows(args.csv, answer.rows(), LAYER_COLUMNS)
         print(f"{len(answer.layers)} layers written to {args.csv}")
+    if args.steps_csv:
+        from larq_ber.assignment import STEP_COLUMNS
+
+        rewrite_rows(args.steps_csv, answer.step_rows(), STEP_COLUMNS)
+        print(f"{len(answer.steps)} steps written to {args.steps_csv}")
     if args.figure:
         import matplotlib
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from larq_ber.assignment import LAYER_COLUMNS, Ledger
+from larq_ber.assignment import LAYER_COLUMNS, STEP_COLUMNS, Ledger
 from larq_ber.study import cli
 
 from .helpers import one_line_error, usage_error
@@ -35,9 +35,10 @@ def trained(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_answer_its_files_and_a_resumed_search(trained, tmp_path, capsys):
-    table, figure = tmp_path / "a.csv", tmp_path / "a.png"
+    table, figure, steps = tmp_path / "a.csv", tmp_path / "a.png", tmp_path / "s.csv"
     argv = ["assign", str(trained), "--tolerance", "2", *QUICK]
-    assert cli.main([*argv, "--csv", str(table), "--figure", str(figure)]) == 0
+    outputs = ["--csv", str(table), "--figure", str(figure), "--steps-csv", str(steps)]
+    assert cli.main([*argv, *outputs]) == 0
     out = capsys.readouterr().out
     assert all(layer in out for layer in LAYERS) and "single point" in out
     assert "To train at it, add to a recipe: layer_bers = {binary_conv_2 = " in out
@@ -49,6 +50,10 @@ def test_the_answer_its_files_and_a_resumed_search(trained, tmp_path, capsys):
     assert [row["layer"] for row in rows] == LAYERS and tuple(rows[0]) == LAYER_COLUMNS
     assert [float(row["ber"]) for row in rows] == list(saved["layer_bers"].values())
     assert figure.read_bytes()[:4] == b"\x89PNG"
+    with open(steps, newline="") as file:
+        path = list(csv.DictReader(file))
+    assert tuple(path[0]) == STEP_COLUMNS and path[-1]["phase"] == "verify"
+    assert path[0]["phase"] == "single" and path[0]["bers"] == "1e-06 1e-06"
     ledger = trained / "assignment" / "ledger.csv"
     measured = len(Ledger(ledger))
     # Again: everything comes from the ledger, the same answer.
@@ -56,6 +61,13 @@ def test_the_answer_its_files_and_a_resumed_search(trained, tmp_path, capsys):
     assert len(Ledger(ledger)) == measured
     again = json.loads((trained / "assignment" / "tolerance2.json").read_text())
     assert again == saved
+    # Against an absolute target: its own file, the threshold from it.
+    assert cli.main([*argv, "--reference", "50"]) == 0
+    target = json.loads(
+        (trained / "assignment" / "tolerance2_reference50.json").read_text()
+    )
+    assert target["reference"] == 50.0 and target["threshold"] == 48.0
+    assert "within 2 point(s) of 50.00 % (error-free" in capsys.readouterr().out
 
 
 @pytest.mark.slow
