@@ -41,6 +41,23 @@ _OPTIONS = {"`tolerance`": "--tolerance", "`layers`": "--layers",
             "`reference`": "--reference"}  # fmt: skip
 
 
+def _add_inputs_and_outputs(parser: argparse.ArgumentParser) -> None:
+    """The options that pick the weights and the ledger, and the output files."""
+    parser.add_argument(
+        "--which",
+        choices=("best", "final"),
+        default="best",
+        help="Top1Max (best) or final weights (default: best)",
+    )
+    parser.add_argument("--ledger", help="the ledger CSV (default: "
+                        "ledger.csv in RUN_DIR/assignment)")  # fmt: skip
+    parser.add_argument("--figure", help="draw accuracy vs energy (.png, .pdf "
+                        "or .svg)")  # fmt: skip
+    parser.add_argument("--csv", help="write the layers' write points to this CSV")
+    parser.add_argument("--steps-csv", help="write every assignment measured, in "
+                        "order, to this CSV")  # fmt: skip
+
+
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Adds the `assign` verb.
 
@@ -101,19 +118,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "(default: 1e-6 1e-4 1e-3 0.01 ... 0.24)")  # fmt: skip
     parser.add_argument("--layers", nargs="+", metavar="LAYER",
                         help="layers whose rate may rise (default: all)")  # fmt: skip
-    parser.add_argument(
-        "--which",
-        choices=("best", "final"),
-        default="best",
-        help="Top1Max (best) or final weights (default: best)",
-    )
-    parser.add_argument("--ledger", help="the ledger CSV (default: "
-                        "ledger.csv in RUN_DIR/assignment)")  # fmt: skip
-    parser.add_argument("--figure", help="draw accuracy vs energy (.png, .pdf "
-                        "or .svg)")  # fmt: skip
-    parser.add_argument("--csv", help="write the layers' write points to this CSV")
-    parser.add_argument("--steps-csv", help="write every assignment measured, in "
-                        "order, to this CSV")  # fmt: skip
+    _add_inputs_and_outputs(parser)
     add_data_dir(parser)
     parser.set_defaults(handler=run)
     return parser
