@@ -168,3 +168,56 @@ def output_folder(text: str) -> str:
     if os.path.lexists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
     return text
+
+
+def check_outputs(figure: str | None, **files: str | None) -> None:
+    """Refuses, before any work, output files whose folder does not exist.
+
+    Args:
+        figure: The `--figure` path (its suffix must be a figure format), or
+            `None`.
+        **files: Other output paths by option name without dashes (`csv`,
+            `steps_csv`), or `None`.
+
+    Raises:
+        CommandError: If a folder does not exist or the figure's format is not
+            one of `larq_ber.study.plots.FORMATS` (one line naming the option).
+    """
+    from pathlib import Path
+
+    from larq_ber.study.plots import FORMATS
+
+    options = {"figure": figure, **files}
+    for name, path in options.items():
+        folder = Path(path).resolve().parent if path else None
+        if folder is not None and not folder.is_dir():
+            option = "--" + name.replace("_", "-")
+            raise CommandError(f"{option}: the folder {str(folder)!r} does not exist")
+    if figure and Path(figure).suffix.lower() not in FORMATS:
+        raise CommandError(
+            f"--figure must end in one of {list(FORMATS)}, got {figure!r}"
+        )
+
+
+def finished_run(run_dir: str, which: str) -> tuple[Any, Any]:
+    """The `RunSpec` of a finished run and its network (`which`: best or final).
+
+    Args:
+        run_dir: The run folder.
+        which: `"best"` (Top1Max) or `"final"` weights.
+
+    Returns:
+        `(spec, model)`: the compiled evaluation model.
+
+    Raises:
+        CommandError: If the run failed or has not finished.
+    """
+    from larq_ber.storage import read_json
+    from larq_ber.study.runspec import RunSpec
+
+    spec = RunSpec.load(run_dir)
+    result = read_json(spec.files.result) if spec.files.result.exists() else None
+    if result is None or "failed" in result:
+        state = "failed" if result else "not finished"
+        raise CommandError(f"run {spec.run_id} is {state}: nothing to evaluate")
+    return spec, spec.evaluation_model(which)

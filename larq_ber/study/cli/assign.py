@@ -10,8 +10,10 @@ from larq_ber.study.cli._common import (
     CommandError,
     add_command,
     add_data_dir,
+    check_outputs,
     checked,
     existing_folder,
+    finished_run,
     rate,
 )
 
@@ -124,37 +126,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _outputs(args: argparse.Namespace) -> None:
-    """Refuses a --figure or --csv that cannot be written, before any work."""
-    from larq_ber.study.plots import FORMATS
-
-    outputs = (("--figure", args.figure), ("--csv", args.csv),
-               ("--steps-csv", args.steps_csv))  # fmt: skip
-    for option, path in outputs:
-        if path and not Path(path).resolve().parent.is_dir():
-            raise CommandError(
-                f"{option}: the folder {str(Path(path).resolve().parent)!r} does "
-                "not exist"
-            )
-    if args.figure and Path(args.figure).suffix.lower() not in FORMATS:
-        raise CommandError(
-            f"--figure must end in one of {list(FORMATS)}, got {args.figure!r}"
-        )
-
-
 def _search(args: argparse.Namespace, ledger: Path) -> Any:
     """The `Assignment` of the run's network on its test set."""
     from larq_ber.assignment import DEFAULT_LADDER, assign_write_points
-    from larq_ber.storage import read_json
-    from larq_ber.study.runspec import RunSpec
     from larq_ber.study.sweeps.robustness import _test_data
 
-    spec = RunSpec.load(args.run_dir)
-    result = read_json(spec.files.result) if spec.files.result.exists() else None
-    if result is None or "failed" in result:
-        state = "failed" if result else "not finished"
-        raise CommandError(f"run {spec.run_id} is {state}: nothing to evaluate")
-    model = spec.evaluation_model(args.which)
+    spec, model = finished_run(args.run_dir, args.which)
     seed = args.seed if args.seed is not None else (spec.seed or 0)
 
     def show(step: Any) -> None:
@@ -204,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             line naming the option).
     """
     existing_folder(args.run_dir)
-    _outputs(args)
+    check_outputs(args.figure, csv=args.csv, steps_csv=args.steps_csv)
     folder = Path(args.run_dir) / (
         "assignment" if args.which == "best" else f"assignment-{args.which}"
     )

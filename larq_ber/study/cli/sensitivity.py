@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from larq_ber.study.cli._common import (
     CommandError,
     add_command,
     add_data_dir,
+    check_outputs,
     checked,
     existing_folder,
+    finished_run,
     rate,
 )
 
@@ -106,35 +107,12 @@ def _rates(args: argparse.Namespace) -> Any:
     return ErrorRates(neg, pos)
 
 
-def _outputs(args: argparse.Namespace) -> None:
-    """Refuses a --figure or --csv that cannot be written, before any work."""
-    from larq_ber.study.plots import FORMATS
-
-    for option, path in (("--figure", args.figure), ("--csv", args.csv)):
-        if path and not Path(path).resolve().parent.is_dir():
-            raise CommandError(
-                f"{option}: the folder {str(Path(path).resolve().parent)!r} does "
-                "not exist"
-            )
-    if args.figure and Path(args.figure).suffix.lower() not in FORMATS:
-        raise CommandError(
-            f"--figure must end in one of {list(FORMATS)}, got {args.figure!r}"
-        )
-
-
 def _evaluate(args: argparse.Namespace, ber: Any) -> Any:
     """The `Sensitivity` of the run's network on its test set."""
     from larq_ber.sensitivity import sensitivity
-    from larq_ber.storage import read_json
-    from larq_ber.study.runspec import RunSpec
     from larq_ber.study.sweeps.robustness import _test_data
 
-    spec = RunSpec.load(args.run_dir)
-    result = read_json(spec.files.result) if spec.files.result.exists() else None
-    if result is None or "failed" in result:
-        state = "failed" if result else "not finished"
-        raise CommandError(f"run {spec.run_id} is {state}: nothing to evaluate")
-    model = spec.evaluation_model(args.which)
+    spec, model = finished_run(args.run_dir, args.which)
     seed = args.seed if args.seed is not None else (spec.seed or 0)
     try:
         return sensitivity(
@@ -164,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     """
     existing_folder(args.run_dir)
     ber = _rates(args)
-    _outputs(args)
+    check_outputs(args.figure, csv=args.csv)
     table = _evaluate(args, ber)
     print(table)
     if args.csv:
