@@ -5,16 +5,18 @@ For LeNet-4 and NiN (`larq_ber.models`, random weights, random inputs), times:
 * `plain`: `model.evaluate(data)`;
 * `draw`: one draw of a robustness table as `larq_ber.study.sweeps.robustness` makes it
   — activation errors at inference (BER 0.04) and weight errors (BER 0.01): the
-  quantizers' generators reseeded, the weights flipped and restored, `evaluate`;
-  the `activation_errors` context is entered once per test BER, so its retrace is
-  shared by all the draws of that BER;
+  quantizers' generators reseeded inside an `activation_errors` block entered
+  beforehand, the weights flipped and restored, `evaluate`;
 * `draw+enter`: one draw that also enters and leaves `activation_errors` (the
-  cost when each draw is its own `with` block).
+  cost when each draw is its own `with` block, as a user writes it);
+* `enter+leave`: entering and leaving `activation_errors` alone (no evaluate).
 
-The variants alternate within each round so drifts of the machine hit all alike;
-it prints the median time of each, the median of the per-round ratios to
-`plain`, and the minimum of each with its ratio to the minimum of `plain`.
-Goal: `draw` <= 1.2x `plain`.
+The variants alternate within each round (the order reverses every round) so that
+drifts of the machine hit all alike; it prints the median time of each and the
+median of the per-round ratios to `plain` with its 95 % distribution-free interval.
+Goals: `draw` <= 1.05x `plain`, `enter+leave` <= 0.10x `plain`. The first lines say
+whether the compiled kernel of the flips (`larq-ber kernel build`) is in use; run it
+with `LARQ_BER_KERNEL=0` for TensorFlow's own ops.
 
 The data are read from memory with tf.data's autotuning off, as
 `larq_ber.study.sweeps.robustness` reads a test set. With `--autotune` they are not:
@@ -22,7 +24,7 @@ then destroying each `evaluate`'s iterator waits for tf.data's optimisation
 thread, and single evaluations fall into two speeds (on the 2-core machine,
 LeNet-4: about 0.3 s or exactly 0.63 s, the wait coming after `on_test_end`).
 
-    python benchmarks/errors_overhead.py [--rounds 7] [--models lenet4,nin] [--autotune]
+    python benchmarks/errors_overhead.py [--rounds 9] [--models lenet4,nin] [--autotune]
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import tensorflow as tf
+from _stats import median_interval
 
+from larq_ber import kernel
 from larq_ber.errors import activation_errors, weight_errors
 from larq_ber.models import LeNet4, NiN
 
@@ -78,42 +82,47 @@ def _timed(run: Callable[[], object]) -> float:
 def measure(name: str, rounds: int, autotune: bool) -> dict[str, list[float]]:
     """Seconds per variant and round; the order of the variants alternates.
 
-    Leaving `activation_errors` retraces the inference function, so each timed
-    `plain` and `draw` follows an untimed warm-up call of the same function.
+    Each variant is called once untimed first (traces, caches).
     """
     model, data = _setup(name, autotune)
-    times: dict[str, list[float]] = {"plain": [], "draw": [], "draw+enter": []}
 
     def plain() -> None:
         model.evaluate(data, verbose=0)
 
-    def draws(seed: int) -> float:
-        with activation_errors(model, 0.04, seed=0) as quantizers:
-
-            def draw(seed: int) -> None:
-                for k, quantizer in enumerate(quantizers):
-                    quantizer.reseed_inference_errors(seed + k)
-                with weight_errors(model, 0.01, seed=seed):
-                    model.evaluate(data, verbose=0)
-
-            draw(seed + 1)  # warm up the erring function
-            return _timed(lambda: draw(seed))
+    def draw(seed: int, quantizers: list) -> None:
+        for k, quantizer in enumerate(quantizers):
+            quantizer.reseed_inference_errors(seed + k)
+        with weight_errors(model, 0.01, seed=seed):
+            model.evaluate(data, verbose=0)
 
     def draw_and_enter(seed: int) -> None:
         with activation_errors(model, 0.04, seed=seed):
             with weight_errors(model, 0.01, seed=seed):
                 model.evaluate(data, verbose=0)
 
-    variants = ["plain", "draw", "draw+enter"]
+    def enter_and_leave(seed: int) -> None:
+        with activation_errors(model, 0.04, seed=seed):
+            pass
+
+    times: dict[str, list[float]] = {
+        "plain": [], "draw": [], "draw+enter": [], "enter+leave": []
+    }  # fmt: skip
+    with activation_errors(model, 0.04, seed=0) as quantizers:
+        draw(1, quantizers)  # warm up the erring functions
+    plain(), draw_and_enter(2), enter_and_leave(3)
+    variants = list(times)
     for r in range(rounds):
+        seed = 10 * r
         for variant in variants if r % 2 == 0 else variants[::-1]:
             if variant == "plain":
-                plain()  # warm up after the last context's retrace
                 times[variant].append(_timed(plain))
             elif variant == "draw":
-                times[variant].append(draws(10 * r))
+                with activation_errors(model, 0.04, seed=seed) as quantizers:
+                    times[variant].append(_timed(partial(draw, seed, quantizers)))
+            elif variant == "draw+enter":
+                times[variant].append(_timed(partial(draw_and_enter, seed + 5)))
             else:
-                times[variant].append(_timed(partial(draw_and_enter, 10 * r + 5)))
+                times[variant].append(_timed(partial(enter_and_leave, seed + 7)))
     return times
 
 
@@ -121,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=7, help="rounds (default 7)")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds (default 9)")
     parser.add_argument(
         "--models", default="lenet4,nin", help="models to time (default lenet4,nin)"
     )
@@ -131,19 +140,18 @@ def main() -> None:
         help="keep tf.data's autotuning of the data (shows the two speeds)",
     )
     args = parser.parse_args()
-    print(
-        f"{'model':<8} {'variant':<11} {'median s':>9} {'ratio':>6} "
-        f"{'min s':>7} {'min ratio':>9}"
-    )
+    print(f"flips drawn by: {'the compiled kernel' if kernel.load() else 'TF ops'}")
+    header = f"{'model':<8} {'variant':<11} {'median s':>9}"
+    print(f"{header} {'ratio to plain [95 % CI]':>27}")
     for name in args.models.split(","):
         times = measure(name, args.rounds, args.autotune)
-        base = statistics.median(times["plain"])
-        fastest = min(times["plain"])
         for variant, values in times.items():
-            ratio = statistics.median(v / base for v in values)
+            ratios = [v / p for v, p in zip(values, times["plain"], strict=True)]
+            low, high = median_interval(ratios)
+            median = statistics.median(ratios)
             print(f"{name:<8} {variant:<11} {statistics.median(values):9.3f} "
-                  f"{ratio:6.3f} {min(values):7.3f} "
-                  f"{min(values) / fastest:9.3f}")  # fmt: skip
+                  f"{median:10.3f} [{low:.3f}, {high:.3f}]")  # fmt: skip
+    print(f"(n = {args.rounds} rounds per ratio)")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,14 @@
 #      same seed -> same flips in two processes, no flips outside training);
 #   3. the flip overhead benchmark with and without XLA (ratios to ste_sign, A/A row);
 #   4. one epoch of each paper model (LeNet-4 28x28, NiN 32x32, BinaryAlexNet 224x224)
-#      on random data, with and without XLA: seconds per epoch and per step.
+#      on random data, with and without XLA: seconds per epoch and per step;
+#   5. robustness draws: one draw of a robustness table against a plain evaluate, and
+#      entering an errors block (benchmarks/errors_overhead.py);
+#   6. the peer benchmark against PyTorch on the GPU (benchmarks/peers.py), if
+#      TORCH_PYTHON names a Python with a CUDA build of PyTorch (else skipped).
 # A step that fails is reported and the next one still runs; the exit status is the
-# number of failed steps. STEPS="tests overhead epochs" (the default) picks steps 2-4;
+# number of failed steps. STEPS="tests overhead epochs robustness peers" (the default)
+# picks steps 2-6;
 # SCALE=0.01 trains on 1 % of the images (to try the script on a CPU).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +31,7 @@ mkdir -p "$OUT"
 LOG="$OUT/gpu_check.log"
 : > "$LOG"
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
-STEPS=${STEPS:-tests overhead epochs}
+STEPS=${STEPS:-tests overhead epochs robustness peers}
 export SCALE=${SCALE:-1}
 failed=0
 wanted() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -98,6 +103,18 @@ for build, shape, classes, images, batch in cases:
               f"{seconds:8.2f} {1000 * seconds / steps:8.2f}", flush=True)
     del x, y, data
 PY
+
+wanted robustness && step "robustness draws" 900 "$PY" benchmarks/errors_overhead.py --rounds 5
+
+if wanted peers; then
+    if [ -n "${TORCH_PYTHON:-}" ]; then
+        step "peers: PyTorch on the GPU" 1500 "$PY" benchmarks/peers.py \
+            --torch-python "$TORCH_PYTHON" --torch-device cuda --rounds 5 \
+            --configs "larq-ber TF ops,torch eager,torch channels_last,torch.compile"
+    else
+        echo "=== peers: skipped (set TORCH_PYTHON to a Python with PyTorch)" | tee -a "$LOG"
+    fi
+fi
 
 echo "gpu_check: $failed step(s) failed; log in $LOG" | tee -a "$LOG"
 exit "$failed"

@@ -27,7 +27,7 @@ from larq_ber.errors import activation_errors, stuck_at, weight_errors
 from larq_ber.models import LeNet4
 from larq_ber.study.data import digits_arrays
 
-tf.get_logger().setLevel("ERROR")  # each error block retraces evaluate: no warnings
+tf.get_logger().setLevel("ERROR")  # stuck_at blocks retrace evaluate: no warnings
 
 
 def train(ber: float, data, epochs: int, seed: int) -> tf.keras.Model:

@@ -15,18 +15,22 @@ from typing import Any
 
 import tensorflow as tf
 
+from larq_ber.errors.functions import kinds, plan, switch
 from larq_ber.errors.maps import ErrorMap, checked_activations
-from larq_ber.errors.registry import check_model, mark, retrace
+from larq_ber.errors.registry import check_model, mark
 from larq_ber.quantizers import BerSteSign, ber_quantizers
+from larq_ber.quantizers.inference import Snapshot
 from larq_ber.quantizers.seeds import check_seed
 from larq_ber.rates import ErrorRates, check_rate, split_rates
 
 __all__ = ["activation_errors"]
 
-# The settings of the blocks active on each quantizer, in the order they began:
-# {id(quantizer): (quantizer, {token: ((ber_neg, ber_pos), generator)})}. The
-# latest one still active is in force.
-_SETTINGS: dict[int, tuple[BerSteSign, dict[int, tuple[Any, Any]]]] = {}
+# The blocks active on each quantizer, in the order they began:
+# {id(quantizer): (quantizer, {token: rates})}; the latest one still active is in
+# force. `_PAUSED[token][id(quantizer)]` keeps what a block had in force (its
+# rates and the position of its draws) while a later block runs.
+_SETTINGS: dict[int, tuple[BerSteSign, dict[int, Any]]] = {}
+_PAUSED: dict[int, dict[int, Snapshot]] = {}
 _LOCK = threading.Lock()
 _TOKENS = itertools.count()
 
@@ -36,10 +40,12 @@ def _push(quantizers: list[BerSteSign], rates: list[Any], base: int) -> int:
     token = next(_TOKENS)
     with _LOCK:
         for k, (quantizer, rate) in enumerate(zip(quantizers, rates, strict=True)):
-            generator = tf.random.Generator.from_seed(base + k)
             _, blocks = _SETTINGS.setdefault(id(quantizer), (quantizer, {}))
-            blocks[token] = (rate, generator)
-            quantizer.set_inference_errors(rate, generator)
+            if blocks:  # the block in force pauses: keep where its draws are
+                paused = _PAUSED.setdefault(list(blocks)[-1], {})
+                paused[id(quantizer)] = quantizer._inference.snapshot()
+            blocks[token] = rate
+            quantizer.set_inference_errors(rate, base + k)
     return token
 
 
@@ -48,12 +54,19 @@ def _pop(quantizers: list[BerSteSign], token: int) -> None:
     with _LOCK:
         for quantizer in quantizers:
             _, blocks = _SETTINGS.get(id(quantizer), (quantizer, {}))
+            in_force = bool(blocks) and list(blocks)[-1] == token
             blocks.pop(token, None)
-            if blocks:
-                quantizer.set_inference_errors(*list(blocks.values())[-1])
-            else:
+            if not blocks:
                 _SETTINGS.pop(id(quantizer), None)
                 quantizer.set_inference_errors(None)
+            elif in_force:  # the block before it resumes where its draws were
+                latest = list(blocks)[-1]
+                resumed = _PAUSED.get(latest, {}).pop(id(quantizer), None)
+                if resumed is None:
+                    quantizer.set_inference_errors(blocks[latest])
+                else:
+                    quantizer._inference.restore(resumed)
+        _PAUSED.pop(token, None)
 
 
 def _directions(
@@ -105,10 +118,16 @@ def activation_errors(
     untouched throughout). Nested models are included.
 
     Blocks nest and may end in any order: the latest block still active sets
-    the rates. Keras's `predict`/`evaluate` functions of `model` and of the models
-    nested in it are traced again on entering and leaving; a `tf.function` of
-    your own traced before the block, or a model that contains `model`, does not
-    see the change (trace it again, or pass the outermost model).
+    the rates, and an outer block's draws resume where they were when an inner
+    one ends. Entering and leaving costs no retrace: the rates and the random
+    stream are variables read when Keras's `predict`/`evaluate` functions run,
+    and the functions Keras traced with errors are kept (per kind: rates or
+    rate maps) and put back by the next block, those traced without errors on
+    leaving; this holds for `model` and the models nested in it. Outside the
+    blocks nothing of it is traced: a model exported or saved there holds no
+    random operation. A `tf.function` of your own traced before the block, or a
+    model that contains `model`, does not see the change (trace it again, or
+    pass the outermost model); one traced inside flips nothing after it.
 
     Args:
         model: A Keras model with `BerSteSign` quantizers (a layer alone is
@@ -162,11 +181,14 @@ def activation_errors(
     claim = mark(model, "activation_errors")
     token = None
     try:
+        models = plan(model, quantizers, claim.members)
+        before = kinds(models)
         token = _push(quantizers, rates, base)
-        retrace(model)
+        switch(models, before)
         yield quantizers
     finally:
         if token is not None:
+            before = kinds(models)
             _pop(quantizers, token)
-            retrace(model)
+            switch(models, before)
         claim.release()

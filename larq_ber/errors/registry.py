@@ -112,6 +112,8 @@ class Claim:
     def __init__(self, members: list[Any], what: str) -> None:
         self._members = members
         self.what = what
+        #: The model, its nested models and its layers (`model` first), as marked.
+        self.members = list(members)
 
     def release(self) -> None:
         """Ends the application; a second call does nothing."""

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import larq as lq
-import numpy as np
 import tensorflow as tf
 
 from larq_ber.flips import ber_ste_sign
+from larq_ber.quantizers.inference import InferenceErrors
 from larq_ber.quantizers.seeds import check_seed
 from larq_ber.rates import ErrorRates, check_rate, split_rates
 
@@ -123,9 +123,9 @@ class BerSteSign(lq.quantizers.SteSign):
                 )
         self._rates: tf.Variable | None = None
         self._generator: tf.random.Generator | None = None
-        # `(rates, generator)` while `larq_ber.errors.activation_errors` is active;
-        # set past Keras's attribute tracking (it is not part of the layer's state).
-        object.__setattr__(self, "_inference_errors", None)
+        # The errors at inference that `larq_ber.errors.activation_errors` sets;
+        # past Keras's attribute tracking (they are not part of the layer's state).
+        object.__setattr__(self, "_inference", InferenceErrors())
         self._bit_error_rate: tf.keras.metrics.Mean | None = None
         if clip_value is not None and not (
             isinstance(clip_value, int | float)
@@ -210,35 +210,36 @@ class BerSteSign(lq.quantizers.SteSign):
             self._rates.assign([neg, pos])
 
     def set_inference_errors(
-        self, rates: tuple[Any, Any] | None, generator: Any = None
+        self, rates: tuple[Any, Any] | None, seed: int | None = None
     ) -> None:
-        """Makes the quantizer flip at inference too (or stop, with `None`).
+        r"""Makes the quantizer flip at inference too (or stop, with `None`).
 
-        `larq_ber.errors.activation_errors` is the way to use this: it also
-        retraces the model's inference functions.
+        `larq_ber.errors.activation_errors` is the way to use this: it also keeps
+        Keras's predict and test functions per kind of errors. The rates and the
+        random stream are read when a function runs, so changing them (or
+        reseeding) needs no retrace; going from no errors to errors, or from
+        rates to rate maps, does.
 
         Args:
             rates: `(ber_neg, ber_pos)` at inference, each a rate in $[0, 1]$ or
                 both arrays of the input's shape without the batch axis (a rate
                 per position, the same for every example), or `None` for
                 error-free inference (the default).
-            generator: The `tf.random.Generator` to draw the flips from.
+            seed: Integer $\ge 0$ the draws restart from; `None` continues them.
 
         Raises:
-            ValueError: If a rate is not in $[0, 1]$.
+            ValueError: If a rate is not in $[0, 1]$ or `seed` is invalid.
         """
-        value: tuple[Any, Any] | None = None
-        if rates is not None and isinstance(rates[0], np.ndarray):
-            maps = tuple(np.asarray(r, dtype=np.float64) for r in rates)
-            if not all(np.all((m >= 0) & (m <= 1)) for m in maps):
-                raise ValueError("Rate maps must hold probabilities in [0, 1].")
-            value = (maps, generator)
-        elif rates is not None:
-            value = (
-                (check_rate("ber_neg", rates[0]), check_rate("ber_pos", rates[1])),
-                generator,
-            )
-        object.__setattr__(self, "_inference_errors", value)
+        self._inference.set(rates, seed)
+
+    @property
+    def inference_errors(self) -> tuple[Any, Any] | None:
+        """The rates at inference in force: `(ber_neg, ber_pos)` or `None`.
+
+        Two floats, or two float64 arrays for a rate per position; `None` outside
+        `larq_ber.errors.activation_errors`.
+        """
+        return self._inference.rates()
 
     def reseed_inference_errors(self, seed: int) -> None:
         r"""Restarts the draws of the errors at inference from `seed`.
@@ -253,12 +254,12 @@ class BerSteSign(lq.quantizers.SteSign):
             ValueError: If no errors at inference are set or `seed` is invalid.
         """
         checked = check_seed(seed)
-        if self._inference_errors is None or checked is None:
+        if self._inference.kind is None or checked is None:
             raise ValueError(
                 "No errors at inference to reseed: use larq_ber.errors."
                 "activation_errors and give an integer seed >= 0."
             )
-        self._inference_errors[1].reset_from_seed(checked)
+        self._inference.generator.reset_from_seed(checked)
 
     def _flipped(self, inputs: tf.Tensor, rates: Any, generator: Any) -> tf.Tensor:
         """The sign of `inputs` with flips at `rates` (`ber_neg`, `ber_pos`)."""
@@ -272,7 +273,7 @@ class BerSteSign(lq.quantizers.SteSign):
             surrogate=None if self.surrogate is None else self.surrogate.call,
         )
 
-    def _mapped(self, inputs: tf.Tensor, maps: Any, generator: Any) -> tf.Tensor:
+    def _mapped(self, inputs: tf.Tensor) -> tf.Tensor:
         r"""The sign of `inputs` with flips at a rate per position (inference).
 
         The uniform draws are float64, so rates down to about $10^{-15}$ keep
@@ -283,9 +284,8 @@ class BerSteSign(lq.quantizers.SteSign):
             signs = self.surrogate.call(inputs)
         else:
             signs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
-        neg = tf.constant(maps[0], dtype=tf.float64)
-        pos = tf.constant(maps[1], dtype=tf.float64)
-        draws = generator.uniform(tf.shape(signs), dtype=tf.float64)
+        neg, pos = self._inference.maps_variables(tuple(inputs.shape[1:]))
+        draws = self._inference.generator.uniform(tf.shape(signs), dtype=tf.float64)
         flip = draws < tf.where(signs < 0, neg, pos)
         return tf.where(flip, -signs, signs)
 
@@ -314,17 +314,18 @@ class BerSteSign(lq.quantizers.SteSign):
                 outputs = lq.quantizers.ste_sign(inputs, clip_value=self.clip_value)
             return (outputs, tf.constant(0.0)) if measure else outputs
 
-        # Under `larq_ber.errors.activation_errors` inference flips too, with the
-        # rates and generator it set (a Python attribute read when tracing: the
-        # context manager retraces Keras's predict/test functions on entry/exit).
-        deployed = self._inference_errors
-        if deployed is not None:
-            rates, generator = deployed
-            mapped = isinstance(rates[0], np.ndarray)
-            flipped = self._mapped if mapped else self._flipped
+        # Under `larq_ber.errors.activation_errors` inference flips too: the kind
+        # of errors is read when tracing, the rates and draws when running.
+        kind = self._inference.kind
+        if kind is not None:
 
             def without_errors() -> Any:
-                outputs = flipped(inputs, rates, generator)
+                if kind == "map":
+                    outputs = self._mapped(inputs)
+                else:
+                    rates = self._inference.rates_variable()
+                    generator = self._inference.generator
+                    outputs = self._flipped(inputs, rates, generator)
                 return (outputs, tf.constant(0.0)) if measure else outputs
 
         static = tf.get_static_value(training)

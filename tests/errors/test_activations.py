@@ -114,14 +114,14 @@ def test_activation_errors_blocks_end_in_any_order(order):
     }
     blocks["A"].__enter__()
     blocks["B"].__enter__()
-    assert quantizer._inference_errors[0] == (0.3, 0.3)  # the latest block sets
+    assert quantizer.inference_errors == (0.3, 0.3)  # the latest block sets
     blocks[order[0]].__exit__(None, None, None)
     remaining = rates[order[1]]
-    assert quantizer._inference_errors[0] == (remaining, remaining)
+    assert quantizer.inference_errors == (remaining, remaining)
     flipped = (model.predict(x, verbose=0) != np.sign(x)).mean()
     assert abs(flipped - remaining) <= sigma(remaining, N)
     blocks[order[1]].__exit__(None, None, None)
-    assert quantizer._inference_errors is None
+    assert quantizer.inference_errors is None
     np.testing.assert_array_equal(model.predict(x, verbose=0), np.sign(x))
 
 

@@ -61,10 +61,10 @@ def test_activation_map_leaves_unnamed_quantizers_error_free():
     errors = ErrorMap(activations={first: (np.ones(shape), np.ones(shape))})
     quantizers = [q for _, q, _ in positions]
     with activation_errors(model, errors, seed=0):
-        settings = [q._inference_errors[0] for q in quantizers]
+        settings = [q.inference_errors for q in quantizers]
     assert isinstance(settings[0][0], np.ndarray) and settings[0][0].min() == 1.0
     assert settings[1:] == [(0.0, 0.0), (0.0, 0.0)]
-    assert all(q._inference_errors is None for q in quantizers)
+    assert all(q.inference_errors is None for q in quantizers)
 
 
 def test_a_map_block_nests_with_scalar_blocks():
