@@ -13,8 +13,9 @@ images from memory in batches (LeNet-4: 4,096 images of 28x28x1, batch 128; NiN:
 Each configuration runs in its own process, started once and warmed up (one epoch
 and one draw, untimed: the traces, `torch.compile`'s compilation); the processes
 then take turns, one at a time, in an order that reverses every round, so that the
-machine's drifts hit all alike. PyTorch's configurations: `eager` with 2 and with 1
-thread, `channels_last` and `torch.compile` with 2 threads; larq-ber's: with the
+machine's drifts hit all alike. PyTorch's configurations: `eager` with `--threads`
+(default: the cores) and with 1 thread, `channels_last` and `torch.compile` with
+`--threads`; larq-ber (TensorFlow with `--threads` threads) with the
 compiled kernel (`larq-ber kernel build`, if built) and with TensorFlow's own ops
 (`LARQ_BER_KERNEL=0`). For each model and task it prints each configuration's
 median seconds and, per round, the time of the fastest PyTorch configuration
@@ -52,21 +53,27 @@ from _stats import median_interval
 HERE = Path(__file__).resolve().parent
 #: model: (images, batch)
 SIZES = {"lenet4": (4096, 128), "nin": (512, 64)}
-TORCH = {  # configuration: (--config, --threads)
-    "torch eager": ("eager", 2),
+TORCH = {  # configuration: (--config, threads; None: --threads)
+    "torch eager": ("eager", None),
     "torch eager 1 thread": ("eager", 1),
-    "torch channels_last": ("channels_last", 2),
-    "torch.compile": ("compile", 2),
+    "torch channels_last": ("channels_last", None),
+    "torch.compile": ("compile", None),
 }
 LARQ = {"larq-ber": "1", "larq-ber TF ops": "0"}  # configuration: LARQ_BER_KERNEL
 TASKS = ("train", "draw")
 
 
-def larq_worker(model: str, images: int, batch: int, ber: float, steps: int) -> None:
+def larq_worker(args: argparse.Namespace) -> None:
     """larq-ber's side: answers the commands of `peers_torch.py` on stdin."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
     import tensorflow as tf
+
+    # As many threads as PyTorch's side gets (TensorFlow's default: every core).
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    model, images, batch, ber = args.worker, args.images, args.batch, args.ber
+    steps = args.steps_per_execution
 
     from larq_ber import kernel
     from larq_ber.errors import activation_errors
@@ -148,12 +155,13 @@ def workers(model: str, args: argparse.Namespace) -> list[Worker]:
     for name in args.configs.split(","):
         if name in LARQ:
             argv = [sys.executable, __file__, "--worker", model, *common,
-                    "--steps-per-execution", str(args.steps_per_execution)]  # fmt: skip
+                    "--steps-per-execution", str(args.steps_per_execution),
+                    "--threads", str(args.threads)]  # fmt: skip
             env = {"LARQ_BER_KERNEL": LARQ[name]}
         elif name in TORCH:
             config, threads = TORCH[name]
             argv = [args.torch_python, str(HERE / "peers_torch.py"), "--model", model,
-                    "--config", config, "--threads", str(threads),
+                    "--config", config, "--threads", str(threads or args.threads),
                     "--device", args.torch_device, *common]  # fmt: skip
             env = {}
         else:
@@ -219,6 +227,8 @@ def main() -> None:
     parser.add_argument("--load", type=int, default=0,
                         help="busy processes kept running meanwhile")  # fmt: skip
     parser.add_argument("--configs", default=",".join([*LARQ, *TORCH]))
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="threads of each side (default: the cores)")  # fmt: skip
     parser.add_argument("--steps-per-execution", type=int, default=1,
                         help="larq-ber's compile(steps_per_execution=...)")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -226,15 +236,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        larq_worker(args.worker, args.images, args.batch, args.ber,
-                    args.steps_per_execution)  # fmt: skip
+        larq_worker(args)
         return
     if not args.torch_python and any(n in TORCH for n in args.configs.split(",")):
         raise SystemExit("--torch-python: give a Python with PyTorch installed")
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
             for _ in range(args.load)]  # fmt: skip
     try:
-        print(f"cores {os.cpu_count()}, busy processes {args.load}, "
+        print(f"cores {os.cpu_count()}, threads {args.threads}, "
+              f"busy processes {args.load}, "
               f"BER {args.ber}, rounds {args.rounds}, larq-ber's "
               f"steps_per_execution {args.steps_per_execution}")  # fmt: skip
         for model in args.models.split(","):

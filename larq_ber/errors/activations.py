@@ -45,28 +45,37 @@ def _push(quantizers: list[BerSteSign], rates: list[Any], base: int) -> int:
                 paused = _PAUSED.setdefault(list(blocks)[-1], {})
                 paused[id(quantizer)] = quantizer._inference.snapshot()
             blocks[token] = rate
-            quantizer.set_inference_errors(rate, base + k)
+            try:
+                quantizer.set_inference_errors(rate, base + k)
+            except Exception:  # undo the quantizers set so far, then say why
+                _pop_locked(quantizers[: k + 1], token)
+                raise
     return token
 
 
 def _pop(quantizers: list[BerSteSign], token: int) -> None:
     """Ends one block: each quantizer gets the latest block still active, or none."""
     with _LOCK:
-        for quantizer in quantizers:
-            _, blocks = _SETTINGS.get(id(quantizer), (quantizer, {}))
-            in_force = bool(blocks) and list(blocks)[-1] == token
-            blocks.pop(token, None)
-            if not blocks:
-                _SETTINGS.pop(id(quantizer), None)
-                quantizer.set_inference_errors(None)
-            elif in_force:  # the block before it resumes where its draws were
-                latest = list(blocks)[-1]
-                resumed = _PAUSED.get(latest, {}).pop(id(quantizer), None)
-                if resumed is None:
-                    quantizer.set_inference_errors(blocks[latest])
-                else:
-                    quantizer._inference.restore(resumed)
-        _PAUSED.pop(token, None)
+        _pop_locked(quantizers, token)
+
+
+def _pop_locked(quantizers: list[BerSteSign], token: int) -> None:
+    """`_pop` with the lock held."""
+    for quantizer in quantizers:
+        _, blocks = _SETTINGS.get(id(quantizer), (quantizer, {}))
+        in_force = bool(blocks) and list(blocks)[-1] == token
+        blocks.pop(token, None)
+        if not blocks:
+            _SETTINGS.pop(id(quantizer), None)
+            quantizer.set_inference_errors(None)
+        elif in_force:  # the block before it resumes where its draws were
+            latest = list(blocks)[-1]
+            resumed = _PAUSED.get(latest, {}).pop(id(quantizer), None)
+            if resumed is None:
+                quantizer.set_inference_errors(blocks[latest])
+            else:
+                quantizer._inference.restore(resumed)
+    _PAUSED.pop(token, None)
 
 
 def _directions(

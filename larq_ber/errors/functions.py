@@ -5,8 +5,8 @@ traced (none, rates, or rate maps: `larq_ber.quantizers.inference`); the rates a
 the draws are variables read at run time. So a model needs one predict and one
 test function per combination of kinds: `activation_errors` keeps the ones Keras
 traced for each and puts back the right ones when a block begins or ends, instead
-of making Keras trace them again. A model has at most a few: error-free, and with
-errors (rates or maps).
+of making Keras trace them again: error-free, with rates, and one pair per pattern
+of rate maps (`larq_ber.sensitivity` makes one per layer it probes).
 
 The functions are kept on the model itself (not in a global table, which would
 keep the model alive) and stay valid while its compilation does: `compile`,
@@ -31,13 +31,21 @@ _KEPT = "_larq_ber_inference_functions"
 class _Kept:
     """The functions kept: {kinds: (compilation, test_fn, predict_fn)}.
 
-    An object opaque to `tf.Module`'s walk of attributes (a leaf to `tf.nest`).
+    With the model's quantizers (as its first block found them). An object opaque
+    to `tf.Module`'s walk of attributes (a leaf to `tf.nest`).
     """
 
-    __slots__ = ("functions",)
+    __slots__ = ("functions", "quantizers")
 
-    def __init__(self) -> None:
+    def __init__(self, quantizers: list[Any]) -> None:
         self.functions: dict[tuple[str | None, ...], Any] = {}
+        self.quantizers = quantizers
+
+
+def _kept(model: tf.keras.Model, quantizers: list[Any]) -> _Kept:
+    if _KEPT not in vars(model):
+        object.__setattr__(model, _KEPT, _Kept(quantizers))
+    return vars(model)[_KEPT]
 
 
 #: Each Keras model of a block with its quantizers: what `kinds` and `switch` read.
@@ -45,9 +53,13 @@ Plan = list[tuple[tf.keras.Model, list[Any]]]
 
 
 def plan(model: Any, quantizers: list[Any], members: list[Any]) -> Plan:
-    """`model` and the models nested in it, each with its `BerSteSign` quantizers.
+    """The models whose functions a block on `model` switches, with their quantizers.
 
-    Made once per block: finding a nested model's quantizers walks its layers.
+    `model`, the models nested in it, and every model that an earlier block
+    found to contain one of these quantizers (a model containing `model`):
+    a block on a part changes the kinds of errors of the whole, so the whole's
+    functions must not be kept under kinds they were not traced with. Made once
+    per block: finding a nested model's quantizers walks its layers.
 
     Args:
         model: The block's Keras model.
@@ -58,7 +70,18 @@ def plan(model: Any, quantizers: list[Any], members: list[Any]) -> Plan:
         `(model, quantizers)` pairs, `model` first.
     """
     nested = [m for m in members[1:] if isinstance(m, tf.keras.Model)]
-    return [(model, quantizers), *((m, ber_quantizers(m)) for m in nested)]
+    found = [(model, quantizers), *((m, ber_quantizers(m)) for m in nested)]
+    seen = {id(m) for m, _ in found}
+    for m, qs in list(found):
+        _kept(m, qs)
+        for quantizer in qs:
+            quantizer._inference.watchers.add(m)
+    for quantizer in quantizers:
+        for watcher in list(quantizer._inference.watchers):
+            if id(watcher) not in seen:
+                seen.add(id(watcher))
+                found.append((watcher, vars(watcher)[_KEPT].quantizers))
+    return found
 
 
 def _compilation(model: tf.keras.Model) -> tuple[Any, ...]:
@@ -73,7 +96,8 @@ def _compilation(model: tf.keras.Model) -> tuple[Any, ...]:
 
 
 def _same(first: tuple[Any, ...], second: tuple[Any, ...]) -> bool:
-    return all(a is b or a == b for a, b in zip(first, second, strict=True))
+    # `is` only: `==` of a tf.Variable and None would run a TensorFlow op.
+    return all(a is b for a, b in zip(first, second, strict=True))
 
 
 def kinds(models: Plan) -> list[tuple[str | None, ...]]:
@@ -102,8 +126,6 @@ def switch(models: Plan, before: list[tuple[str | None, ...]]) -> None:
     for (model, _), old, new in zip(models, before, kinds(models), strict=True):
         if new == old:
             continue
-        if _KEPT not in vars(model):
-            object.__setattr__(model, _KEPT, _Kept())
         kept = vars(model)[_KEPT].functions
         compilation = _compilation(model)
         if model.test_function is None and model.predict_function is None:

@@ -14,6 +14,7 @@ are not weights of the layer, so checkpoints and saved models do not change.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,9 @@ class InferenceErrors:
         self._generator: tf.random.Generator | None = None
         # The rates as given (Python floats or float64 arrays), for `rates()`.
         self._given: tuple[Any, Any] | None = None
+        #: The Keras models whose functions follow this quantizer's kind
+        #: (`larq_ber.errors.functions`), held weakly.
+        self.watchers: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @property
     def generator(self) -> tf.random.Generator:
@@ -106,10 +110,12 @@ class InferenceErrors:
                 self.maps_variables(maps[0].shape), maps, strict=True
             ):
                 variable.assign(values)
+            self._zero(maps=False)  # a function traced for rates flips nothing
             self.kind, self._given = "map", (maps[0], maps[1])
         else:
             pair = [check_rate("ber_neg", rates[0]), check_rate("ber_pos", rates[1])]
             self.rates_variable().assign(pair)
+            self._zero(rates=False)  # a function traced for maps flips nothing
             self.kind, self._given = "rates", (pair[0], pair[1])
         if checked is not None:
             self.generator.reset_from_seed(checked)
@@ -120,9 +126,13 @@ class InferenceErrors:
         So a function traced with errors and called after the block flips nothing.
         """
         self.kind, self._given = None, None
-        if self._rates is not None:
+        self._zero()
+
+    def _zero(self, *, rates: bool = True, maps: bool = True) -> None:
+        """Zeroes the rates variable and/or the maps (those that exist)."""
+        if rates and self._rates is not None:
             self._rates.assign(tf.zeros([2]))
-        for variable in self._maps or ():
+        for variable in (self._maps or ()) if maps else ():
             variable.assign(tf.zeros_like(variable))
 
     def rates(self) -> tuple[Any, Any] | None:

@@ -17,26 +17,13 @@ from larq_ber.quantizers.activations import BerSteSign
 __all__ = ["ber_quantizers", "set_ber", "walk_layers"]
 
 
-def _descendants(layer: tf.Module) -> list[tf.Module]:
-    """Every module inside `layer`, found through Keras's tracking of sublayers.
-
-    Keras's `_flatten_layers` follows the layers it tracks; `tf.Module.submodules`
-    walks every attribute of every object and took 3-7 ms per walk of LeNet-4,
-    paid each time an errors block begins and ends.
-    """
-    flatten = getattr(layer, "_flatten_layers", None)
-    if flatten is None:
-        return list(layer.submodules)
-    return list(flatten(include_self=False, recursive=True))
-
-
 def _children(layer: tf.keras.layers.Layer) -> list[tf.keras.layers.Layer]:
     """The layers directly inside `layer` that may hold quantizers or kernels."""
     if isinstance(layer, tf.keras.Model):
         return list(layer.layers)
     return [
         sub
-        for sub in _descendants(layer)
+        for sub in layer.submodules
         if isinstance(sub, tf.keras.Model)
         or hasattr(sub, "kernel_quantizer")
         or hasattr(sub, "input_quantizer")

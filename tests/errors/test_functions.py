@@ -142,3 +142,51 @@ def test_reseeding_repeats_the_draws_without_a_retrace(seed):
         quantizers[0].reseed_inference_errors(seed)
         np.testing.assert_array_equal(model.predict(x, verbose=0), first)
         assert _traces(model.predict_function) == 1
+
+
+def _map_of_ones(model):
+    path, _, shape = activation_positions(model)[0]
+    return ErrorMap(activations={path: (np.ones(shape), np.ones(shape))})
+
+
+def test_a_block_on_a_nested_model_switches_the_outer_models_functions_too():
+    model, inner = nested_model()
+    x = images()
+    with activation_errors(model, 0.1, seed=0):
+        model.predict(x, verbose=0)
+        rates = model.predict_function
+    with activation_errors(model, 0.1, seed=0):
+        assert model.predict_function is rates
+        with activation_errors(inner, _map_of_ones(inner), seed=0):
+            model.predict(x, verbose=0)  # traced with the inner map in force
+            assert model.predict_function is not rates
+        assert model.predict_function is rates  # not kept under the wrong kinds
+    with activation_errors(model, 0.1, seed=0):
+        assert model.predict_function is rates
+
+
+def test_a_function_traced_in_an_inner_map_block_flips_nothing_in_the_outer_one():
+    model = probe()
+    x = tf.constant(half_negative(), tf.float32)
+    call = tf.function(lambda inputs: model(inputs, training=False))
+    with activation_errors(model, 0.0, seed=0):
+        with activation_errors(model, _map_of_ones(model), seed=0):
+            np.testing.assert_array_equal(call(x).numpy(), -np.sign(x))
+        np.testing.assert_array_equal(call(x).numpy(), np.sign(x))
+
+
+def test_a_block_that_fails_to_begin_leaves_no_quantizer_flipping(monkeypatch):
+    model, _ = nested_model()
+    quantizers = [q for _, q, _ in activation_positions(model)]
+
+    def fail(rates, seed=None):
+        raise RuntimeError("no memory for the rates")
+
+    monkeypatch.setattr(quantizers[1], "set_inference_errors", fail)
+    with pytest.raises(RuntimeError, match="no memory"):
+        with activation_errors(model, 0.2, seed=0):
+            pass
+    monkeypatch.undo()
+    assert [q.inference_errors for q in quantizers] == [None, None, None]
+    with activation_errors(model, 0.2, seed=0):
+        assert all(q.inference_errors == (0.2, 0.2) for q in quantizers)
