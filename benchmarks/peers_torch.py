@@ -83,6 +83,7 @@ class BinaryConv(nn.Module):
         super().__init__()
         self.norm = nn.BatchNorm2d(cin, eps=1e-4, momentum=0.1)
         self.conv = nn.Conv2d(cin, cout, kernel)
+        self.apply_weight = F.conv2d
         self.pad = (kernel - 1) // 2 if same else 0
         self.dropout = dropout
         self.ber = ber
@@ -97,7 +98,7 @@ class BinaryConv(nn.Module):
         if self.pad:
             x = F.pad(x, [self.pad] * 4, value=1.0)
         weight = MagnitudeAwareSign.apply(self.conv.weight)
-        return F.relu(F.conv2d(x, weight, self.conv.bias))
+        return F.relu(self.apply_weight(x, weight, self.conv.bias))
 
 
 class BinaryLinear(BinaryConv):
@@ -107,13 +108,7 @@ class BinaryLinear(BinaryConv):
         super().__init__(cin, cout, 1, ber=ber)
         self.norm = nn.BatchNorm1d(cin, eps=1e-4, momentum=0.1)
         self.conv = nn.Linear(cin, cout)
-
-    def forward(self, x):  # noqa: D102
-        x = self.norm(x)
-        ber = self.ber if self.training else self.flip_at_inference
-        x = SignWithFlips.apply(x, ber)
-        weight = MagnitudeAwareSign.apply(self.conv.weight)
-        return F.relu(F.linear(x, weight, self.conv.bias))
+        self.apply_weight = F.linear
 
 
 def real_conv(cin, cout, kernel, padding=0):

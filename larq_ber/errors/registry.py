@@ -110,15 +110,18 @@ class Claim:
     """
 
     def __init__(self, members: list[Any], what: str) -> None:
-        self._members = members
-        self.what = what
         #: The model, its nested models and its layers (`model` first), as marked.
-        self.members = list(members)
+        self.members = members
+        self.what = what
+        self._released = False
 
     def release(self) -> None:
         """Ends the application; a second call does nothing."""
         with _LOCK:
-            for obj in self._members:
+            if self._released:
+                return
+            self._released = True
+            for obj in self.members:
                 counter = _ACTIVE.get(obj)
                 if counter is None or counter[self.what] <= 0:
                     continue
@@ -128,7 +131,6 @@ class Claim:
                     _OWNER.pop(obj, None)
                     if isinstance(obj, tf.keras.Model):
                         _allow_saving(obj)
-            self._members = []
 
 
 def _check_owner(members: list[Any], what: str) -> None:

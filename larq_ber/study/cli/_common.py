@@ -123,6 +123,16 @@ def add_no_progress(parser: argparse.ArgumentParser, unit: str) -> None:
     )
 
 
+def add_which(parser: argparse.ArgumentParser) -> None:
+    """Adds `--which`: the run's weights at Top1Max (`best`) or after its last epoch."""
+    parser.add_argument(
+        "--which",
+        choices=("best", "final"),
+        default="best",
+        help="weights at Top1Max (best, default) or after the last epoch (final)",
+    )
+
+
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
     """Adds `--data-dir`, the TFDS data directory."""
     parser.add_argument("--data-dir", help="TFDS data directory (default: TFDS's)")

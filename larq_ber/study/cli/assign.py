@@ -10,6 +10,7 @@ from larq_ber.study.cli._common import (
     CommandError,
     add_command,
     add_data_dir,
+    add_which,
     check_outputs,
     checked,
     existing_folder,
@@ -45,12 +46,7 @@ _OPTIONS = {"`tolerance`": "--tolerance", "`layers`": "--layers",
 
 def _add_inputs_and_outputs(parser: argparse.ArgumentParser) -> None:
     """The options that pick the weights and the ledger, and the output files."""
-    parser.add_argument(
-        "--which",
-        choices=("best", "final"),
-        default="best",
-        help="Top1Max (best) or final weights (default: best)",
-    )
+    add_which(parser)
     parser.add_argument("--ledger", help="the ledger CSV (default: "
                         "ledger.csv in RUN_DIR/assignment)")  # fmt: skip
     parser.add_argument("--figure", help="draw accuracy vs energy (.png, .pdf "

@@ -8,6 +8,7 @@ from typing import Any
 
 from larq_ber.study.cli._common import (
     add_command,
+    add_which,
     existing_folder,
     positive_int,
 )
@@ -43,12 +44,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     export.add_argument("run", metavar="RUN_DIR", help="OUT/runs/<run_id> of a sweep")
     export.add_argument("--tflite", required=True, help="the .tflite file to write")
-    export.add_argument(
-        "--which",
-        choices=("best", "final"),
-        default="best",
-        help="weights at Top1Max (best, default) or after the last epoch (final)",
-    )
+    add_which(export)
     export.add_argument(
         "--target",
         choices=("arm", "xcore"),

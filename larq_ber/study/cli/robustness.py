@@ -10,6 +10,7 @@ from larq_ber.study.cli._common import (
     add_command,
     add_data_dir,
     add_no_progress,
+    add_which,
     checked,
     existing_folder,
     positive_float,
@@ -93,12 +94,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="independent draws per pair, or 'auto': planned to --margin (default: 10)",
     )
     _add_auto_options(robustness)
-    robustness.add_argument(
-        "--which",
-        choices=("best", "final"),
-        default="best",
-        help="evaluate the Top1Max (best) or the final weights (default: best)",
-    )
+    add_which(robustness)
     _add_lifetime(robustness)
     add_data_dir(robustness)
     add_no_progress(robustness, "run")

@@ -9,6 +9,7 @@ from larq_ber.study.cli._common import (
     CommandError,
     add_command,
     add_data_dir,
+    add_which,
     check_outputs,
     checked,
     existing_folder,
@@ -77,12 +78,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--layers", nargs="+", metavar="LAYER",
                         help="layers to evaluate (default: all binarized)")  # fmt: skip
-    parser.add_argument(
-        "--which",
-        choices=("best", "final"),
-        default="best",
-        help="Top1Max (best) or final weights (default: best)",
-    )
+    add_which(parser)
     parser.add_argument("--figure", help="draw drop vs share of writes (.png, "
                         ".pdf or .svg)")  # fmt: skip
     parser.add_argument("--csv", help="write the table to this CSV file")
