@@ -97,13 +97,15 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/errors_overhead.py
 
 ## peers: larq-ber against PyTorch, training with flips and a robustness draw (benchmarks/peers.py,
-## about 15 minutes); PyTorch is installed into $(PEERS_VENV), outside the repository (~5 GB)
+## about 15 minutes), then where LeNet-4's training step goes (benchmarks/training_profile.py);
+## PyTorch is installed into $(PEERS_VENV), outside the repository (~5 GB)
 PEERS_VENV ?= $(HOME)/.cache/larq_ber/peers-venv
 .PHONY: peers
 peers: $(STAMP)
 	test -x $(PEERS_VENV)/bin/python || { $(PYTHON) -m venv $(PEERS_VENV) && \
 		$(PEERS_VENV)/bin/python -m pip install --quiet "torch >= 2.4" numpy; }
 	$(BIN)/python benchmarks/peers.py --torch-python $(PEERS_VENV)/bin/python
+	$(BIN)/python benchmarks/training_profile.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -224,3 +224,43 @@ def _check_independent_and_uniform(draw, n, ber):
     assert abs(pairs - mean) <= SIGMAS * np.sqrt(var), (pairs, mean, np.sqrt(var))
     # Two draws are independent: overlap ~ Binomial(n, p^2).
     _assert_binomial(np.sum(first & second), n, ber**2, "overlap of two draws")
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("variable", [False, True], ids=["constant", "variable"])
+def test_flipped_signs_keep_nan_and_larqs_sign_of_zero(dtype, variable, monkeypatch):
+    """TensorFlow's ops (no kernel): a flip inverts larq's sign, NaN stays NaN,
+    -0.0 and 0.0 have the sign +1, infinities their own."""
+    from larq_ber import flips
+
+    monkeypatch.setattr(flips, "_cpu_kernel", lambda dtype: None)
+    x = tf.constant([np.nan, -0.0, 0.0, -np.inf, np.inf, -2.0, 3.0], dtype)
+    signs = np.array([np.nan, 1, 1, -1, 1, -1, 1])
+    for rate, expected in ((1.0, -signs), (0.0, signs)):
+        rates = tf.Variable([rate, rate]) if variable else (rate, rate)
+        for nonzero in (False, True):
+            y = ber_sign(x, rates[0], rates[1], nonzero=nonzero).numpy()
+            assert y.dtype == dtype.as_numpy_dtype
+            np.testing.assert_array_equal(y, expected)
+
+
+def test_rates_known_positive_need_no_branch(monkeypatch):
+    """`nonzero=True` leaves out the run-time test of a zero rate; the sampler
+    still flips nothing at rate 0 (TensorFlow's ops)."""
+    from larq_ber import flips
+
+    monkeypatch.setattr(flips, "_cpu_kernel", lambda dtype: None)
+    rates = tf.Variable([0.0, 0.0])
+    x = tf.constant(np.linspace(-1.0, 1.0, 4001), tf.float32)
+    for nonzero in (False, True):
+        sampled = tf.function(
+            lambda x, n=nonzero: ber_sign(x, rates[0], rates[1], nonzero=n)
+        )
+        graph = sampled.get_concrete_function(x).graph
+        top = {op.type for op in graph.get_operations()}
+        assert bool(top & {"If", "StatelessIf"}) is not nonzero, top
+        for _ in range(5):
+            np.testing.assert_array_equal(sampled(x), lq.math.sign(x))
+    rates.assign([0.3, 0.3])
+    flipped = (sampled(x).numpy() != lq.math.sign(x).numpy()).sum()
+    _assert_binomial(flipped, 4001, 0.3, "nonzero=True at 0.3")

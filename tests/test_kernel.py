@@ -662,3 +662,19 @@ def test_build_replaces_a_library_that_fails_the_checks(monkeypatch, tmp_path):
     kernel.digest_path().unlink()
     with pytest.raises(kernel.KernelBuildError, match=r"failed \(exit 1\)"):
         kernel.build(compiler="false")
+
+
+def test_rates_known_positive_call_the_kernel_without_a_branch(with_kernel):
+    """`nonzero=True` (errors at inference) calls the kernel directly; at rate 0
+    it flips nothing all the same."""
+    rates = tf.Variable([0.0, 0.0])
+    x = tf.constant(np.linspace(-1.0, 1.0, 4001), tf.float32)
+    for nonzero in (False, True):
+        sampled = tf.function(
+            lambda x, n=nonzero: flips.ber_sign(x, rates[0], rates[1], nonzero=n)
+        )
+        graph = sampled.get_concrete_function(x).graph
+        top = {op.type for op in graph.get_operations()}
+        assert ("LarqBerSign" in top) is nonzero, top
+        assert bool(top & {"If", "StatelessIf"}) is not nonzero, top
+        np.testing.assert_array_equal(sampled(x), lq.math.sign(x))

@@ -19,6 +19,7 @@ __all__ = [
     "binary_kernel",
     "is_binarized",
     "is_one_bit",
+    "kernels_of",
 ]
 
 
@@ -109,8 +110,23 @@ def binarized_kernels(model: tf.keras.Model) -> list[tuple[str, tf.Variable]]:
             "`model` must be a Keras model or layer, got "
             f"{type(model).__name__} {model!r}."
         )
+    return kernels_of(walk_layers(model))
+
+
+def kernels_of(
+    layers: list[tuple[str, tf.keras.layers.Layer]],
+) -> list[tuple[str, tf.Variable]]:
+    """`binarized_kernels` of the `(path, layer)` pairs of a walk already made.
+
+    Args:
+        layers: What `larq_ber.quantizers.setting.walk_layers` returned (nested
+            models in it, with `models=True`, hold no kernel of their own).
+
+    Returns:
+        `(layer path, kernel variable)` pairs, each kernel once.
+    """
     found, seen = [], set()
-    for path, layer in walk_layers(model):
+    for path, layer in layers:
         kernel = binary_kernel(layer)
         if kernel is not None and id(kernel) not in seen:
             seen.add(id(kernel))

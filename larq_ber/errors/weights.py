@@ -15,10 +15,11 @@ from collections.abc import Iterator
 import numpy as np
 import tensorflow as tf
 
-from larq_ber.errors.binary import binarized_kernels
+from larq_ber.errors.binary import kernels_of
 from larq_ber.errors.maps import ErrorMap, checked_weights
 from larq_ber.errors.registry import check_model, mark
 from larq_ber.quantizers.seeds import check_seed
+from larq_ber.quantizers.setting import walk_layers
 from larq_ber.rates import ErrorRates, weight_rate
 
 __all__ = ["weight_errors"]
@@ -26,8 +27,11 @@ __all__ = ["weight_errors"]
 
 def _flip_signs(value: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """`value` with the entries of `mask` negated; a flipped 0 becomes $-10^{-12}$."""
-    changed = np.where(mask, -value, value)
-    changed[mask & (value == 0)] = -1e-12
+    changed = np.array(value, copy=True)
+    flat = changed.reshape(-1)  # a view: the copy is contiguous
+    where = np.flatnonzero(mask)  # the few flipped entries, not a pass per case
+    picked = flat[where]
+    flat[where] = np.where(picked == 0, -1e-12, -picked)
     return changed
 
 
@@ -69,7 +73,7 @@ def _flip(
             mask = rng.random(entry.clean.shape) < rate
             entry.masks[token] = mask
             entry.assign()
-            flipped += int(mask.sum())
+            flipped += int(np.count_nonzero(mask))
     return token, flipped
 
 
@@ -135,7 +139,8 @@ def weight_errors(
     """
     check_model(model, layers=True)
     seed = check_seed(seed)
-    kernels = [variable for _, variable in binarized_kernels(model)]
+    layers = walk_layers(model, models=True)  # one walk for the kernels and mark
+    kernels = [variable for _, variable in kernels_of(layers)]
     if not kernels:
         raise ValueError("`model` has no layer with a 1-bit kernel_quantizer.")
     rates: list[float | np.ndarray]
@@ -144,7 +149,7 @@ def weight_errors(
         kernels, rates = [v for v, _ in pairs], [p for _, p in pairs]
     else:
         rates = [weight_rate(ber)] * len(kernels)
-    claim = mark(model, "weight_errors")
+    claim = mark(model, "weight_errors", layers)
     token = None
     try:
         token, flipped = _flip(kernels, rates, seed)

@@ -254,14 +254,16 @@ class BerSteSign(lq.quantizers.SteSign):
             ValueError: If no errors at inference are set or `seed` is invalid.
         """
         checked = check_seed(seed)
-        if self._inference.kind is None or checked is None:
+        if self._inference.rates() is None or checked is None:
             raise ValueError(
                 "No errors at inference to reseed: use larq_ber.errors."
                 "activation_errors and give an integer seed >= 0."
             )
         self._inference.generator.reset_from_seed(checked)
 
-    def _flipped(self, inputs: tf.Tensor, rates: Any, generator: Any) -> tf.Tensor:
+    def _flipped(
+        self, inputs: tf.Tensor, rates: Any, generator: Any, *, nonzero: bool = False
+    ) -> tf.Tensor:
         """The sign of `inputs` with flips at `rates` (`ber_neg`, `ber_pos`)."""
         return ber_ste_sign(
             inputs,
@@ -271,6 +273,7 @@ class BerSteSign(lq.quantizers.SteSign):
             flip_gradient=self.flip_gradient,
             generator=generator,
             surrogate=None if self.surrogate is None else self.surrogate.call,
+            nonzero=nonzero,
         )
 
     def _mapped(self, inputs: tf.Tensor) -> tf.Tensor:
@@ -323,9 +326,10 @@ class BerSteSign(lq.quantizers.SteSign):
                 if kind == "map":
                     outputs = self._mapped(inputs)
                 else:
+                    # kind "rates" means a rate above 0 (zero rates: kind None).
                     rates = self._inference.rates_variable()
                     generator = self._inference.generator
-                    outputs = self._flipped(inputs, rates, generator)
+                    outputs = self._flipped(inputs, rates, generator, nonzero=True)
                 return (outputs, tf.constant(0.0)) if measure else outputs
 
         static = tf.get_static_value(training)

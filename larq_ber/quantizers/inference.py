@@ -32,9 +32,10 @@ Snapshot = tuple[str | None, Any, np.ndarray | None]
 class InferenceErrors:
     """The inference errors of one quantizer: their kind, rates and random stream.
 
-    `kind` is `None` (error-free inference), `"rates"` (`(ber_neg, ber_pos)`, one
-    rate per direction) or `"map"` (a rate per position and direction, float64 so
-    that rates down to about $10^{-15}$ keep their value). Only `kind` is read
+    `kind` is `None` (error-free inference, also at two zero rates), `"rates"`
+    (`(ber_neg, ber_pos)`, one rate per direction, one of them above 0) or `"map"`
+    (a rate per position and direction, float64 so that rates down to about
+    $10^{-15}$ keep their value). Only `kind` is read
     when a function is traced; the rates and the draws are read when it runs.
     """
 
@@ -116,7 +117,10 @@ class InferenceErrors:
             pair = [check_rate("ber_neg", rates[0]), check_rate("ber_pos", rates[1])]
             self.rates_variable().assign(pair)
             self._zero(rates=False)  # a function traced for maps flips nothing
-            self.kind, self._given = "rates", (pair[0], pair[1])
+            # Zero rates flip nothing: the error-free functions serve, and a
+            # function traced for "rates" may count on a rate above 0.
+            self.kind = "rates" if max(pair) > 0 else None
+            self._given = (pair[0], pair[1])
         if checked is not None:
             self.generator.reset_from_seed(checked)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import tensorflow as tf
 
 from larq_ber.quantizers.activations import BerSteSign
+from larq_ber.quantizers.modules import submodules
 
 __all__ = ["ber_quantizers", "set_ber", "walk_layers"]
 
@@ -23,7 +24,7 @@ def _children(layer: tf.keras.layers.Layer) -> list[tf.keras.layers.Layer]:
         return list(layer.layers)
     return [
         sub
-        for sub in layer.submodules
+        for sub in submodules(layer)
         if isinstance(sub, tf.keras.Model)
         or hasattr(sub, "kernel_quantizer")
         or hasattr(sub, "input_quantizer")
@@ -92,9 +93,10 @@ def ber_quantizers(model: tf.Module) -> list[BerSteSign]:
         >>> len(ber_quantizers(layer))
         1
     """
-    # `submodules` (not Keras's tracking order): quantizer k of a model is seeded
-    # `seed + k` by `larq_ber.errors`, so this order is part of every draw.
-    found = [m for m in model.submodules if isinstance(m, BerSteSign)]
+    # `tf.Module.submodules`' order (not Keras's tracking order): quantizer k of a
+    # model is seeded `seed + k` by `larq_ber.errors`, so this order is part of
+    # every draw.
+    found = [m for m in submodules(model) if isinstance(m, BerSteSign)]
     if isinstance(model, BerSteSign):
         found.insert(0, model)
     return found

@@ -190,3 +190,21 @@ def test_a_block_that_fails_to_begin_leaves_no_quantizer_flipping(monkeypatch):
     assert [q.inference_errors for q in quantizers] == [None, None, None]
     with activation_errors(model, 0.2, seed=0):
         assert all(q.inference_errors == (0.2, 0.2) for q in quantizers)
+
+
+def test_zero_rates_run_the_error_free_functions():
+    """Rates of 0 flip nothing: the block keeps the clean functions (so a function
+    traced for rates may count on a rate above 0), and the errors are still set."""
+    model = _compiled_probe()
+    x = half_negative()
+    model.predict(x, verbose=0)
+    clean = model.predict_function
+    with activation_errors(model, 0.0, seed=0) as quantizers:
+        assert model.predict_function is clean
+        np.testing.assert_array_equal(model.predict(x, verbose=0), np.sign(x))
+        assert quantizers[0].inference_errors == (0.0, 0.0)
+        quantizers[0].reseed_inference_errors(3)
+    with activation_errors(model, 0.2, seed=0):
+        assert model.predict_function is not clean
+        assert abs(_flipped(model, x) - 0.2) <= sigma(0.2, N)
+    assert _traces(clean) == 1
