@@ -27,8 +27,8 @@ __all__ = ["weight_errors"]
 
 def _flip_signs(value: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """`value` with the entries of `mask` negated; a flipped 0 becomes $-10^{-12}$."""
-    changed = np.array(value, copy=True)
-    flat = changed.reshape(-1)  # a view: the copy is contiguous
+    changed = np.array(value, copy=True, order="C")
+    flat = changed.reshape(-1)  # a view: the copy is C-contiguous
     where = np.flatnonzero(mask)  # the few flipped entries, not a pass per case
     picked = flat[where]
     flat[where] = np.where(picked == 0, -1e-12, -picked)

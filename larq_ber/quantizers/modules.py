@@ -3,16 +3,16 @@
 `tf.Module.submodules` builds a path for every value of every attribute of every
 layer (`tf.nest.flatten_with_tuple_paths`): walking a LeNet-4 that way takes
 milliseconds, which an evaluation under errors pays on every draw. `submodules`
-here returns the same modules in the same order from a plain scan: the common
-containers (lists, tuples, dicts and Keras's wrappers of them) are looked into
-directly, anything else nested is handed to `tf.nest.flatten`. Unlike Keras's own
+here returns the same modules in the same order from a plain scan: plain values are
+skipped, lists and tuples (and Keras's wrappers of them) are looked into directly,
+anything else `tf.nest` takes for a structure (dicts, attrs classes, a module that is
+one too) is handed to `tf.nest.flatten`. Unlike Keras's own
 layer tracking, it also finds modules held in untracked attributes or inside plain
 `tf.Module`s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import tensorflow as tf
@@ -27,17 +27,14 @@ def _modules_in(value: Any, found: list[tf.Module]) -> None:
     """Appends the modules among the leaves of `value`, in `tf.nest.flatten`'s order."""
     if isinstance(value, _PLAIN):
         return
-    if isinstance(value, tf.Module):
-        found.append(value)
-    elif isinstance(value, list | tuple):
-        for item in value:
+    if isinstance(value, list | tuple) and not isinstance(value, tf.Module):
+        for item in value:  # the common containers, looked into directly
             _modules_in(item, found)
-    elif isinstance(value, Mapping):
-        for key in sorted(value):  # tf.nest sorts keys, and refuses mixed ones too
-            _modules_in(value[key], found)
-    elif tf.nest.is_nested(value):  # attrs classes, mapping views, ...
+    elif tf.nest.is_nested(value):  # dicts (sorted keys), attrs classes, views, ...
         for item in tf.nest.flatten(value):
             _modules_in(item, found)
+    elif isinstance(value, tf.Module):
+        found.append(value)
 
 
 def _scan(module: tf.Module, seen: set[int], found: list[tf.Module]) -> None:
@@ -46,8 +43,14 @@ def _scan(module: tf.Module, seen: set[int], found: list[tf.Module]) -> None:
     attributes = vars(module)
     candidates: list[tf.Module] = []
     for key in sorted(attributes):
-        if key not in ignored:
+        if key in ignored:
+            continue
+        try:
             _modules_in(attributes[key], candidates)
+        except Exception as cause:  # as tf.Module.submodules reports it
+            raise ValueError(
+                f"Error processing property {key!r} of {attributes[key]!r}"
+            ) from cause
     direct = []
     for candidate in candidates:
         if id(candidate) not in seen:
@@ -71,6 +74,8 @@ def submodules(module: tf.Module) -> list[tf.Module]:
 
     Raises:
         TypeError: If `module` is not a `tf.Module`.
+        ValueError: If an attribute cannot be flattened (e.g. a dict whose keys
+            cannot be sorted), as `tf.Module.submodules` raises it.
 
     Example:
         >>> block = tf.keras.Sequential([tf.keras.layers.Dense(2, name="d")])

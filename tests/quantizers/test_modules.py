@@ -75,6 +75,29 @@ def test_a_cycle_between_modules_ends():
     assert submodules(first) == [second]
 
 
+class ListModule(tf.Module, list):
+    """A module that tf.nest takes for a list: looked into, not listed itself."""
+
+    def __init__(self, items):
+        tf.Module.__init__(self)
+        list.__init__(self, items)
+
+
+def test_a_module_that_is_also_a_list_is_looked_into_as_tf_module_does():
+    inner = Holder(None)
+    outer = Holder(ListModule([inner]))
+    assert [id(m) for m in submodules(outer)] == [id(m) for m in outer.submodules]
+    assert [id(m) for m in submodules(outer)] == [id(inner)]
+
+
+def test_an_attribute_tf_nest_cannot_flatten_raises_as_tf_module_does():
+    holder = Holder({1: "one", "two": 2})
+    with pytest.raises(ValueError, match="Error processing property 'layer'"):
+        list(holder.submodules)
+    with pytest.raises(ValueError, match="Error processing property 'layer'"):
+        submodules(holder)
+
+
 def test_something_that_is_no_module_is_refused():
     with pytest.raises(TypeError, match=r"`module` must be a tf\.Module"):
         submodules([tf.keras.layers.Dense(1)])
