@@ -16,8 +16,11 @@ then take turns, one at a time, in an order that reverses every round, so that t
 machine's drifts hit all alike. PyTorch's configurations: `eager` with `--threads`
 (default: the cores) and with 1 thread, `channels_last` and `torch.compile` with
 `--threads`; larq-ber (TensorFlow with `--threads` threads) with the
-compiled kernel (`larq-ber kernel build`, if built) and with TensorFlow's own ops
-(`LARQ_BER_KERNEL=0`). For each model and task it prints each configuration's
+compiled kernel (`larq-ber kernel build`, if built), with TensorFlow's own ops
+(`LARQ_BER_KERNEL=0`), and with the kernel and grappler's remapper off
+(`tf.config.optimizer.set_experimental_options({"remapping": False})`: on CPUs its
+oneDNN fusion of a batch normalization with its ReLU made LeNet-4's first one 8x
+slower). For each model and task it prints each configuration's
 median seconds and, per round, the time of the fastest PyTorch configuration
 (by median) over larq-ber's: the median of those ratios with its 95 %
 distribution-free interval (`_stats.median_interval`). `--load N` keeps N busy
@@ -59,7 +62,12 @@ TORCH = {  # configuration: (--config, threads; None: --threads)
     "torch channels_last": ("channels_last", None),
     "torch.compile": ("compile", None),
 }
-LARQ = {"larq-ber": "1", "larq-ber TF ops": "0"}  # configuration: LARQ_BER_KERNEL
+#: configuration: (LARQ_BER_KERNEL, extra worker arguments)
+LARQ = {
+    "larq-ber": ("1", []),
+    "larq-ber TF ops": ("0", []),
+    "larq-ber no remapper": ("1", ["--no-remapper"]),
+}
 TASKS = ("train", "draw")
 
 
@@ -72,6 +80,8 @@ def larq_worker(args: argparse.Namespace) -> None:
     # As many threads as PyTorch's side gets (TensorFlow's default: every core).
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    if args.no_remapper:  # grappler's fusions off (oneDNN's BN+ReLU, conv+bias+ReLU)
+        tf.config.optimizer.set_experimental_options({"remapping": False})
     model, images, batch, ber = args.worker, args.images, args.batch, args.ber
     steps = args.steps_per_execution
 
@@ -156,8 +166,8 @@ def workers(model: str, args: argparse.Namespace) -> list[Worker]:
         if name in LARQ:
             argv = [sys.executable, __file__, "--worker", model, *common,
                     "--steps-per-execution", str(args.steps_per_execution),
-                    "--threads", str(args.threads)]  # fmt: skip
-            env = {"LARQ_BER_KERNEL": LARQ[name]}
+                    "--threads", str(args.threads), *LARQ[name][1]]  # fmt: skip
+            env = {"LARQ_BER_KERNEL": LARQ[name][0]}
         elif name in TORCH:
             config, threads = TORCH[name]
             argv = [args.torch_python, str(HERE / "peers_torch.py"), "--model", model,
@@ -167,7 +177,7 @@ def workers(model: str, args: argparse.Namespace) -> list[Worker]:
         else:
             raise SystemExit(f"--configs: unknown {name!r}; known: {[*LARQ, *TORCH]}")
         worker = Worker(name, argv, env)
-        if name == "larq-ber" and not worker.info.get("kernel"):
+        if LARQ.get(name, ("0",))[0] == "1" and not worker.info.get("kernel"):
             worker.close()  # no compiled kernel here: the TF-ops row says it all
             continue
         started.append(worker)
@@ -232,6 +242,7 @@ def main() -> None:
     parser.add_argument("--steps-per-execution", type=int, default=1,
                         help="larq-ber's compile(steps_per_execution=...)")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--no-remapper", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--images", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

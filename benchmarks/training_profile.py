@@ -8,6 +8,11 @@ TensorFlow's compute threads (so the total can exceed the wall time when operati
 run side by side), with each operation's share of that sum.
 
     python benchmarks/training_profile.py [--model lenet4] [--top 15] [--epochs 5]
+        [--no-remapper]
+
+`--no-remapper` turns grappler's remapper off
+(`tf.config.optimizer.set_experimental_options({"remapping": False})`), and with it
+oneDNN's fusion of a batch normalization with the ReLU after it.
 
 It explains why a small network trains no faster than PyTorch does
 (docs/benchmarks.md, "Against PyTorch").
@@ -70,7 +75,11 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=4096)
     parser.add_argument("--top", type=int, default=15, help="operations listed")
     parser.add_argument("--epochs", type=int, default=5, help="epochs timed")
+    parser.add_argument("--no-remapper", action="store_true",
+                        help="grappler's remapper (its fusions) off")  # fmt: skip
     args = parser.parse_args()
+    if args.no_remapper:
+        tf.config.optimizer.set_experimental_options({"remapping": False})
     tf.keras.utils.set_random_seed(0)
     model = MODELS[args.model](ber=0.04)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -83,8 +92,10 @@ def main() -> None:
         model.fit(data, epochs=1, verbose=0)
         seconds.append(time.perf_counter() - start)
     epoch = statistics.median(seconds)
-    print(f"{args.model}: {steps} steps per epoch, median epoch {epoch:.3f} s "
-          f"({1e3 * epoch / steps:.1f} ms per step, {args.epochs} epochs)")  # fmt: skip
+    remapper = "off" if args.no_remapper else "on"
+    print(f"{args.model}, remapper {remapper}: {steps} steps per epoch, "
+          f"median epoch {epoch:.3f} s ({1e3 * epoch / steps:.1f} ms per step, "
+          f"{args.epochs} epochs)")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         tf.profiler.experimental.start(folder)
         model.fit(data, epochs=1, verbose=0)

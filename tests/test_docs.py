@@ -41,10 +41,18 @@ def test_python_block_runs_as_printed(name, code, tmp_path, monkeypatch, capsys)
 
     monkeypatch.chdir(tmp_path)
     tf.keras.backend.clear_session()
+    # A block may change grappler's process-wide options (models.md turns the
+    # remapper off): the tests after it run with the options they had.
+    options = tf.config.optimizer.get_experimental_options()
     try:
         exec(compile(code, name, "exec"), {"__name__": "__main__"})
     finally:
         plt.close("all")
+        changed = tf.config.optimizer.get_experimental_options()
+        if changed != options:
+            tf.config.optimizer.set_experimental_options(
+                {key: options.get(key) for key in changed} | options
+            )
     printed = capsys.readouterr().out
     for call in re.findall(r"^\s*print\(", code, re.MULTILINE):
         assert printed.strip(), f"{name} prints nothing ({call})"
