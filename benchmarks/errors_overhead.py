@@ -38,8 +38,8 @@ from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np
 import tensorflow as tf
+from _data import in_memory, random_images
 from _stats import median_interval
 
 from larq_ber import kernel
@@ -61,14 +61,8 @@ def _setup(name: str, autotune: bool) -> tuple[tf.keras.Model, tf.data.Dataset]:
         loss="sparse_categorical_crossentropy",
         metrics=[tf.keras.metrics.SparseCategoricalAccuracy("top1")],
     )
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((samples, *model.input_shape[1:])).astype("float32")
-    y = rng.integers(0, 10, samples)
-    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).cache()
-    if not autotune:
-        options = tf.data.Options()
-        options.autotune.enabled = False
-        data = data.with_options(options)
+    x, y = random_images(model.input_shape[1:], samples)
+    data = in_memory(x, y, batch, train=False, autotune=autotune)
     model.evaluate(data, verbose=0)  # trace, fill the cache
     return model, data
 

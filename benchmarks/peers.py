@@ -74,8 +74,8 @@ TASKS = ("train", "draw")
 def larq_worker(args: argparse.Namespace) -> None:
     """larq-ber's side: answers the commands of `peers_torch.py` on stdin."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import numpy as np
     import tensorflow as tf
+    from _data import in_memory, random_images
 
     # As many threads as PyTorch's side gets (TensorFlow's default: every core).
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -93,17 +93,10 @@ def larq_worker(args: argparse.Namespace) -> None:
     net = (LeNet4 if model == "lenet4" else NiN)(ber=ber)
     net.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
                 steps_per_execution=steps)  # fmt: skip
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((images, *net.input_shape[1:])).astype("float32")
-    y = rng.integers(0, 10, images)
-    # Without tf.data's autotuning: with it, the end of every epoch (the iterator's
-    # teardown) waits for its optimisation thread, up to 0.49 s on 2 cores.
-    fixed = tf.data.Options()
-    fixed.autotune.enabled = False
-    train = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(images, seed=0)
-    train = train.batch(batch).prefetch(2).with_options(fixed)
-    test = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).cache()
-    test = test.with_options(fixed)
+    # Without tf.data's autotuning (see _data.in_memory).
+    x, y = random_images(net.input_shape[1:], images)
+    train = in_memory(x, y, batch, train=True)
+    test = in_memory(x, y, batch, train=False)
 
     def run(command: dict) -> dict:
         if command["task"] == "train":

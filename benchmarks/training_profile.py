@@ -30,21 +30,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np
 import tensorflow as tf
+from _data import in_memory, random_images
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
 from larq_ber.models import MODELS
-
-
-def _data(shape: tuple[int, ...], images: int, batch: int) -> tf.data.Dataset:
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((images, *shape)).astype("float32")
-    y = rng.integers(0, 10, images)
-    fixed = tf.data.Options()
-    fixed.autotune.enabled = False
-    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(images, seed=0)
-    return data.batch(batch).prefetch(2).with_options(fixed)
 
 
 def _op_times(folder: str) -> collections.Counter:
@@ -83,7 +73,8 @@ def main() -> None:
     tf.keras.utils.set_random_seed(0)
     model = MODELS[args.model](ber=0.04)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    data = _data(model.input_shape[1:], args.images, 128)
+    x, y = random_images(model.input_shape[1:], args.images)
+    data = in_memory(x, y, 128, train=True)
     steps = -(-args.images // 128)
     model.fit(data, epochs=1, verbose=0)  # trace and warm up
     seconds = []

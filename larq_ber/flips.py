@@ -128,10 +128,17 @@ def _random_bytes(n: tf.Tensor, key: tf.Tensor) -> tf.Tensor:
     return tf.reshape(tf.bitcast(bits, tf.uint8), [-1])[:n]
 
 
-def _sparse_mask(
-    values: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, key: tf.Tensor
+def _sparse_flips(
+    values: tf.Tensor,
+    ber_neg: tf.Tensor,
+    ber_pos: tf.Tensor,
+    key: tf.Tensor,
+    marks: tuple[Any, Any] = (-1.0, 1.0),
 ) -> tf.Tensor:
-    r"""A float32 vector like `values` (flat): $-1$ where a sign flips, else $1$.
+    r"""A vector like `values` (flat): `marks[0]` where a sign flips, else `marks[1]`.
+
+    `marks` $(-1, 1)$ gives the factors the signs are multiplied by, `(True, False)`
+    a mask.
 
     Candidates form a Bernoulli($p$) process over the flat tensor with
     $p = \max(\mathrm{ber}_-, \mathrm{ber}_+) > 0$: the gap before the next
@@ -173,25 +180,25 @@ def _sparse_mask(
         keep = inside if static[0] == static[1] else thinned()
     else:
         keep = tf.cond(tf.equal(ber_neg, ber_pos), lambda: inside, thinned)
-    # One SparseToDense of the factors the signs are multiplied by (the slot past
-    # the end takes the unused candidates): a quarter of the cost of scattering
-    # into the signs on 2 CPU cores, and no pass to turn a mask into factors.
+    # One SparseToDense (the slot past the end takes the unused candidates): a
+    # quarter of the cost of scattering into the signs on 2 CPU cores; with factors
+    # for marks, no pass turns a mask into factors.
     return tf.raw_ops.SparseToDense(
         sparse_indices=tf.where(keep, positions, n),
         output_shape=tf.reshape(n + 1, [1]),
-        sparse_values=tf.constant(-1.0),
-        default_value=tf.constant(1.0),
+        sparse_values=tf.constant(marks[0]),
+        default_value=tf.constant(marks[1]),
         validate_indices=False,
     )[:n]
 
 
-def _byte_mask(
+def _byte_flips(
     values: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, key: tf.Tensor
 ) -> tf.Tensor:
-    r"""Like `_sparse_mask`, from one random byte per element plus sparse flips.
+    r"""Like `_sparse_flips`' factors, from a random byte per element plus sparse flips.
 
     A byte $B$ flips where $B < k = \min(\lfloor 256 p \rfloor, 255)$; the rate
-    $r = (p - k/256) / (1 - k/256)$ that remains is drawn by `_sparse_mask`.
+    $r = (p - k/256) / (1 - k/256)$ that remains is drawn by `_sparse_flips`.
     """
     bytes_key, rest_key = tf.unstack(tf.random.split(key, 2))
     draws = _random_bytes(tf.size(values), bytes_key)
@@ -211,7 +218,7 @@ def _byte_mask(
         if max(rest) <= 0:
             return _multiplier(flips)
         rest_neg, rest_pos = (tf.constant(r, tf.float32) for r in rest)
-        sparse = _sparse_mask(values, rest_neg, rest_pos, rest_key) < 0
+        sparse = _sparse_flips(values, rest_neg, rest_pos, rest_key, (True, False))
         return _multiplier(flips | sparse)
     k_neg = tf.minimum(tf.floor(256.0 * ber_neg), 255.0)
     k_pos = tf.minimum(tf.floor(256.0 * ber_pos), 255.0)
@@ -227,20 +234,20 @@ def _byte_mask(
     return tf.cond(
         tf.maximum(rest_neg, rest_pos) > 0,
         lambda: _multiplier(
-            flips | (_sparse_mask(values, rest_neg, rest_pos, rest_key) < 0)
+            flips | _sparse_flips(values, rest_neg, rest_pos, rest_key, (True, False))
         ),
         lambda: _multiplier(flips),
     )
 
 
-def _flip_mask(
+def _flip_factors(
     values: tf.Tensor, ber_neg: tf.Tensor, ber_pos: tf.Tensor, key: tf.Tensor
 ) -> tf.Tensor:
     r"""Gaps up to `SPARSE_MAX_RATE`, bytes above it: the factors $\pm 1$."""
     return tf.cond(
         tf.maximum(ber_neg, ber_pos) <= SPARSE_MAX_RATE,
-        lambda: _sparse_mask(values, ber_neg, ber_pos, key),
-        lambda: _byte_mask(values, ber_neg, ber_pos, key),
+        lambda: _sparse_flips(values, ber_neg, ber_pos, key),
+        lambda: _byte_flips(values, ber_neg, ber_pos, key),
     )
 
 
@@ -250,8 +257,8 @@ def _flip_mask(
 # per process and called by every layer, costs that once. It is inlined where it is
 # called: not inlining it halved the first run's graph optimisation but cost 0.1-0.2
 # ms per call at run time (1.1-2.4 ms calls, 921 k elements, 2 cores).
-_shared_flip_mask = tf.function(
-    _flip_mask,
+_shared_flip_factors = tf.function(
+    _flip_factors,
     input_signature=[
         tf.TensorSpec([None], tf.float32),
         tf.TensorSpec([], tf.float32),
@@ -277,8 +284,8 @@ def ber_sign(
     in which every $-1$ is flipped to $+1$ with probability `ber_neg` and every
     $+1$ to $-1$ with probability `ber_pos`, independently (Bernoulli). Rates up to
     `SPARSE_MAX_RATE` are sampled as geometric gaps between flips ($O(np)$ random
-    numbers for $n$ elements, scattered into a mask). Higher rates compare one
-    random byte $B \in \{0, \dots, 255\}$ per element with
+    numbers for $n$ elements, scattered into factors of $\pm 1$). Higher rates
+    compare one random byte $B \in \{0, \dots, 255\}$ per element with
     $k = \min(\lfloor 256 p \rfloor, 255)$ and add sparse flips at the rate
     $r = (p - k/256) / (1 - k/256) < 1/(256 - k)$ that remains, so that
     $P(\text{flip}) = k/256 + (1 - k/256)\,r = p$ exactly. In a function compiled
@@ -318,12 +325,12 @@ def ber_sign(
     ber_pos = tf.cast(ber_pos, tf.float32)
     p = tf.maximum(ber_neg, ber_pos)
 
-    def flipped(mask: Any) -> tf.Tensor:
+    def flipped(sampler: Any) -> tf.Tensor:
         # The samplers read which signs are negative (`values < 0`) only where the
         # rates differ by sign: float32 inputs go as they are, others as signs.
         values = x if x.dtype == tf.float32 else tf.where(x < 0, -1.0, 1.0)
         key = _draw_key(seed, generator)
-        factors = mask(tf.reshape(values, [-1]), ber_neg, ber_pos, key)
+        factors = sampler(tf.reshape(values, [-1]), ber_neg, ber_pos, key)
         return _signs(x, tf.reshape(factors, tf.shape(x)))
 
     def dense() -> tf.Tensor:
@@ -357,13 +364,13 @@ def ber_sign(
             return lq.math.sign(x)
         if xla:
             return dense()
-        return flipped(_sparse_mask if static <= SPARSE_MAX_RATE else _byte_mask)
+        return flipped(_sparse_flips if static <= SPARSE_MAX_RATE else _byte_flips)
     if nonzero:  # the samplers flip nothing at rate 0 too, at the cost of drawing
-        return dense() if xla else flipped(_shared_flip_mask)
+        return dense() if xla else flipped(_shared_flip_factors)
     if xla:
         return tf.cond(p <= 0.0, lambda: lq.math.sign(x), dense)
     return tf.cond(
-        p <= 0.0, lambda: lq.math.sign(x), lambda: flipped(_shared_flip_mask)
+        p <= 0.0, lambda: lq.math.sign(x), lambda: flipped(_shared_flip_factors)
     )
 
 

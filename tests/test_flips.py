@@ -144,14 +144,14 @@ def test_variable_rates_share_one_sampler_and_constant_rates_need_no_conditional
     from larq_ber import flips
     from larq_ber.models import LeNet4, NiN
 
-    shared = flips._shared_flip_mask
+    shared = flips._shared_flip_factors
     calls = []
 
     def counted(*args):
         calls.append(args[0].shape)
         return shared(*args)
 
-    monkeypatch.setattr(flips, "_shared_flip_mask", counted)
+    monkeypatch.setattr(flips, "_shared_flip_factors", counted)
     # Other tests in this process may have traced it already (in other contexts,
     # e.g. a distribution strategy): 9 layers of two models add at most one trace.
     before = shared.experimental_get_tracing_count()

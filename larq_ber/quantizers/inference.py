@@ -35,8 +35,8 @@ class InferenceErrors:
     `kind` is `None` (error-free inference, also at two zero rates), `"rates"`
     (`(ber_neg, ber_pos)`, one rate per direction, one of them above 0) or `"map"`
     (a rate per position and direction, float64 so that rates down to about
-    $10^{-15}$ keep their value). Only `kind` is read
-    when a function is traced; the rates and the draws are read when it runs.
+    $10^{-15}$ keep their value). Only `kind` is read when a function is traced;
+    the rates and the draws are read when it runs.
     """
 
     def __init__(self) -> None:

@@ -6,9 +6,8 @@ milliseconds, which an evaluation under errors pays on every draw. `submodules`
 here returns the same modules in the same order from a plain scan: plain values are
 skipped, lists and tuples (and Keras's wrappers of them) are looked into directly,
 anything else `tf.nest` takes for a structure (dicts, attrs classes, a module that is
-one too) is handed to `tf.nest.flatten`. Unlike Keras's own
-layer tracking, it also finds modules held in untracked attributes or inside plain
-`tf.Module`s.
+one too) is handed to `tf.nest.flatten`. Unlike Keras's own layer tracking, it also
+finds modules held in untracked attributes or inside plain `tf.Module`s.
 """
 
 from __future__ import annotations
