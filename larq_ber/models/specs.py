@@ -36,6 +36,8 @@ __all__ = [
 class RealConv:
     """A real-valued convolution → BatchNorm → ReLU (the first layer).
 
+    Followed by a max `Pool`, the builder pools before the ReLU (the same function).
+
     Attributes:
         filters: Output channels.
         kernel: Kernel size (square).

@@ -97,7 +97,8 @@ def LeNet4(  # noqa: N802 - keras.applications naming
 ) -> tf.keras.Model:
     """Binarized LeNet-4 for MNIST, four weight layers.
 
-    1. real conv 20 filters 5×5 (valid) → BatchNorm → ReLU → max-pool 2×2;
+    1. real conv 20 filters 5×5 (valid) → BatchNorm → max-pool 2×2 → ReLU (the
+       paper's ReLU → max-pool, computed in the order that trains faster);
     2. binary block `binary_conv_2`: conv 50 filters 5×5 (valid) → max-pool 2×2;
     3. binary block `binary_dense_3`: fully connected 800 → 500 (as a 1×1 conv);
     4. real fully connected `real_dense_4`: 500 → `num_classes` → softmax.
@@ -175,11 +176,12 @@ def BinaryAlexNet(  # noqa: N802 - keras.applications naming
 ) -> tf.keras.Model:
     """The paper's binary AlexNet (XNOR-Net style) for ImageNet.
 
-    Real conv 96 11×11 stride 4 (zero-padded by 2, so 224 → 55) → BatchNorm → ReLU
-    → max-pool 3/2; binary conv 256 5×5 → max-pool 3/2; binary conv 384 3×3; binary
-    conv 384 3×3; binary conv 256 3×3 → max-pool 3/2; binary dense 4096; binary
-    dense 4096 (dropout 0.5 on its binary input); BatchNorm; dropout 0.5; real dense
-    `num_classes` → softmax. This is not larq-zoo's `BinaryAlexNet`, a
+    Real conv 96 11×11 stride 4 (zero-padded by 2, so 224 → 55) → BatchNorm →
+    max-pool 3/2 → ReLU (the paper's ReLU → max-pool, the same function); binary
+    conv 256 5×5 → max-pool 3/2; binary conv 384 3×3; binary conv 384 3×3; binary
+    conv 256 3×3 → max-pool 3/2; binary dense 4096; binary dense 4096 (dropout 0.5
+    on its binary input); BatchNorm; dropout 0.5; real dense `num_classes` →
+    softmax. This is not larq-zoo's `BinaryAlexNet`, a
     BinaryNet-style variant without scaled weights.
 
     The binary layers are `binary_conv_2` … `binary_conv_5`, `binary_dense_6` and

@@ -4,11 +4,16 @@
 function below: every layer's class, name, weight shapes and the options that
 decide its computation. Equal fingerprints mean weight files saved by 0.1 load
 into the 0.2 models, layer for layer.
+
+One change since 0.1 is deliberate: a first (real) convolution followed by a max
+pool now pools before its ReLU, the same function (`_since_0_1` applies it to the
+fingerprint; the tests below check the function and the weight files).
 """
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -33,12 +38,93 @@ def _fingerprint(model):
     return json.loads(json.dumps(rows, default=str))
 
 
+def _since_0_1(rows):
+    """0.1's rows with the max pool after the first convolution's BatchNorm moved
+    before its ReLU (0.1: conv → BatchNorm → ReLU → max pool)."""
+    rows = list(rows)
+    kinds = [row[0] for row in rows]
+    first = kinds.index("BatchNormalization")
+    if kinds[first + 1 : first + 3] == ["ReLU", "MaxPooling2D"]:
+        rows[first + 1], rows[first + 2] = rows[first + 2], rows[first + 1]
+    return rows
+
+
+def _in_0_1_order(model):
+    """The same layers (shared weights) chained in 0.1's order: ReLU, then pool."""
+    layers = model.layers[1:]
+    kinds = [type(layer).__name__ for layer in layers]
+    first = kinds.index("BatchNormalization")
+    assert kinds[first + 1 : first + 3] == ["MaxPooling2D", "ReLU"]
+    layers[first + 1], layers[first + 2] = layers[first + 2], layers[first + 1]
+    inputs = tf.keras.Input(model.input_shape[1:])
+    x = inputs
+    for layer in layers:
+        x = layer(x)
+    return tf.keras.Model(inputs, x)
+
+
 @pytest.mark.parametrize("key", sorted(GOLDEN))
 def test_layers_are_those_of_0_1(key):
     name, top = key.split("/")
     function, options = MODELS[name]
     tf.keras.backend.clear_session()
-    assert _fingerprint(function(include_top=top == "top", **options)) == GOLDEN[key]
+    got = _fingerprint(function(include_top=top == "top", **options))
+    assert got == _since_0_1(GOLDEN[key])
+    if name != "nin":  # LeNet-4's and AlexNet's first convolution is max-pooled
+        assert got != GOLDEN[key]
+
+
+@pytest.mark.parametrize("name", ["lenet4", "binary_alexnet"])
+def test_pooling_before_the_first_relu_computes_what_0_1_did(name):
+    function, options = MODELS[name]
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(1)
+    model = function(**options)
+    old = _in_0_1_order(model)
+    # Moving statistics and the first layer's bias away from their defaults, so
+    # that the first BatchNorm's output has both signs and the ReLU matters.
+    for weight in model.weights:
+        if "moving_variance" in weight.name:
+            weight.assign(tf.random.uniform(weight.shape, 0.5, 2.0))
+        elif "moving_mean" in weight.name or "bias" in weight.name:
+            weight.assign(tf.random.normal(weight.shape, stddev=0.5))
+    x = tf.random.normal((4, *model.input_shape[1:]))
+    kinds = [type(layer).__name__ for layer in model.layers]
+    norm = kinds.index("BatchNormalization")
+    assert kinds[norm + 1 : norm + 3] == ["MaxPooling2D", "ReLU"]
+    inner = tf.keras.Model(model.input, model.layers[norm].output)
+    assert 0.2 < float(tf.reduce_mean(tf.cast(inner(x) < 0, tf.float32))) < 0.8
+    for training in (False, True):
+        with tf.GradientTape(persistent=True) as tape:
+            tf.keras.utils.set_random_seed(3)  # the same dropout (AlexNet)
+            new_out = model(x, training=training)
+            tf.keras.utils.set_random_seed(3)
+            old_out = old(x, training=training)
+            new_loss, old_loss = (
+                tf.reduce_sum(new_out[:, ::2]),
+                tf.reduce_sum(old_out[:, ::2]),
+            )
+        np.testing.assert_array_equal(new_out.numpy(), old_out.numpy())
+        variables = model.trainable_weights  # the first kernel's: through both
+        new_grads = tape.gradient(new_loss, variables)
+        old_grads = tape.gradient(old_loss, variables)
+        assert all(g is not None for g in new_grads)
+        for new, old_grad in zip(new_grads, old_grads, strict=True):
+            np.testing.assert_array_equal(new.numpy(), old_grad.numpy())
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".weights"])
+def test_weights_saved_in_0_1_order_load(tmp_path, suffix):
+    tf.keras.backend.clear_session()
+    tf.keras.utils.set_random_seed(2)
+    old = _in_0_1_order(LeNet4())
+    for weight in old.weights:
+        weight.assign(tf.random.normal(weight.shape))
+    path = str(tmp_path / f"lenet4{suffix}")
+    old.save_weights(path)
+    new = LeNet4(weights=path)
+    x = tf.random.normal((3, 28, 28, 1))
+    np.testing.assert_array_equal(new(x).numpy(), old(x).numpy())
 
 
 def test_the_binarized_layers_follow_from_the_specification():
