@@ -27,9 +27,9 @@ from larq_ber.study.cli import (
     sweep,
 )
 from larq_ber.study.cli._common import CommandError
-from larq_ber.study.cli._signals import Terminated, stopped_by_sigterm
 from larq_ber.study.cli._silence import quiet
 from larq_ber.study.messages import one_line
+from larq_ber.study.stopping import Terminated, raise_if_stopped, stop_on_signals
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -103,8 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        with quiet(args.verbose), stopped_by_sigterm():
+        with quiet(args.verbose), stop_on_signals():
             status: int = args.handler(args)
+            raise_if_stopped()  # a signal whose exception Python dropped
             return status
     except KeyboardInterrupt:
         print("interrupted — run the same command to resume", file=sys.stderr)

@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from larq_ber.lifetime import lifetime_rows
 from larq_ber.study.runspec import RunSpec
+from larq_ber.study.stopping import raise_if_stopped
 from larq_ber.study.sweeps.lifetime_plan import LifetimePlan
 from larq_ber.study.sweeps.robustness import (
     WEIGHTS,
@@ -205,6 +206,7 @@ def evaluate_planned(
             continue
         LIFETIME.append(path, {**base, **row})
         written += 1
+        raise_if_stopped()  # a Ctrl-C whose exception Python dropped
         if progress is not None:
             progress(1)
     return written

@@ -42,6 +42,7 @@ from larq_ber.study.data import info, load
 from larq_ber.study.data.pipeline import resize
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
 from larq_ber.study.runspec import RunSpec
+from larq_ber.study.stopping import raise_if_stopped
 from larq_ber.study.sweeps.plan import AutoRepeats, RobustnessPlan, draw_rule
 from larq_ber.tables import ROBUSTNESS, Table
 
@@ -167,6 +168,7 @@ def _rows(
 
     def evaluate() -> dict[str, float]:
         logs = model.evaluate(data, verbose=0, return_dict=True)
+        raise_if_stopped()  # a Ctrl-C whose exception Python dropped
         return {"test_top1": logs["top1"], "test_top5": logs.get("top5")}
 
     def draw(

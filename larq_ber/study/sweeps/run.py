@@ -43,7 +43,7 @@ from larq_ber.study.results import (
     write_json,
 )
 from larq_ber.study.sweeps.grid import GridPoint
-from larq_ber.study.training import compiled_model
+from larq_ber.study.training import StopWhenAsked, compiled_model
 from larq_ber.tables import EPOCHS, RunInfo
 
 __all__ = ["EpochJournal", "RunFailedError", "train_run"]
@@ -301,7 +301,7 @@ def _train(
     journal = EpochJournal(run, logger)
     journal.reconcile(done)
     append_event(run, "start" if done == 0 else "resume", epoch=done)
-    extra = [tf.keras.callbacks.TerminateOnNaN(), *callbacks]
+    extra = [tf.keras.callbacks.TerminateOnNaN(), StopWhenAsked(), *callbacks]
     if tensorboard:
         extra.append(tf.keras.callbacks.TensorBoard(str(run.tensorboard)))
     for number in range(done, recipe.epochs):

@@ -1,6 +1,9 @@
 """`larq-ber`'s `main`: one-line errors, `--debug`, quiet libraries, Ctrl-C."""
 
+import argparse
+import gc
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -125,6 +128,42 @@ def test_ctrl_c_and_sigterm_say_how_to_resume(
     assert proc.returncode == status
     assert err.strip().splitlines()[-1] == f"{said} — run the same command to resume"
     assert "Traceback" not in err
+
+
+class _SignalsWhenCollected:
+    def __init__(self, signum):
+        self.signum = signum
+
+    def __del__(self):  # Python drops what the handler raises here
+        signal.raise_signal(self.signum)
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "said"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_a_signal_python_dropped_still_stops_with_its_status(
+    monkeypatch, capsys, signum, status, said
+):
+    def work(args):
+        _SignalsWhenCollected(signum)
+        gc.collect()
+        return 0  # went on to the end, as if nothing had come
+
+    args = cli.build_parser().parse_args(
+        ["mtj", "wer", "--voltage", "0.6", "--pulse", "1e-8"]
+    )
+    args.handler = work
+    parser = argparse.ArgumentParser()
+    monkeypatch.setattr(parser, "parse_args", lambda argv: args)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert cli.main([]) == status
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert capsys.readouterr().err.strip() == f"{said} — run the same command to resume"
 
 
 @pytest.mark.parametrize(
