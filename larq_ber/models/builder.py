@@ -195,8 +195,10 @@ def _check(num_classes: Any, weights: Any) -> None:
         or num_classes < 1
     ):
         raise ValueError(f"`num_classes` must be an integer >= 1, got {num_classes!r}.")
+    if weights is not None and not isinstance(weights, str | os.PathLike):
+        raise ValueError(f"`weights` must be None or a path, got {weights!r}.")
     if weights is not None and not (
-        os.path.exists(weights) or os.path.exists(f"{os.fspath(weights)}.index")
+        os.path.exists(weights) or os.path.exists(f"{os.fsdecode(weights)}.index")
     ):
         raise ValueError(
             f"`weights` must be None or the path of a local weights file (or of a "
@@ -207,8 +209,10 @@ def _check(num_classes: Any, weights: Any) -> None:
 
 def _load(model: tf.keras.Model, weights: str | os.PathLike[str]) -> None:
     try:
-        model.load_weights(weights)
-    except (OSError, ValueError) as error:
+        status = model.load_weights(weights)
+        if status is not None:  # a TensorFlow checkpoint: it must hold every weight
+            status.assert_existing_objects_matched()
+    except (OSError, ValueError, AssertionError, tf.errors.OpError) as error:
         reason = " ".join(str(error).split())
         raise ValueError(
             f"`weights` {os.fspath(weights)!r} cannot be loaded into {model.name} "

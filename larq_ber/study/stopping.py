@@ -10,9 +10,11 @@ Python runs a signal's handler in the main thread at the next line of Python cod
 it executes. While TensorFlow computes, that line can be in a finalizer (a
 `__del__` or a weak-reference callback), where Python prints "Exception ignored"
 and drops the exception: the command would go on to its end as if no signal had
-come. So the handlers also remember the signal, and the long loops call
-`raise_if_stopped` at points where an exception travels normally (between
-batches, epochs, runs and draws), which raises it again.
+come. So the handlers also remember the signal; the long loops call
+`raise_if_stopped` where an exception travels normally (between batches, draws and
+runs), which raises it again, and so does the end of the block. A
+`KeyboardInterrupt` that code inside the block catches on purpose is raised again
+the same way.
 """
 
 from __future__ import annotations
@@ -30,20 +32,25 @@ class Terminated(BaseException):
     """Raised in the main thread when the process receives SIGTERM."""
 
 
-#: The exception a signal asked for while `stop_on_signals` is active, if any.
-_requested: list[type[BaseException]] = []
+class _State:
+    """What the handlers share: the stop asked for, and where the block is."""
+
+    requested: type[BaseException] | None = None
+    active = False
+    restoring = False  # handlers being restored: remember a signal, raise nothing
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     stop = KeyboardInterrupt if signum == signal.SIGINT else Terminated
-    _requested[:] = [stop]
-    raise stop
+    _State.requested = stop
+    if not _State.restoring:
+        raise stop
 
 
 def raise_if_stopped() -> None:
-    """Raises the stop a signal asked for, if one did while the block runs.
+    """Raises the stop a signal asked for inside `stop_on_signals`, if one did.
 
-    A no-op when no signal came, or outside `stop_on_signals`.
+    A no-op when no signal came, or outside the block.
 
     Raises:
         KeyboardInterrupt: After a SIGINT (Ctrl-C).
@@ -53,8 +60,8 @@ def raise_if_stopped() -> None:
         >>> with stop_on_signals():
         ...     raise_if_stopped()  # nothing came
     """
-    if _requested:
-        raise _requested[0]
+    if _State.requested is not None:
+        raise _State.requested
 
 
 @contextlib.contextmanager
@@ -62,21 +69,33 @@ def stop_on_signals() -> Iterator[None]:
     """Turns SIGTERM into `Terminated` and Ctrl-C into `KeyboardInterrupt`.
 
     Only in the main thread. SIGINT is handled only where Python's own handler is
-    installed: a shell's background job inherits SIGINT ignored, and stays so.
+    installed: a shell's background job inherits SIGINT ignored, and stays so. A
+    block inside another leaves the signals to the outer one.
 
     Yields:
-        Nothing; the previous handlers come back afterwards, and the signal seen
-        is forgotten.
+        Nothing. Afterwards the previous handlers come back, and a signal whose
+        exception was lost is raised (if the block ended without another one).
+
+    Raises:
+        KeyboardInterrupt: At the end of a block in which a SIGINT was lost.
+        Terminated: At the end of a block in which a SIGTERM was lost.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or _State.active:
         yield
         return
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _stop)}
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _stop)
+    _State.requested = None
+    _State.active = True
+    previous = {}
     try:
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _stop)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, _stop)
         yield
     finally:
+        _State.restoring = True
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _requested.clear()
+        stop, _State.requested = _State.requested, None
+        _State.active = _State.restoring = False
+    if stop is not None:  # reached only when the block ended without an exception
+        raise stop

@@ -183,10 +183,11 @@ def compiled_model(
 class StopWhenAsked(tf.keras.callbacks.Callback):
     """Raises a Ctrl-C or SIGTERM that came during `fit`, `evaluate` or `predict`.
 
-    After every batch (of every `steps_per_execution` group) it calls
+    After every batch (with `steps_per_execution` $k$: every $k$ batches) it calls
     `larq_ber.study.stopping.raise_if_stopped`: a signal whose exception Python
     dropped (raised inside a finalizer while TensorFlow computed) still stops the
-    command within one batch. It reads no logs, so it does not slow a step down.
+    command at the end of the batch it came in. It reads no logs, so it does not
+    slow a step down.
 
     Example:
         >>> model = tf.keras.Sequential([tf.keras.layers.Dense(1)])

@@ -138,3 +138,10 @@ def test_the_binarized_layers_follow_from_the_specification():
 def test_a_head_of_unknown_kind_is_refused():
     with pytest.raises(ValueError, match=r"`kind` must be 'dense' or 'conv'"):
         Head("softmax", "out")
+
+
+def test_a_checkpoint_without_every_weight_is_refused(tmp_path):
+    tf.keras.backend.clear_session()
+    LeNet4(include_top=False).save_weights(str(tmp_path / "features"))
+    with pytest.raises(ValueError, match=r"`weights` .*features.* cannot be loaded"):
+        LeNet4(weights=tmp_path / "features")  # the head would stay random

@@ -44,14 +44,15 @@ def dropped(monkeypatch):
     return seen
 
 
-@pytest.mark.parametrize(
-    ("signum", "stop"),
-    [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)],
-)
+STOPS = [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)]
+
+
+@pytest.mark.parametrize(("signum", "stop"), STOPS)
 def test_a_signal_lost_in_a_finalizer_is_raised_again(
     python_handles_sigint, dropped, signum, stop
 ):
-    with stop_on_signals():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(stop), stop_on_signals():
         raise_if_stopped()  # nothing came yet
         _lose(signum)  # without this module the command would go on
         assert dropped == [stop]
@@ -61,7 +62,30 @@ def test_a_signal_lost_in_a_finalizer_is_raised_again(
             raise_if_stopped()
     raise_if_stopped()  # forgotten afterwards
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize(("signum", "stop"), STOPS)
+def test_a_signal_lost_after_the_last_check_is_raised_by_the_block(
+    python_handles_sigint, dropped, signum, stop
+):
+    with pytest.raises(stop), stop_on_signals():
+        _lose(signum)
+    assert dropped == [stop]
+    with stop_on_signals():  # the next block starts afresh
+        raise_if_stopped()
+
+
+def test_an_inner_block_leaves_the_signal_to_the_outer_one(
+    python_handles_sigint, dropped
+):
+    after_inner = []
+    with pytest.raises(Terminated), stop_on_signals():
+        with stop_on_signals():
+            _lose(signal.SIGTERM)
+        after_inner.append(True)  # the inner block raised nothing
+        raise_if_stopped()  # and forgot nothing
+    assert after_inner == [True]
 
 
 def test_a_signal_that_arrives_in_python_code_raises_at_once(python_handles_sigint):
@@ -98,7 +122,7 @@ def test_fit_stops_at_the_next_batch_after_a_lost_ctrl_c(
     model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     data = tf.data.Dataset.from_tensors((tf.zeros((1, 2)), tf.zeros((1, 1)))).repeat(8)
-    with stop_on_signals(), pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), stop_on_signals():
         model.fit(data, epochs=3, verbose=0, callbacks=[LoseCtrlC(), StopWhenAsked()])
     assert seen == [0, 1, 2]
     assert dropped == [KeyboardInterrupt]

@@ -29,7 +29,7 @@ from larq_ber.study.cli import (
 from larq_ber.study.cli._common import CommandError
 from larq_ber.study.cli._silence import quiet
 from larq_ber.study.messages import one_line
-from larq_ber.study.stopping import Terminated, raise_if_stopped, stop_on_signals
+from larq_ber.study.stopping import Terminated, stop_on_signals
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -105,8 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with quiet(args.verbose), stop_on_signals():
             status: int = args.handler(args)
-            raise_if_stopped()  # a signal whose exception Python dropped
-            return status
+        return status  # after the block: it raises a signal Python dropped
     except KeyboardInterrupt:
         print("interrupted — run the same command to resume", file=sys.stderr)
         return 130

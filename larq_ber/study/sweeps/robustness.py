@@ -42,8 +42,8 @@ from larq_ber.study.data import info, load
 from larq_ber.study.data.pipeline import resize
 from larq_ber.study.results import RunFiles, SweepFiles, read_json
 from larq_ber.study.runspec import RunSpec
-from larq_ber.study.stopping import raise_if_stopped
 from larq_ber.study.sweeps.plan import AutoRepeats, RobustnessPlan, draw_rule
+from larq_ber.study.training import StopWhenAsked
 from larq_ber.tables import ROBUSTNESS, Table
 
 __all__ = ["WEIGHTS", "draw_seed", "evaluate_run", "evaluate_sweep", "robustness_rows"]
@@ -167,8 +167,9 @@ def _rows(
     clean: dict[str, float] | None = None
 
     def evaluate() -> dict[str, float]:
-        logs = model.evaluate(data, verbose=0, return_dict=True)
-        raise_if_stopped()  # a Ctrl-C whose exception Python dropped
+        logs = model.evaluate(
+            data, verbose=0, return_dict=True, callbacks=[StopWhenAsked()]
+        )
         return {"test_top1": logs["top1"], "test_top5": logs.get("top5")}
 
     def draw(
