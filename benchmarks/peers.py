@@ -52,7 +52,7 @@ import sys
 import time
 from pathlib import Path
 
-from _stats import median_interval
+from _stats import median_interval, ratio_summary
 
 HERE = Path(__file__).resolve().parent
 #: model: (images, batch)
@@ -209,9 +209,7 @@ def report(model: str, times: dict[str, dict[str, list[float]]]) -> None:
         best = min(torch_names, key=medians.__getitem__)
         for name in (n for n in medians if n in LARQ):
             ratios = [t / s for t, s in zip(table[best], table[name], strict=True)]
-            low, high = median_interval(ratios)
-            print(f"  {best} / {name}: {statistics.median(ratios):.2f}x "
-                  f"[{low:.2f}, {high:.2f}] (n = {len(ratios)} rounds)")  # fmt: skip
+            print(f"  {best} / {name}: {ratio_summary(ratios)}")
 
 
 def main() -> None:

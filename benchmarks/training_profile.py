@@ -38,7 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf
 from _data import in_memory, random_images
-from _stats import median_interval
+from _stats import ratio_summary
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
 from larq_ber.models import MODELS
@@ -103,9 +103,7 @@ def compare(name: str, data: tf.data.Dataset, rounds: int) -> None:
     for order, values in seconds.items():
         print(f"{name}, {order}: median epoch {statistics.median(values):.3f} s")
     ratios = [b / a for a, b in zip(*seconds.values(), strict=True)]
-    low, high = median_interval(ratios)
-    print(f"relu first / pool first: {statistics.median(ratios):.2f}x "
-          f"[{low:.2f}, {high:.2f}] (n = {rounds} rounds)")  # fmt: skip
+    print(f"relu first / pool first: {ratio_summary(ratios)}")
 
 
 def main() -> None:

@@ -165,10 +165,11 @@ def _rows(
 ) -> Iterator[dict[str, Any]]:
     """`robustness_rows` on a checked plan; fills `known` as it measures."""
     clean: dict[str, float] | None = None
+    stop_when_asked = [StopWhenAsked()]
 
     def evaluate() -> dict[str, float]:
         logs = model.evaluate(
-            data, verbose=0, return_dict=True, callbacks=[StopWhenAsked()]
+            data, verbose=0, return_dict=True, callbacks=stop_when_asked
         )
         return {"test_top1": logs["top1"], "test_top5": logs.get("top5")}
 
