@@ -8,16 +8,21 @@ TensorFlow's compute threads (so the total can exceed the wall time when operati
 run side by side), with each operation's share of that sum.
 
     python benchmarks/training_profile.py [--model lenet4] [--top 15] [--epochs 5]
-        [--no-remapper] [--relu-first] [--compare-relu-first ROUNDS]
+        [--no-remapper] [--relu-first] [--three-operations]
+        [--compare-relu-first ROUNDS] [--compare-kernel ROUNDS]
 
 `--no-remapper` turns grappler's remapper off
 (`tf.config.optimizer.set_experimental_options({"remapping": False})`), and with it
 oneDNN's fusion of a batch normalization with the ReLU after it. `--relu-first`
-profiles the model in larq-ber 0.1's order, the first ReLU before its max pool
-(the same function: the models now pool first, which keeps the remapper from fusing
-the batch normalization with the ReLU). `--compare-relu-first N` instead trains
-both orders in this process, one epoch each in turn for N rounds (the order
-reversing every round), and prints their medians and the median ratio with its 95 %
+profiles the model in larq-ber 0.1's order: BatchNormalization → ReLU → MaxPool2D,
+three Keras layers, where the models now have one `BatchNormMaxPoolReLU` (the same
+function; pooling first keeps the remapper from fusing the batch normalization
+with the ReLU). `--three-operations` profiles the models' layer computing its
+three operations rather than with the compiled kernel (what it does without
+`larq-ber kernel build`). `--compare-relu-first N` and `--compare-kernel N` instead
+train the model as installed and 0.1's order, or as installed and with three
+operations, in this process, one epoch each in turn for N rounds (the order
+reversing every round), and print their medians and the median ratio with its 95 %
 distribution-free interval.
 
 It explains why a small network trains no faster than PyTorch does
@@ -41,6 +46,7 @@ from _data import in_memory, random_images
 from _stats import ratio_summary
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
+from larq_ber.batch_norm_pool import BatchNormMaxPoolReLU
 from larq_ber.models import MODELS
 
 
@@ -65,45 +71,60 @@ def _op_times(folder: str) -> collections.Counter:
 
 
 def relu_first(model: tf.keras.Model) -> tf.keras.Model:
-    """The same layers (shared weights) in 0.1's order: ReLU, then max pool."""
-    layers = model.layers[1:]
-    kinds = [type(layer).__name__ for layer in layers]
-    at = kinds.index("MaxPooling2D")
-    if kinds[at + 1] != "ReLU":
-        raise ValueError(f"{model.name} has no max pool before its first ReLU")
-    layers[at], layers[at + 1] = layers[at + 1], layers[at]
+    """The model in 0.1's order, BatchNorm → ReLU → max pool as three layers.
+
+    The BatchNormalization holds a copy of the `BatchNormMaxPoolReLU`'s weights;
+    the other layers are shared.
+    """
+    if not any(isinstance(layer, BatchNormMaxPoolReLU) for layer in model.layers):
+        raise ValueError(f"{model.name} has no BatchNormMaxPoolReLU layer")
     inputs = tf.keras.Input(model.input_shape[1:])
     x = inputs
-    for layer in layers:
-        x = layer(x)
+    for layer in model.layers[1:]:
+        if not isinstance(layer, BatchNormMaxPoolReLU):
+            x = layer(x)
+            continue
+        config = layer.get_config()
+        pool = {key: config.pop(key) for key in ("pool_size", "strides", "padding")}
+        norm = tf.keras.layers.BatchNormalization.from_config(config)
+        x = norm(x)
+        norm.set_weights(layer.get_weights())
+        x = tf.keras.layers.MaxPool2D(**pool)(tf.keras.layers.ReLU()(x))
     return tf.keras.Model(inputs, x, name=model.name)
 
 
-def _compiled(name: str, *, relu_first_order: bool) -> tf.keras.Model:
+def _compiled(name: str, variant: str = "as installed") -> tf.keras.Model:
+    """The model as installed, in 0.1's order or computing three operations.
+
+    `variant` is "as installed", "relu first" (0.1's order) or "three operations"
+    (the fused layer as without the compiled kernel).
+    """
     tf.keras.utils.set_random_seed(0)
     model = MODELS[name](ber=0.04)
-    if relu_first_order:
+    if variant == "relu first":
         model = relu_first(model)
+    for layer in model.layers:
+        if variant == "three operations" and isinstance(layer, BatchNormMaxPoolReLU):
+            layer._kernel = lambda inputs: None  # as without the compiled kernel
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def compare(name: str, data: tf.data.Dataset, rounds: int) -> None:
-    """Epochs of both orders in turn; their medians and the paired ratio."""
-    models = {order: _compiled(name, relu_first_order=order == "relu first")
-              for order in ("pool first", "relu first")}  # fmt: skip
+def compare(name: str, data: tf.data.Dataset, rounds: int, other: str) -> None:
+    """Epochs as installed and as `other` in turn; their medians and the ratio."""
+    models = {v: _compiled(name, v) for v in ("as installed", other)}
     for model in models.values():
         model.fit(data, epochs=1, verbose=0)  # trace and warm up
-    seconds: dict[str, list[float]] = {order: [] for order in models}
+    seconds: dict[str, list[float]] = {variant: [] for variant in models}
     for number in range(rounds):
-        for order in sorted(models, reverse=number % 2 == 1):
+        for variant in sorted(models, reverse=number % 2 == 1):
             start = time.perf_counter()
-            models[order].fit(data, epochs=1, verbose=0)
-            seconds[order].append(time.perf_counter() - start)
-    for order, values in seconds.items():
-        print(f"{name}, {order}: median epoch {statistics.median(values):.3f} s")
+            models[variant].fit(data, epochs=1, verbose=0)
+            seconds[variant].append(time.perf_counter() - start)
+    for variant, values in seconds.items():
+        print(f"{name}, {variant}: median epoch {statistics.median(values):.3f} s")
     ratios = [b / a for a, b in zip(*seconds.values(), strict=True)]
-    print(f"relu first / pool first: {ratio_summary(ratios)}")
+    print(f"{other} / as installed: {ratio_summary(ratios)}")
 
 
 def main() -> None:
@@ -118,17 +139,30 @@ def main() -> None:
                         help="grappler's remapper (its fusions) off")  # fmt: skip
     parser.add_argument("--relu-first", action="store_true",
                         help="0.1's order: ReLU, then max pool")  # fmt: skip
+    parser.add_argument("--three-operations", action="store_true",
+                        help="the fused layer without the compiled kernel")  # fmt: skip
     parser.add_argument("--compare-relu-first", type=int, metavar="ROUNDS",
-                        help="time both orders in turn instead")  # fmt: skip
+                        help="time as installed and 0.1's order in turn")  # fmt: skip
+    parser.add_argument("--compare-kernel", type=int, metavar="ROUNDS",
+                        help="time as installed and unfused in turn")  # fmt: skip
     args = parser.parse_args()
     if args.no_remapper:
         tf.config.optimizer.set_experimental_options({"remapping": False})
-    model = _compiled(args.model, relu_first_order=args.relu_first)
+    variant = (
+        "relu first"
+        if args.relu_first
+        else "three operations"
+        if args.three_operations
+        else "as installed"
+    )
+    model = _compiled(args.model, variant)
     x, y = random_images(model.input_shape[1:], args.images)
     data = in_memory(x, y, 128, train=True)
-    if args.compare_relu_first:
-        compare(args.model, data, args.compare_relu_first)
-        return
+    for rounds, other in ((args.compare_relu_first, "relu first"),
+                          (args.compare_kernel, "three operations")):  # fmt: skip
+        if rounds:
+            compare(args.model, data, rounds, other)
+            return
     steps = -(-args.images // 128)
     model.fit(data, epochs=1, verbose=0)  # trace and warm up
     seconds = []
@@ -138,7 +172,9 @@ def main() -> None:
         seconds.append(time.perf_counter() - start)
     epoch = statistics.median(seconds)
     remapper = "off" if args.no_remapper else "on"
-    order = ", 0.1's order (ReLU first)" if args.relu_first else ""
+    labels = {"relu first": ", 0.1's order (ReLU first)",
+              "three operations": ", three operations (no kernel)"}  # fmt: skip
+    order = labels.get(variant, "")
     print(f"{args.model}{order}, remapper {remapper}: {steps} steps per epoch, "
           f"median epoch {epoch:.3f} s ({1e3 * epoch / steps:.1f} ms per step, "
           f"{args.epochs} epochs)")  # fmt: skip

@@ -1,11 +1,12 @@
-r"""The optional compiled CPU kernel that draws the flips and the sign in one pass.
+r"""The optional compiled CPU kernel: the sign with its flips, BatchNorm with a pool.
 
-`build()` compiles `kernel.cc` (shipped with the package) against the installed
-TensorFlow with the machine's C++ compiler, once, into a cache folder; from then on
-`BerSteSign` on a CPU computes $\operatorname{sign}(x)$ with its bit errors in a
-single pass (a vectorized Philox4x32-10, AVX2 where the CPU has it) instead of the
-TensorFlow operations of `larq_ber.flips`, which cost 1-10 % of a training step.
-It draws the same distribution (exact up to $2^{-61}$; see `kernel.cc`) from
+`build()` compiles `kernel.cc` and `batch_norm_pool.cc` (shipped with the package)
+against the installed TensorFlow with the machine's C++ compiler, once, into a cache
+folder. From then on, on a CPU, `BerSteSign` computes $\operatorname{sign}(x)$ with
+its bit errors in one pass (a vectorized Philox4x32-10, AVX2 where the CPU has it)
+instead of the TensorFlow operations of `larq_ber.flips` (1-10 % of a training step),
+and `larq_ber.batch_norm_pool.BatchNormMaxPoolReLU` trains in one pass each way.
+The flips have the same distribution (exact up to $2^{-61}$; see `kernel.cc`) from
 another random stream: a run is reproducible with the kernel, or without it, not
 across the two. Both give larq's sign of NaN, NaN. It is not used under XLA
 (`jit_compile=True`), for dtypes other than float32, when a GPU is visible, and with
@@ -30,7 +31,7 @@ What is loaded (a shared library runs code in your process as soon as it loads):
   check and load.
 - A file that fails any check is not loaded: one `RuntimeWarning` line names the
   file and the reason, and the flips use TensorFlow operations. So does a library
-  that loads but has no `LarqBerSign` operation; `BerSteSign` never fails for it.
+  that loads but lacks an operation; `BerSteSign` never fails for it.
 - `build()` creates the cache folder with mode 0700, refuses to build into a
   folder that fails the checks, compiles into a temporary file, records its digest
   and renames both into place atomically; the compiler is stopped after
@@ -86,7 +87,8 @@ CACHE_VARIABLE = "LARQ_BER_CACHE"
 #: Seconds the compiler may run in `build()` before it is stopped.
 BUILD_TIMEOUT_S = 300.0
 
-_SOURCE = Path(__file__).with_name("kernel.cc")
+_SOURCES = [Path(__file__).with_name(f) for f in ("kernel.cc", "batch_norm_pool.cc")]
+_OPERATIONS = ("larq_ber_sign", "larq_ber_batch_norm_max_pool_relu")
 # The loaded library (TensorFlow registers an operation once per process); why a
 # library loaded into this process has no kernel (TensorFlow caches it: not loaded
 # again); why the last `load()` found a library but returned None.
@@ -215,7 +217,7 @@ def _digest() -> str:
     compile_flags, link_flags = _flags()
     digest = hashlib.sha256()
     for part in (
-        _SOURCE.read_bytes(),
+        *(source.read_bytes() for source in _SOURCES),
         tf.__version__.encode(),
         " ".join(compile_flags + link_flags).encode(),
         f"{sys.platform} {platform.machine()} {_cpu_flags()}".encode(),
@@ -370,7 +372,7 @@ def build(
     try:
         os.close(handle)
         _compile(
-            [*command, str(_SOURCE), "-o", partial, *compile_flags, *link_flags],
+            [*command, *map(str, _SOURCES), "-o", partial, *compile_flags, *link_flags],
             BUILD_TIMEOUT_S if timeout_s is None else timeout_s,
         )
         with open(partial, "rb") as file:
@@ -399,8 +401,8 @@ def _load_library(path: Path, fd: int) -> Any:
     except (tf.errors.OpError, OSError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise checks.Refusal(f"it does not load ({first})", checks.REBUILD) from None
-    if not hasattr(module, "larq_ber_sign"):
-        _unusable = "it loads but has no LarqBerSign operation"
+    if not all(hasattr(module, op) for op in _OPERATIONS):
+        _unusable = "it loads but lacks larq-ber's operations"
         raise checks.Refusal(_unusable, checks.REBUILD)
     return module
 
@@ -422,7 +424,7 @@ def load() -> Any | None:
 
     With `LARQ_BER_KERNEL=0` (see `is_enabled`) it returns `None` without opening
     any file. Otherwise it loads `library_path()` if it passes `check()`; a file
-    that fails a check, does not load or has no `LarqBerSign` operation is
+    that fails a check, does not load or lacks one of larq-ber's operations is
     reported with one `RuntimeWarning` line (once per process) and `None` is
     returned, so the flips use TensorFlow operations. The first library loaded
     serves the rest of the process (TensorFlow registers an operation once).

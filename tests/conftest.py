@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from larq_ber import flips, kernel
 from larq_ber.models import BinaryAlexNet, LeNet4, NiN
 
 ROOT = Path(__file__).parent.parent
@@ -88,6 +89,39 @@ def tiny_batch():
         return images.astype("float32"), labels
 
     return make
+
+
+# The compiled kernel (tests/test_kernel.py, tests/test_batch_norm_pool.py).
+
+
+@pytest.fixture(scope="session")
+def kernel_cache(tmp_path_factory):
+    """A cache folder with the kernel built in it (once per test process)."""
+    cache = tmp_path_factory.mktemp("kernel_cache")
+    saved = os.environ.get(kernel.CACHE_VARIABLE)
+    os.environ[kernel.CACHE_VARIABLE] = str(cache)
+    try:
+        kernel.build()
+    finally:
+        if saved is None:
+            del os.environ[kernel.CACHE_VARIABLE]
+        else:
+            os.environ[kernel.CACHE_VARIABLE] = saved
+    return cache
+
+
+@pytest.fixture
+def with_kernel(kernel_cache, monkeypatch):
+    """The kernel built and enabled for one test; its loaded operations.
+
+    Used as on a CPU-only machine also where a GPU is visible (TensorFlow then
+    places the operation on the CPU)."""
+    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(kernel_cache))
+    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "1")
+    monkeypatch.setattr(flips, "_gpu_visible", lambda: False)
+    module = kernel.load()
+    assert module is not None
+    return module
 
 
 @pytest.fixture(scope="session")

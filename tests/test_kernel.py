@@ -37,36 +37,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
-def kernel_cache(tmp_path_factory):
-    """A cache folder with the kernel built in it (once per test process)."""
-    cache = tmp_path_factory.mktemp("kernel_cache")
-    saved = os.environ.get(kernel.CACHE_VARIABLE)
-    os.environ[kernel.CACHE_VARIABLE] = str(cache)
-    try:
-        kernel.build()
-    finally:
-        if saved is None:
-            del os.environ[kernel.CACHE_VARIABLE]
-        else:
-            os.environ[kernel.CACHE_VARIABLE] = saved
-    return cache
-
-
-@pytest.fixture
-def with_kernel(kernel_cache, monkeypatch):
-    """The kernel built and enabled for one test; its loaded operations.
-
-    Used as on a CPU-only machine also where a GPU is visible (TensorFlow then
-    places the operation on the CPU)."""
-    monkeypatch.setenv(kernel.CACHE_VARIABLE, str(kernel_cache))
-    monkeypatch.setenv(kernel.DISABLE_VARIABLE, "1")
-    monkeypatch.setattr(flips, "_gpu_visible", lambda: False)
-    module = kernel.load()
-    assert module is not None
-    return module
-
-
 # A numpy reference of the kernel's definition (see kernel.cc).
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
@@ -581,7 +551,8 @@ def test_a_library_without_the_operation_falls_back_with_a_warning(
     tmp_path, monkeypatch
 ):
     """The planted library passes the checks and loads (its constructor runs: the
-    checks let the user's own build through), but has no LarqBerSign: one warning,
+    checks let the user's own build through), but has none of larq-ber's operations:
+    one warning,
     and `BerSteSign` works on TensorFlow's operations."""
     marker = tmp_path / "marker"
     target = _plant(tmp_path / "cache", marker, tmp_path, monkeypatch)
@@ -589,8 +560,8 @@ def test_a_library_without_the_operation_falls_back_with_a_warning(
     assert done.returncode == 0, done.stderr
     assert marker.exists()
     (warning,) = _warnings(done.stderr)
-    assert str(target) in warning and "no LarqBerSign operation" in warning
-    assert "no LarqBerSign operation" in done.stdout
+    assert str(target) in warning and "lacks larq-ber's operations" in warning
+    assert "lacks larq-ber's operations" in done.stdout
 
 
 def test_at_import_a_foreign_library_in_a_world_writable_folder_is_not_loaded(

@@ -4,8 +4,8 @@
 assigns each binarized layer its rates, and turns every block into layers:
 
 - `RealConv`: Conv2D → BatchNorm → ReLU; followed by a max `Pool`, Conv2D →
-  BatchNorm → MaxPool → ReLU (the same function: a ReLU commutes with a max; see
-  `_Blocks.real_conv`);
+  `BatchNormMaxPoolReLU` (BatchNorm → MaxPool → ReLU as one layer: the same
+  function, since a ReLU commutes with a max; see `_Blocks.real_conv`);
 - `BinaryConv`: BatchNorm → `QuantConv2D` whose input quantizer is `BerSteSign`
   (sign with bit errors while training) and whose kernel quantizer is larq's
   `magnitude_aware_sign` (or `BerMagnitudeAwareSign` with `weight_ber`) → ReLU;
@@ -24,6 +24,7 @@ import larq as lq
 import tensorflow as tf
 
 from larq_ber import layers as _layers
+from larq_ber.batch_norm_pool import BatchNormMaxPoolReLU
 from larq_ber.models.specs import (
     Architecture,
     BinaryConv,
@@ -84,14 +85,16 @@ class _Blocks:
     def real_conv(
         self, x: tf.Tensor, block: RealConv, pool: Pool | None = None
     ) -> tf.Tensor:
-        r"""Conv2D → BatchNorm → [`pool`, a max pool] → ReLU.
+        r"""Conv2D → BatchNorm → ReLU; with `pool` (a max pool), Conv2D → one layer.
 
-        Pooling before the ReLU computes the same values and gradients as after it
+        That layer is `BatchNormMaxPoolReLU`: BatchNorm → max pool → ReLU. Pooling
+        before the ReLU computes the same values and gradients as after it
         ($\max_i \operatorname{relu}(x_i) = \operatorname{relu}(\max_i x_i)$),
-        on a quarter of the elements for a 2×2 pool. It also keeps the BatchNorm
-        and the ReLU apart: grappler's remapper fuses that pair into one oneDNN
-        operation that, for LeNet-4's 20 channels, took 5.6 ms of a 30 ms training
-        step on a 2-core CPU where the two apart take 0.8 ms.
+        on a quarter of the elements for a 2×2 pool, and keeps grappler's remapper
+        from fusing the BatchNorm with the ReLU (one oneDNN operation that, for
+        LeNet-4's 20 channels, took 5.6 ms of a 30 ms training step on a 2-core
+        CPU). As one layer, the three train in one pass each way where the
+        compiled kernel is built (`larq_ber.batch_norm_pool`).
         """
         x = tf.keras.layers.Conv2D(
             block.filters,
@@ -100,9 +103,11 @@ class _Blocks:
             padding=block.padding,
             name=block.name,
         )(x)
-        x = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
         if pool is not None:
-            x = self(x, pool)
+            return BatchNormMaxPoolReLU(
+                pool.size, pool.strides, pool.padding, momentum=0.9, epsilon=1e-4
+            )(x)
+        x = tf.keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-4)(x)
         return tf.keras.layers.ReLU()(x)
 
     def quantizers(self, name: str) -> dict[str, Any]:

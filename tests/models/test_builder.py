@@ -6,17 +6,22 @@ decide its computation. Equal fingerprints mean weight files saved by 0.1 load
 into the 0.2 models, layer for layer.
 
 One change since 0.1 is deliberate: a first (real) convolution followed by a max
-pool now pools before its ReLU, the same function (`_since_0_1` applies it to the
-fingerprint; the tests below check the function and the weight files).
+pool now pools before its ReLU, the same function, and its BatchNorm, pool and
+ReLU are one layer, `BatchNormMaxPoolReLU`, with the BatchNorm's weights
+(`_since_0_1` applies both to the fingerprint, renaming the automatically named
+layers after it as Keras does; the tests below check the function and the weight
+files).
 """
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from larq_ber.batch_norm_pool import BatchNormMaxPoolReLU
 from larq_ber.models import BinaryAlexNet, LeNet4, NiN
 from larq_ber.models.builder import build
 from larq_ber.models.specs import ARCHITECTURES, Head
@@ -39,27 +44,42 @@ def _fingerprint(model):
 
 
 def _since_0_1(rows):
-    """0.1's rows with the max pool after the first convolution's BatchNorm moved
-    before its ReLU (0.1: conv → BatchNorm → ReLU → max pool)."""
-    rows = list(rows)
+    """0.1's rows with the first convolution's BatchNorm → ReLU → max pool as one
+    `BatchNormMaxPoolReLU` (the BatchNorm's weights, the pool's options); the
+    automatically named BatchNorms, ReLUs and max pools after it are numbered one
+    lower, as Keras now names them."""
+    rows = [list(row) for row in rows]
     kinds = [row[0] for row in rows]
     first = kinds.index("BatchNormalization")
-    if kinds[first + 1 : first + 3] == ["ReLU", "MaxPooling2D"]:
-        rows[first + 1], rows[first + 2] = rows[first + 2], rows[first + 1]
+    if kinds[first + 1 : first + 3] != ["ReLU", "MaxPooling2D"]:
+        return rows
+    norm, _, pool = rows[first : first + 3]
+    fused = ["BatchNormMaxPoolReLU", "batch_norm_max_pool_re_lu", norm[2]]
+    rows[first : first + 3] = [[*fused, {**norm[3], **pool[3]}]]
+    for row in rows[first + 1 :]:
+        found = re.fullmatch(r"(batch_normalization|re_lu|max_pooling2d)_(\d+)", row[1])
+        if found:
+            number = int(found[2]) - 1
+            row[1] = found[1] + (f"_{number}" if number else "")
     return rows
 
 
 def _in_0_1_order(model):
-    """The same layers (shared weights) chained in 0.1's order: ReLU, then pool."""
-    layers = model.layers[1:]
-    kinds = [type(layer).__name__ for layer in layers]
-    first = kinds.index("BatchNormalization")
-    assert kinds[first + 1 : first + 3] == ["MaxPooling2D", "ReLU"]
-    layers[first + 1], layers[first + 2] = layers[first + 2], layers[first + 1]
+    """The model chained in 0.1's order (BatchNorm → ReLU → pool), with its own
+    copy of the fused layer's BatchNorm weights and the other layers shared."""
     inputs = tf.keras.Input(model.input_shape[1:])
     x = inputs
-    for layer in layers:
-        x = layer(x)
+    for layer in model.layers[1:]:
+        if not isinstance(layer, BatchNormMaxPoolReLU):
+            x = layer(x)
+            continue
+        config = layer.get_config()
+        pool = {key: config.pop(key) for key in ("pool_size", "strides", "padding")}
+        norm = tf.keras.layers.BatchNormalization.from_config(config)
+        x = norm(x)
+        norm.set_weights(layer.get_weights())
+        x = tf.keras.layers.ReLU()(x)
+        x = tf.keras.layers.MaxPool2D(**pool)(x)
     return tf.keras.Model(inputs, x)
 
 
@@ -80,7 +100,6 @@ def test_pooling_before_the_first_relu_computes_what_0_1_did(name):
     tf.keras.backend.clear_session()
     tf.keras.utils.set_random_seed(1)
     model = function(**options)
-    old = _in_0_1_order(model)
     # Moving statistics and the first layer's bias away from their defaults, so
     # that the first BatchNorm's output has both signs and the ReLU matters.
     for weight in model.weights:
@@ -88,11 +107,12 @@ def test_pooling_before_the_first_relu_computes_what_0_1_did(name):
             weight.assign(tf.random.uniform(weight.shape, 0.5, 2.0))
         elif "moving_mean" in weight.name or "bias" in weight.name:
             weight.assign(tf.random.normal(weight.shape, stddev=0.5))
+    old = _in_0_1_order(model)
     x = tf.random.normal((4, *model.input_shape[1:]))
-    kinds = [type(layer).__name__ for layer in model.layers]
+    kinds = [type(layer).__name__ for layer in old.layers]
     norm = kinds.index("BatchNormalization")
-    assert kinds[norm + 1 : norm + 3] == ["MaxPooling2D", "ReLU"]
-    inner = tf.keras.Model(model.input, model.layers[norm].output)
+    assert kinds[norm + 1 : norm + 3] == ["ReLU", "MaxPooling2D"]
+    inner = tf.keras.Model(old.input, old.layers[norm].output)
     assert 0.2 < float(tf.reduce_mean(tf.cast(inner(x) < 0, tf.float32))) < 0.8
     for training in (False, True):
         with tf.GradientTape(persistent=True) as tape:
@@ -105,9 +125,9 @@ def test_pooling_before_the_first_relu_computes_what_0_1_did(name):
                 tf.reduce_sum(old_out[:, ::2]),
             )
         np.testing.assert_array_equal(new_out.numpy(), old_out.numpy())
-        variables = model.trainable_weights  # the first kernel's: through both
-        new_grads = tape.gradient(new_loss, variables)
-        old_grads = tape.gradient(old_loss, variables)
+        # Every weight's, in the same order (the first BatchNorm's are copies).
+        new_grads = tape.gradient(new_loss, model.trainable_weights)
+        old_grads = tape.gradient(old_loss, old.trainable_weights)
         assert all(g is not None for g in new_grads)
         for new, old_grad in zip(new_grads, old_grads, strict=True):
             np.testing.assert_array_equal(new.numpy(), old_grad.numpy())

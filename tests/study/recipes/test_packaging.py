@@ -21,7 +21,7 @@ from larq_ber.study.recipes import names
 
 ROOT = Path(__file__).resolve().parents[3]
 #: What the distributions must carry besides Python modules.
-DATA = ["larq_ber/py.typed", "larq_ber/kernel.cc"] + [
+DATA = ["larq_ber/py.typed", "larq_ber/kernel.cc", "larq_ber/batch_norm_pool.cc"] + [
     f"larq_ber/study/recipes/{name}.toml" for name in names()
 ]
 
