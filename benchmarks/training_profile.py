@@ -10,6 +10,7 @@ run side by side), with each operation's share of that sum.
     python benchmarks/training_profile.py [--model lenet4] [--top 15] [--epochs 5]
         [--no-remapper] [--relu-first] [--three-operations]
         [--compare-relu-first ROUNDS] [--compare-kernel ROUNDS]
+        [--steps-per-execution 1]
 
 `--no-remapper` turns grappler's remapper off
 (`tf.config.optimizer.set_experimental_options({"remapping": False})`), and with it
@@ -93,11 +94,12 @@ def relu_first(model: tf.keras.Model) -> tf.keras.Model:
     return tf.keras.Model(inputs, x, name=model.name)
 
 
-def _compiled(name: str, variant: str = "as installed") -> tf.keras.Model:
+def _compiled(name: str, variant: str, steps: int = 1) -> tf.keras.Model:
     """The model as installed, in 0.1's order or computing three operations.
 
     `variant` is "as installed", "relu first" (0.1's order) or "three operations"
-    (the fused layer as without the compiled kernel).
+    (the fused layer as without the compiled kernel); `steps` is Keras's
+    `steps_per_execution`.
     """
     tf.keras.utils.set_random_seed(0)
     model = MODELS[name](ber=0.04)
@@ -106,13 +108,16 @@ def _compiled(name: str, variant: str = "as installed") -> tf.keras.Model:
     for layer in model.layers:
         if variant == "three operations" and isinstance(layer, BatchNormMaxPoolReLU):
             layer._kernel = lambda inputs: None  # as without the compiled kernel
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=steps)  # fmt: skip
     return model
 
 
-def compare(name: str, data: tf.data.Dataset, rounds: int, other: str) -> None:
+def compare(
+    name: str, data: tf.data.Dataset, rounds: int, other: str, steps: int
+) -> None:
     """Epochs as installed and as `other` in turn; their medians and the ratio."""
-    models = {v: _compiled(name, v) for v in ("as installed", other)}
+    models = {v: _compiled(name, v, steps) for v in ("as installed", other)}
     for model in models.values():
         model.fit(data, epochs=1, verbose=0)  # trace and warm up
     seconds: dict[str, list[float]] = {variant: [] for variant in models}
@@ -139,6 +144,8 @@ def main() -> None:
                         help="grappler's remapper (its fusions) off")  # fmt: skip
     parser.add_argument("--relu-first", action="store_true",
                         help="0.1's order: ReLU, then max pool")  # fmt: skip
+    parser.add_argument("--steps-per-execution", type=int, default=1,
+                        help="Keras's steps_per_execution")  # fmt: skip
     parser.add_argument("--three-operations", action="store_true",
                         help="the fused layer without the compiled kernel")  # fmt: skip
     parser.add_argument("--compare-relu-first", type=int, metavar="ROUNDS",
@@ -155,13 +162,13 @@ def main() -> None:
         if args.three_operations
         else "as installed"
     )
-    model = _compiled(args.model, variant)
+    model = _compiled(args.model, variant, args.steps_per_execution)
     x, y = random_images(model.input_shape[1:], args.images)
     data = in_memory(x, y, 128, train=True)
     for rounds, other in ((args.compare_relu_first, "relu first"),
                           (args.compare_kernel, "three operations")):  # fmt: skip
         if rounds:
-            compare(args.model, data, rounds, other)
+            compare(args.model, data, rounds, other, args.steps_per_execution)
             return
     steps = -(-args.images // 128)
     model.fit(data, epochs=1, verbose=0)  # trace and warm up

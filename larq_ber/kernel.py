@@ -30,7 +30,7 @@ What is loaded (a shared library runs code in your process as soon as it loads):
   through the same open file descriptor on Linux, so it cannot be swapped between
   check and load.
 - A file that fails any check is not loaded: one `RuntimeWarning` line names the
-  file and the reason, and the flips use TensorFlow operations. So does a library
+  file and the reason, and larq-ber uses TensorFlow operations. So does a library
   that loads but lacks an operation; `BerSteSign` never fails for it.
 - `build()` creates the cache folder with mode 0700, refuses to build into a
   folder that fails the checks, compiles into a temporary file, records its digest
@@ -410,7 +410,7 @@ def _load_library(path: Path, fd: int) -> Any:
 def _refuse(path: Path, refusal: checks.Refusal) -> str:
     """Warns (once per message) that `path` is not used; returns the message."""
     message = (
-        f"larq-ber's kernel {path} is not loaded: {refusal.reason}; the flips use "
+        f"larq-ber's kernel {path} is not loaded: {refusal.reason}; larq-ber uses "
         f"TensorFlow operations ({refusal.hint})"
     )
     if message not in _warned:
@@ -426,7 +426,7 @@ def load() -> Any | None:
     any file. Otherwise it loads `library_path()` if it passes `check()`; a file
     that fails a check, does not load or lacks one of larq-ber's operations is
     reported with one `RuntimeWarning` line (once per process) and `None` is
-    returned, so the flips use TensorFlow operations. The first library loaded
+    returned, so larq-ber uses TensorFlow operations. The first library loaded
     serves the rest of the process (TensorFlow registers an operation once).
     `import larq_ber.quantizers` calls it, so that a SavedModel whose training
     graph holds the kernel's operation loads in a process that imported larq-ber.

@@ -1,4 +1,4 @@
-"""`larq-ber kernel`: build or check the optional compiled CPU kernel of the flips."""
+"""`larq-ber kernel`: build or check the optional compiled CPU kernel."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     kernel = add_command(
         commands,
         "kernel",
-        "build or check the optional compiled CPU kernel of the flips",
+        "build or check the optional compiled CPU kernel (flips, BatchNorm-pool)",
         "Compile larq-ber's kernel (sign and bit errors in one pass, see "
         "larq_ber.kernel) against the installed TensorFlow with the machine's C++ "
         "compiler ($CXX, c++ or g++) into the cache folder ($LARQ_BER_CACHE, else "
@@ -74,8 +74,12 @@ def _build(force: bool) -> None:
     print(f"kernel {took}: {path}")
 
 
+#: What uses the kernel where it applies.
+_USERS = "flips and BatchNormMaxPoolReLU"
+
+
 def _status() -> None:
-    """Prints what is at the kernel's path and whether the flips use it.
+    """Prints what is at the kernel's path and whether the flips (and the layer) use it.
 
     A file that fails the loader's checks is reported, not loaded.
     """
@@ -86,21 +90,23 @@ def _status() -> None:
     found = kernel.check()
     if not found.found:
         print(f"kernel file: {found.path} (not built)")
-        print("flips: TensorFlow operations (run `larq-ber kernel build`)")
+        print(f"{_USERS}: TensorFlow operations (run `larq-ber kernel build`)")
         return
     if found.problem is not None:
         print(f"kernel file: {found.path} (not loaded: {found.problem})")
-        print(f"flips: TensorFlow operations ({found.hint})")
+        print(f"{_USERS}: TensorFlow operations ({found.hint})")
         return
     record = kernel.digest_path(found.path).name
     print(f"kernel file: {found.path} (verified: yours alone, SHA-256 as in {record})")
     if not kernel.is_enabled():
-        print(f"flips: TensorFlow operations ({kernel.DISABLE_VARIABLE}=0 is set)")
+        print(f"{_USERS}: TensorFlow operations ({kernel.DISABLE_VARIABLE}=0 is set)")
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the reason is printed below
         loaded = kernel.load()
     if loaded is None:
-        print(f"flips: TensorFlow operations ({kernel.last_problem() or 'not loaded'})")
+        print(
+            f"{_USERS}: TensorFlow operations ({kernel.last_problem() or 'not loaded'})"
+        )
     else:
-        print("flips: the kernel on CPUs (not under XLA or with a GPU visible)")
+        print(f"{_USERS}: the kernel on CPUs (not under XLA or with a GPU visible)")
