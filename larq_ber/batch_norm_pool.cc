@@ -4,8 +4,8 @@
 // LarqBerBatchNormMaxPoolRelu(x, gamma, beta) for x of shape [N, H, W, C] (NHWC) and
 // a VALID pool of window ksize = [kh, kw] and strides = [sh, sw]:
 //   mean, variance  the batch statistics per channel (variance without Bessel's
-//                   correction), computed as shifted sums (shift: x[0, 0, 0, c]) in
-//                   double precision across images;
+//                   correction), from shifted sums (shift: x[0, 0, 0, c]), in float
+//                   per image and in double precision across images;
 //   y               relu(maxpool(gamma (x - mean) / sqrt(variance + epsilon) + beta)).
 // The affine map of a channel is monotone, so the window's maximum after it is the
 // image of the window's maximum of x where gamma > 0, of its minimum where gamma < 0,
@@ -21,7 +21,9 @@
 //            elsewhere),
 //   dx     = gamma / sqrt(variance + epsilon) (g - dbeta / M - xhat dgamma / M),
 // which reads x and writes dx once. `larq_ber.batch_norm_pool` registers it as the
-// gradient; tests/test_kernel.py checks both against TensorFlow's operations.
+// gradient; tests/test_batch_norm_pool.py checks both against TensorFlow's operations.
+// A NaN makes its channel's statistics NaN and its outputs 0, as through
+// TensorFlow's operations on a CPU.
 
 #include <algorithm>
 #include <cmath>
@@ -276,7 +278,7 @@ class BatchNormMaxPoolReluOp : public OpKernel {
     tensorflow::Shard(threads->num_threads, threads->workers, g.n, 4 * image, images);
 
     const double count = static_cast<double>(g.n * g.h * g.w);
-    std::vector<float> scale(C), offset(C);
+    std::vector<float> scale(C);
     float* mean = mean_out->flat<float>().data();
     float* variance = var_out->flat<float>().data();
     for (int64_t c = 0; c < C; ++c) {
@@ -285,20 +287,21 @@ class BatchNormMaxPoolReluOp : public OpKernel {
         t1 += sums1[n * C + c];
         t2 += sums2[n * C + c];
       }
-      const double m1 = t1 / count;  // NaN for an empty batch, as FusedBatchNorm
-      const double var = std::max(0.0, t2 / count - m1 * m1);
+      // NaN for an empty batch (the layer then leaves its moving statistics alone).
+      const double m1 = t1 / count;
+      const double var = std::max(t2 / count - m1 * m1, 0.0);  // keeps a NaN
       const double m = shift[c] + m1;
       mean[c] = static_cast<float>(m);
       variance[c] = static_cast<float>(var);
-      const double inv = 1.0 / std::sqrt(var + epsilon_);
-      scale[c] = static_cast<float>(gamma[c] * inv);
-      offset[c] = static_cast<float>(beta[c] - m * gamma[c] * inv);
+      scale[c] = static_cast<float>(gamma[c] / std::sqrt(var + epsilon_));
     }
     float* yo = y->flat<float>().data();
     auto outputs = [&](int64_t begin, int64_t end) {
       for (int64_t j = begin * pooled; j < end * pooled; j += C) {
         for (int64_t c = 0; c < C; ++c) {
-          yo[j + c] = std::max(0.f, so[j + c] * scale[c] + offset[c]);
+          // (x - mean) scale + beta as TensorFlow computes it; NaN gives 0, as
+          // TensorFlow's Relu on a CPU does.
+          yo[j + c] = std::max(0.f, (so[j + c] - mean[c]) * scale[c] + beta[c]);
         }
       }
     };
@@ -331,10 +334,11 @@ struct GradSums {
   }
 };
 
-// One tiled window: dx = k0 + k1 x, plus kg dy at the selected element (y > 0).
+// One tiled window: dx = k0 + k1 (x - mean), plus kg dy at the selected element
+// (y > 0).
 struct TiledGrad {
   const Geometry& g;
-  const float *k0, *k1, *kg, *dy, *y;
+  const float *k0, *k1, *kg, *mean, *dy, *y;
   const int32_t* idx;
   int64_t p0;
   const float* __restrict src;
@@ -345,33 +349,34 @@ struct TiledGrad {
     using F = typename V::F;
     using I = typename V::I;
     const int64_t C = g.c;
-    const F a0 = V::Load(k0 + c0), a1 = V::Load(k1 + c0);
+    const F a0 = V::Load(k0 + c0), a1 = V::Load(k1 + c0), m = V::Load(mean + c0);
     const F gd = V::Load(y + c0) > F{} ? V::Load(dy + c0) * V::Load(kg + c0) : F{};
     const I at = V::LoadI(idx + c0);
     for (int64_t ky = 0; ky < g.kh; ++ky) {
       for (int64_t kx = 0; kx < g.kw; ++kx) {
         const int64_t q = p0 + ky * g.w + kx;
         const I hit = at == (I{} + static_cast<int32_t>(q));
-        const F v = a0 + a1 * V::Load(src + q * C + c0);
+        const F v = a0 + a1 * (V::Load(src + q * C + c0) - m);
         V::Store(dst + q * C + c0, v + (hit ? gd : F{}));
       }
     }
   }
 };
 
-// One image, any windows: dx = k0 + k1 x everywhere (the picks are added after).
+// One image, any windows: dx = k0 + k1 (x - mean) everywhere (the picks are added
+// after).
 struct AffineGrad {
   int64_t channels, image;
-  const float *k0, *k1;
+  const float *k0, *k1, *mean;
   const float* __restrict src;
   float* __restrict dst;
   template <int L>
   void operator()(int64_t c0) const {
     using V = Lanes<L>;
     using F = typename V::F;
-    const F a0 = V::Load(k0 + c0), a1 = V::Load(k1 + c0);
+    const F a0 = V::Load(k0 + c0), a1 = V::Load(k1 + c0), m = V::Load(mean + c0);
     for (int64_t q = c0; q < image; q += channels) {
-      V::Store(dst + q, a0 + a1 * V::Load(src + q));
+      V::Store(dst + q, a0 + a1 * (V::Load(src + q) - m));
     }
   }
 };
@@ -429,7 +434,7 @@ class BatchNormMaxPoolReluGradOp : public OpKernel {
     };
     tensorflow::Shard(threads->num_threads, threads->workers, g.n, 4 * pooled, reduce);
 
-    // dx = k0 + k1 x, plus kg g at the selected elements.
+    // dx = k0 + k1 (x - mean), plus kg g at the selected elements.
     const double count = static_cast<double>(g.n * g.h * g.w);
     std::vector<float> k0(C), k1(C), kg(C);
     float* dgamma = dgamma_out->flat<float>().data();
@@ -447,7 +452,16 @@ class BatchNormMaxPoolReluGradOp : public OpKernel {
       const double gi = gamma[c] * inv;
       kg[c] = static_cast<float>(gi);
       k1[c] = static_cast<float>(-gi * inv * dg / count);
-      k0[c] = static_cast<float>(-gi * sb / count + gi * inv * mean[c] * dg / count);
+      k0[c] = static_cast<float>(-gi * sb / count);
+    }
+    if (!g.tiled) {  // the general path writes through `index`: check it first
+      const int64_t positions = g.h * g.w;
+      const bool inside = std::all_of(idx, idx + g.n * pooled, [&](int32_t at) {
+        return at >= 0 && at < positions;
+      });
+      OP_REQUIRES(ctx, inside,
+                  InvalidArgument("`index` must hold positions in [0, ", positions,
+                                  ") of the map, as the forward operation returns"));
     }
     auto images = [&](int64_t begin, int64_t end) {
       for (int64_t n = begin; n < end; ++n) {
@@ -458,14 +472,14 @@ class BatchNormMaxPoolReluGradOp : public OpKernel {
           for (int64_t oy = 0; oy < g.oh; ++oy) {
             for (int64_t ox = 0; ox < g.ow; ++ox) {
               const int64_t o = base + (oy * g.ow + ox) * C;
-              ForChannelBlocks(C, TiledGrad{g, k0.data(), k1.data(), kg.data(), dy + o,
-                                            y + o, idx + o,
+              ForChannelBlocks(C, TiledGrad{g, k0.data(), k1.data(), kg.data(), mean,
+                                            dy + o, y + o, idx + o,
                                             oy * g.sh * g.w + ox * g.sw, src, dst});
             }
           }
           continue;
         }
-        ForChannelBlocks(C, AffineGrad{C, image, k0.data(), k1.data(), src, dst});
+        ForChannelBlocks(C, AffineGrad{C, image, k0.data(), k1.data(), mean, src, dst});
         for (int64_t q = base; q < base + pooled; q += C) {  // windows may overlap
           for (int64_t c = 0; c < C; ++c) {
             if (y[q + c] > 0.f) dst[int64_t{idx[q + c]} * C + c] += kg[c] * dy[q + c];

@@ -27,16 +27,18 @@ $$
 with $g$ the gradient at the picked elements (0 elsewhere), $\hat{x}$ the
 normalised input and $M$ the elements per channel, sums over the pooled values
 only and writes $\partial L / \partial x$ in one more pass. Outputs and gradients
-agree with the three operations up to float rounding (`tests/test_kernel.py`);
-where two different values of a window round to the same normalised value, the
-three operations pass the gradient to the first of them, the kernel to the larger.
+agree with the three operations up to float rounding
+(`tests/test_batch_norm_pool.py`); where two different values of a window round to
+the same normalised value, the three operations pass the gradient to the first of
+them, the kernel to the one it picked in $x$ (the larger where $\gamma > 0$).
 The moving variance is updated with the batch's variance with Bessel's correction,
 $\sigma^2 M / (M - 1)$, as Keras's (fused) BatchNormalization updates it.
 
 The kernel applies to float32, channels-last, 4-D inputs and a `"valid"` pool,
-outside XLA and without a visible GPU, to a layer without renormalisation,
-virtual batches, an adjustment or synchronisation, and not with
-`LARQ_BER_KERNEL=0`; anything else takes the three operations.
+outside XLA and without a visible GPU, to a fused, float32 layer without
+renormalisation, virtual batches, an adjustment or synchronisation, and not with
+`LARQ_BER_KERNEL=0`; anything else takes the three operations. An empty batch
+leaves the moving statistics as they were.
 """
 
 from __future__ import annotations
@@ -181,8 +183,17 @@ class BatchNormMaxPoolReLU(tf.keras.layers.BatchNormalization):
         )
         count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), variance.dtype)
         unbiased = variance * count / tf.maximum(count - 1.0, 1.0)
-        self._assign_moving_average(self.moving_mean, mean, self.momentum, None)
-        self._assign_moving_average(self.moving_variance, unbiased, self.momentum, None)
+        images = tf.shape(inputs)[0]  # no update from an empty batch (NaN statistics)
+        self.add_update(
+            lambda: self._assign_moving_average(
+                self.moving_mean, mean, self.momentum, images
+            )
+        )
+        self.add_update(
+            lambda: self._assign_moving_average(
+                self.moving_variance, unbiased, self.momentum, images
+            )
+        )
         return y
 
     def _kernel(self, inputs: tf.Tensor) -> Any:
@@ -192,7 +203,9 @@ class BatchNormMaxPoolReLU(tf.keras.layers.BatchNormalization):
             or inputs.shape.rank != 4
             or list(self.axis) != [3]
             or inputs.dtype != tf.float32
+            or self.compute_dtype != "float32"
             or self.moving_mean.dtype != tf.float32
+            or not self.fused
             or self.renorm
             or self.virtual_batch_size is not None
             or self.adjustment is not None

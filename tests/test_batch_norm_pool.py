@@ -24,14 +24,15 @@ needs_compiler = pytest.mark.skipif(
 )
 
 # (input shape, pool, strides): 2 x 2 windows tiling LeNet-4's map; AlexNet's
-# overlapping 3 x 3 / 2; windows that leave a row and columns out; 1 and 9 channels
-# (the channel blocks 8 + 1).
+# overlapping 3 x 3 / 2; windows that leave a row and columns out; 1, 9 and 6
+# channels (the channel blocks 8 + 1 and 4 + 2).
 GEOMETRIES = [
     ((8, 24, 24, 20), 2, 2),
     ((4, 13, 13, 12), 3, 2),
     ((3, 9, 7, 5), 2, 2),
     ((5, 6, 6, 1), 2, 2),
     ((2, 8, 10, 9), (2, 3), (1, 2)),
+    ((3, 10, 10, 6), 2, 2),
 ]
 
 
@@ -180,6 +181,8 @@ def test_the_kernel_is_used_only_where_it_applies(with_kernel, monkeypatch):
     assert OP not in types(BatchNormMaxPoolReLU(2), training=False)
     assert OP not in types(BatchNormMaxPoolReLU(2), jit_compile=True)
     assert OP not in types(BatchNormMaxPoolReLU(2, padding="same"))
+    assert OP not in types(BatchNormMaxPoolReLU(2, fused=False))
+    assert OP not in types(BatchNormMaxPoolReLU(2, dtype="mixed_float16"))
     assert OP not in types(BatchNormMaxPoolReLU(2, dtype="float64"))
     assert OP not in types(BatchNormMaxPoolReLU(2, virtual_batch_size=2))
     frozen = BatchNormMaxPoolReLU(2)
@@ -205,6 +208,63 @@ def test_a_training_tensor_picks_the_branch_at_run_time(with_kernel):
     assert float(tf.reduce_mean(training)) < float(tf.reduce_mean(inference))
     expected = (1 - layer.momentum) * tf.reduce_mean(x, axis=[0, 1, 2])
     np.testing.assert_allclose(layer.moving_mean.numpy(), expected, rtol=1e-5)
+    # The moving variance takes the batch's with Bessel's correction, as Keras's.
+    unbiased = np.var(x.numpy(), axis=(0, 1, 2), ddof=1)
+    expected = layer.momentum + (1 - layer.momentum) * unbiased
+    np.testing.assert_allclose(layer.moving_variance.numpy(), expected, rtol=1e-5)
+
+
+@needs_compiler
+def test_an_empty_batch_leaves_the_moving_statistics_alone(with_kernel):
+    layer = BatchNormMaxPoolReLU(2)
+    layer.build((None, 8, 8, 6))
+    assert layer._kernel(tf.zeros((0, 8, 8, 6))) is not None
+    y = layer(tf.zeros((0, 8, 8, 6)), training=True)
+    assert y.shape == (0, 4, 4, 6)
+    np.testing.assert_array_equal(layer.moving_mean.numpy(), np.zeros(6))
+    np.testing.assert_array_equal(layer.moving_variance.numpy(), np.ones(6))
+
+
+@needs_compiler
+def test_nan_and_a_large_mean_as_through_the_three_operations(with_kernel):
+    """A NaN gives its channel what TensorFlow's operations give it (NaN
+    statistics); a mean 50 standard deviations from 0 costs no more than the rounding
+    of the mean (float32 spacing at 50: 3.8e-6, times gamma up to 2), which needs the
+    kernel's shifted sums (plain sums of squares are 1e-3 off)."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(0.0, 1.0, (4, 8, 8, 6)).astype("float32") + 50.0
+    x[2, 3, 4, 1] = np.nan
+    fused, three = _layers(2, 2)
+    for layer in (fused, three[0]):
+        layer.build(x.shape)
+        layer.set_weights(_weights(6, np.random.default_rng(1)))
+    new, old = _compare(fused, three, tf.constant(x), True)
+    np.testing.assert_array_equal(new[0][..., 1], old[0][..., 1])
+    assert np.isnan(fused.moving_mean[1]) and np.isnan(three[0].moving_mean[1])
+    keep = [0, 2, 3, 4, 5]
+    np.testing.assert_allclose(
+        new[0].numpy()[..., keep], old[0].numpy()[..., keep], atol=8 * 3.8e-6, rtol=0
+    )
+
+
+@needs_compiler
+def test_without_scale_and_center_it_is_the_three_layers(with_kernel):
+    x = tf.random.normal((4, 8, 8, 6), mean=1.0)
+    fused = BatchNormMaxPoolReLU(2, scale=False, center=False)
+    norm = tf.keras.layers.BatchNormalization(scale=False, center=False)
+    three = (norm, tf.keras.layers.MaxPool2D(2), tf.keras.layers.ReLU())
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        new = fused(x, training=True)
+        old = x
+        for layer in three:
+            old = layer(old, training=True)
+        weights = tf.random.stateless_normal(new.shape, seed=[1, 2])
+        new_loss, old_loss = tf.reduce_sum(new * weights), tf.reduce_sum(old * weights)
+    assert not fused.weights[0].trainable  # moving mean only: no gamma, no beta
+    np.testing.assert_allclose(new, old, atol=2e-6 * np.abs(old).max())
+    dx_new, dx_old = tape.gradient(new_loss, x), tape.gradient(old_loss, x)
+    np.testing.assert_allclose(dx_new, dx_old, atol=1e-5 * np.abs(dx_old).max())
 
 
 @needs_compiler
@@ -220,6 +280,24 @@ def test_the_operations_check_their_inputs(with_kernel):
     ):
         op(tf.zeros([4, 3]), tf.ones([3]), tf.zeros([3]), epsilon=1e-3, ksize=[2, 2],
            strides=[2, 2])  # fmt: skip
+    grad = with_kernel.larq_ber_batch_norm_max_pool_relu_grad
+    x = tf.random.normal((1, 5, 5, 3))  # 2 x 2 windows that leave a row out
+    y, selected, index, mean, variance = op(
+        x, tf.ones([3]), tf.zeros([3]), epsilon=1e-3, ksize=[2, 2], strides=[2, 2]
+    )
+    args = dict(epsilon=1e-3, ksize=[2, 2], strides=[2, 2])
+    dy = tf.ones_like(y)
+    dx, dgamma, dbeta = grad(
+        dy, y, selected, index, x, tf.ones([3]), mean, variance, **args
+    )
+    assert dx.shape == x.shape and dgamma.shape == dbeta.shape == (3,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input 0 must have shape"):
+        grad(dy[:, :1], y, selected, index, x, tf.ones([3]), mean, variance, **args)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input 6 must have shape"):
+        grad(dy, y, selected, index, x, tf.ones([3]), mean[:2], variance, **args)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`index` must hold"):
+        bad = tf.tensor_scatter_nd_update(index, [[0, 0, 0, 0]], [25])
+        grad(dy, y, selected, bad, x, tf.ones([3]), mean, variance, **args)
 
 
 def _recording(choose, chosen):
