@@ -74,23 +74,17 @@ def _op_times(folder: str) -> collections.Counter:
 def relu_first(model: tf.keras.Model) -> tf.keras.Model:
     """The model in 0.1's order, BatchNorm → ReLU → max pool as three layers.
 
-    The BatchNormalization holds a copy of the `BatchNormMaxPoolReLU`'s weights;
-    the other layers are shared.
+    The BatchNormalization holds a copy of the `BatchNormMaxPoolReLU`'s weights
+    (`BatchNormMaxPoolReLU.unfused`); the other layers are shared.
     """
     if not any(isinstance(layer, BatchNormMaxPoolReLU) for layer in model.layers):
         raise ValueError(f"{model.name} has no BatchNormMaxPoolReLU layer")
     inputs = tf.keras.Input(model.input_shape[1:])
     x = inputs
     for layer in model.layers[1:]:
-        if not isinstance(layer, BatchNormMaxPoolReLU):
-            x = layer(x)
-            continue
-        config = layer.get_config()
-        pool = {key: config.pop(key) for key in ("pool_size", "strides", "padding")}
-        norm = tf.keras.layers.BatchNormalization.from_config(config)
-        x = norm(x)
-        norm.set_weights(layer.get_weights())
-        x = tf.keras.layers.MaxPool2D(**pool)(tf.keras.layers.ReLU()(x))
+        fused = isinstance(layer, BatchNormMaxPoolReLU)
+        for part in layer.unfused(relu_first=True) if fused else [layer]:
+            x = part(x)
     return tf.keras.Model(inputs, x, name=model.name)
 
 

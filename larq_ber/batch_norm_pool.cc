@@ -122,17 +122,33 @@ void GeometryOf(OpKernelContext* ctx, const Tensor& x, const std::vector<int32_t
              g->ow * g->kw == g->w;
 }
 
-// One image, tiled windows: shifted sums into acc1/acc2 and every window's pick.
-struct TiledForward {
+// One element v at position q of a window: kept if it beats the pick so far in the
+// channel's direction d (key = d * best).
+template <typename F, typename I>
+inline void Consider(F v, int64_t q, F d, F* key, F* best, I* at) {
+  const F candidate = d * v;
+  const I better = candidate > *key;
+  *key = better ? candidate : *key;
+  *best = better ? v : *best;
+  *at = better ? (I{} + static_cast<int32_t>(q)) : *at;
+}
+
+// What the forward pass reads and writes for one image: its shifted sums go to
+// acc1/acc2, its windows' picks to sel/idx.
+struct ImageForward {
   const Geometry& g;
   const float* __restrict src;
   const float* shift;
   const float* dir;  // +1 (max), -1 (min) or 0 (first element) per channel
   float* acc1;
   float* acc2;
-  int64_t p0;  // the window's first element (h * W + w)
   float* __restrict sel;
   int32_t* __restrict idx;
+};
+
+// One tiled window (its first element p0 = h * W + w; sel/idx point at its pick).
+struct TiledForward : ImageForward {
+  int64_t p0;
   template <int L>
   void operator()(int64_t c0) const {
     using V = Lanes<L>;
@@ -151,11 +167,7 @@ struct TiledForward {
         const F e = v - k;
         a += e;
         b += e * e;
-        const F candidate = d * v;
-        const I better = candidate > key;
-        key = better ? candidate : key;
-        best = better ? v : best;
-        at = better ? (I{} + static_cast<int32_t>(q)) : at;
+        Consider(v, q, d, &key, &best, &at);
       }
     }
     V::Store(acc1 + c0, a);
@@ -167,15 +179,7 @@ struct TiledForward {
 
 // One image, any windows (overlapping, or leaving elements out): the sums over all
 // elements, then every window's pick.
-struct GeneralForward {
-  const Geometry& g;
-  const float* __restrict src;
-  const float* shift;
-  const float* dir;
-  float* acc1;
-  float* acc2;
-  float* __restrict sel;
-  int32_t* __restrict idx;
+struct GeneralForward : ImageForward {
   template <int L>
   void operator()(int64_t c0) const {
     using V = Lanes<L>;
@@ -200,12 +204,7 @@ struct GeneralForward {
         for (int64_t ky = 0; ky < g.kh; ++ky) {
           for (int64_t kx = 0; kx < g.kw; ++kx) {
             const int64_t q = p0 + ky * g.w + kx;
-            const F v = V::Load(src + q * C + c0);
-            const F candidate = d * v;
-            const I better = candidate > key;
-            key = better ? candidate : key;
-            best = better ? v : best;
-            at = better ? (I{} + static_cast<int32_t>(q)) : at;
+            Consider(V::Load(src + q * C + c0), q, d, &key, &best, &at);
           }
         }
         const int64_t o = (oy * g.ow + ox) * C + c0;
@@ -216,19 +215,34 @@ struct GeneralForward {
   }
 };
 
-class BatchNormMaxPoolReluOp : public OpKernel {
+// The attributes both operations share: epsilon and the pool's window and strides.
+class PoolingOp : public OpKernel {
  public:
-  explicit BatchNormMaxPoolReluOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+  explicit PoolingOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
     OP_REQUIRES_OK(ctx, ctx->GetAttr("epsilon", &epsilon_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("ksize", &ksize_));
     OP_REQUIRES_OK(ctx, ctx->GetAttr("strides", &strides_));
   }
 
+ protected:
+  // The geometry of input `x`; false (and `ctx` failed) if it is invalid.
+  bool Prepare(OpKernelContext* ctx, const Tensor& x, Geometry* g) const {
+    GeometryOf(ctx, x, ksize_, strides_, g);
+    return ctx->status().ok();
+  }
+
+  float epsilon_;
+  std::vector<int32_t> ksize_, strides_;
+};
+
+class BatchNormMaxPoolReluOp : public PoolingOp {
+ public:
+  using PoolingOp::PoolingOp;
+
   void Compute(OpKernelContext* ctx) override {
     const Tensor& x = ctx->input(0);
     Geometry g;
-    GeometryOf(ctx, x, ksize_, strides_, &g);
-    if (!ctx->status().ok()) return;
+    if (!Prepare(ctx, x, &g)) return;
     const int64_t C = g.c;
     for (int i : {1, 2}) {
       OP_REQUIRES(ctx, ctx->input(i).dims() == 1 && ctx->input(i).dim_size(0) == C,
@@ -260,16 +274,16 @@ class BatchNormMaxPoolReluOp : public OpKernel {
         float* acc1 = sums1.data() + n * C;
         float* acc2 = sums2.data() + n * C;
         if (!g.tiled) {
-          ForChannelBlocks(C, GeneralForward{g, src, shift.data(), dir.data(), acc1,
-                                             acc2, so + n * pooled, io + n * pooled});
+          ForChannelBlocks(C, GeneralForward{{g, src, shift.data(), dir.data(), acc1,
+                                              acc2, so + n * pooled, io + n * pooled}});
           continue;
         }
         for (int64_t oy = 0; oy < g.oh; ++oy) {
           for (int64_t ox = 0; ox < g.ow; ++ox) {
             const int64_t o = n * pooled + (oy * g.ow + ox) * C;
-            ForChannelBlocks(C, TiledForward{g, src, shift.data(), dir.data(), acc1,
-                                             acc2, oy * g.sh * g.w + ox * g.sw,
-                                             so + o, io + o});
+            const ImageForward window{g,    src,    shift.data(), dir.data(),
+                                      acc1, acc2, so + o,       io + o};
+            ForChannelBlocks(C, TiledForward{window, oy * g.sh * g.w + ox * g.sw});
           }
         }
       }
@@ -307,10 +321,6 @@ class BatchNormMaxPoolReluOp : public OpKernel {
     };
     tensorflow::Shard(threads->num_threads, threads->workers, g.n, 2 * pooled, outputs);
   }
-
- private:
-  float epsilon_;
-  std::vector<int32_t> ksize_, strides_;
 };
 
 // Per image: the sums of g and g (selected - mean) per channel over pooled values.
@@ -381,19 +391,14 @@ struct AffineGrad {
   }
 };
 
-class BatchNormMaxPoolReluGradOp : public OpKernel {
+class BatchNormMaxPoolReluGradOp : public PoolingOp {
  public:
-  explicit BatchNormMaxPoolReluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("epsilon", &epsilon_));
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("ksize", &ksize_));
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("strides", &strides_));
-  }
+  using PoolingOp::PoolingOp;
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& x = ctx->input(4);
     Geometry g;
-    GeometryOf(ctx, x, ksize_, strides_, &g);
-    if (!ctx->status().ok()) return;
+    if (!Prepare(ctx, x, &g)) return;
     const int64_t C = g.c;
     const TensorShape pooled_shape({g.n, g.oh, g.ow, C});
     for (int i : {0, 1, 2, 3}) {
@@ -489,10 +494,6 @@ class BatchNormMaxPoolReluGradOp : public OpKernel {
     };
     tensorflow::Shard(threads->num_threads, threads->workers, g.n, 3 * image, images);
   }
-
- private:
-  float epsilon_;
-  std::vector<int32_t> ksize_, strides_;
 };
 
 }  // namespace

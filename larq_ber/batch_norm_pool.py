@@ -218,6 +218,40 @@ class BatchNormMaxPoolReLU(tf.keras.layers.BatchNormalization):
             return None
         return operations
 
+    def unfused(self, *, relu_first: bool = False) -> list[tf.keras.layers.Layer]:
+        """The three Keras layers this layer computes, with a copy of its weights.
+
+        Args:
+            relu_first: The ReLU before the pool, larq-ber 0.1's order (the same
+                function: a ReLU commutes with a maximum).
+
+        Returns:
+            `[BatchNormalization, MaxPool2D, ReLU]`, or with `relu_first`
+            `[BatchNormalization, ReLU, MaxPool2D]`; the BatchNormalization is built
+            and holds a copy of this layer's weights.
+
+        Raises:
+            ValueError: If this layer is not built yet (it has no weights to copy).
+
+        Example:
+            >>> layer = BatchNormMaxPoolReLU(2)
+            >>> _ = layer(tf.ones((1, 4, 4, 3)))
+            >>> [type(x).__name__ for x in layer.unfused(relu_first=True)]
+            ['BatchNormalization', 'ReLU', 'MaxPooling2D']
+        """
+        if not self.built:
+            raise ValueError(
+                "unfused() needs a built layer: call it on an input first."
+            )
+        config = self.get_config()
+        pool = {key: config.pop(key) for key in ("pool_size", "strides", "padding")}
+        config.pop("name")  # a name of its own, so that both fit in one model
+        norm = tf.keras.layers.BatchNormalization.from_config(config)
+        norm.build(tf.TensorShape([None, None, None, self.moving_mean.shape[0]]))
+        norm.set_weights(self.get_weights())
+        pooling, relu = tf.keras.layers.MaxPool2D(**pool), tf.keras.layers.ReLU()
+        return [norm, relu, pooling] if relu_first else [norm, pooling, relu]
+
     def compute_output_shape(self, input_shape: Any) -> tf.TensorShape:
         """The pooled shape: (batch, pooled height, pooled width, channels)."""
         shape = tf.TensorShape(input_shape).as_list()

@@ -66,7 +66,7 @@ def _compare(fused, three, x, training):
             old = layer(old, training=training)
         weights = tf.random.stateless_normal(new.shape, seed=[1, 2])
         new_loss, old_loss = tf.reduce_sum(new * weights), tf.reduce_sum(old * weights)
-    sources = lambda layer: [x, layer.gamma, layer.beta]  # noqa: E731
+    sources = lambda layer: [x, *layer.trainable_weights]  # noqa: E731
     new_grads = tape.gradient(new_loss, sources(fused))
     old_grads = tape.gradient(old_loss, sources(three[0]))
     stats = lambda layer: [layer.moving_mean, layer.moving_variance]  # noqa: E731
@@ -251,20 +251,30 @@ def test_nan_and_a_large_mean_as_through_the_three_operations(with_kernel):
 def test_without_scale_and_center_it_is_the_three_layers(with_kernel):
     x = tf.random.normal((4, 8, 8, 6), mean=1.0)
     fused = BatchNormMaxPoolReLU(2, scale=False, center=False)
-    norm = tf.keras.layers.BatchNormalization(scale=False, center=False)
-    three = (norm, tf.keras.layers.MaxPool2D(2), tf.keras.layers.ReLU())
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(x)
-        new = fused(x, training=True)
-        old = x
-        for layer in three:
-            old = layer(old, training=True)
-        weights = tf.random.stateless_normal(new.shape, seed=[1, 2])
-        new_loss, old_loss = tf.reduce_sum(new * weights), tf.reduce_sum(old * weights)
-    assert not fused.weights[0].trainable  # moving mean only: no gamma, no beta
-    np.testing.assert_allclose(new, old, atol=2e-6 * np.abs(old).max())
-    dx_new, dx_old = tape.gradient(new_loss, x), tape.gradient(old_loss, x)
-    np.testing.assert_allclose(dx_new, dx_old, atol=1e-5 * np.abs(dx_old).max())
+    fused.build(x.shape)
+    assert not fused.trainable_weights  # moving statistics only
+    new, old = _compare(fused, fused.unfused(), x, True)
+    for got, want in zip(new, old, strict=True):  # output, dx, moving statistics
+        atol = 1e-5 * np.abs(want).max()
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=atol)
+
+
+def test_unfused_gives_the_three_layers_with_a_copy_of_the_weights():
+    layer = BatchNormMaxPoolReLU(3, 2, momentum=0.8)
+    with pytest.raises(ValueError, match="needs a built layer"):
+        layer.unfused()
+    x = tf.random.normal((2, 9, 9, 4))
+    layer.build(x.shape)
+    layer.set_weights(_weights(4, np.random.default_rng(2)))
+    norm, pooling, relu = layer.unfused()
+    assert norm.momentum == 0.8 and norm.name != layer.name
+    assert (pooling.pool_size, pooling.strides) == ((3, 3), (2, 2))
+    for mine, copied in zip(layer.weights, norm.weights, strict=True):
+        np.testing.assert_array_equal(mine.numpy(), copied.numpy())
+        assert mine is not copied
+    assert [type(x).__name__ for x in layer.unfused(relu_first=True)] == [
+        "BatchNormalization", "ReLU", "MaxPooling2D"]  # fmt: skip
+    np.testing.assert_array_equal(layer(x), relu(pooling(norm(x))))
 
 
 @needs_compiler

@@ -70,16 +70,13 @@ def _in_0_1_order(model):
     inputs = tf.keras.Input(model.input_shape[1:])
     x = inputs
     for layer in model.layers[1:]:
-        if not isinstance(layer, BatchNormMaxPoolReLU):
-            x = layer(x)
-            continue
-        config = layer.get_config()
-        pool = {key: config.pop(key) for key in ("pool_size", "strides", "padding")}
-        norm = tf.keras.layers.BatchNormalization.from_config(config)
-        x = norm(x)
-        norm.set_weights(layer.get_weights())
-        x = tf.keras.layers.ReLU()(x)
-        x = tf.keras.layers.MaxPool2D(**pool)(x)
+        unfused = (
+            layer.unfused(relu_first=True)
+            if isinstance(layer, BatchNormMaxPoolReLU)
+            else [layer]
+        )
+        for part in unfused:
+            x = part(x)
     return tf.keras.Model(inputs, x)
 
 
