@@ -173,6 +173,7 @@ def workers(model: str, args: argparse.Namespace) -> list[Worker]:
         worker = Worker(name, argv, env)
         if LARQ.get(name, ("0",))[0] == "1" and not worker.info.get("kernel"):
             worker.close()  # no compiled kernel here: the TF-ops row says it all
+            print(f"{name}: skipped, no compiled kernel (larq-ber kernel build)")
             continue
         started.append(worker)
     return started

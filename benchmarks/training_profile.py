@@ -9,8 +9,8 @@ run side by side), with each operation's share of that sum.
 
     python benchmarks/training_profile.py [--model lenet4] [--top 15] [--epochs 5]
         [--no-remapper] [--relu-first] [--three-operations]
-        [--compare-relu-first ROUNDS] [--compare-kernel ROUNDS]
-        [--steps-per-execution 1]
+        [--float-convolutions] [--compare-relu-first ROUNDS]
+        [--compare-kernel ROUNDS] [--compare-packing ROUNDS] [--steps-per-execution 1]
 
 `--no-remapper` turns grappler's remapper off
 (`tf.config.optimizer.set_experimental_options({"remapping": False})`), and with it
@@ -20,9 +20,11 @@ three Keras layers, where the models now have one `BatchNormMaxPoolReLU` (the sa
 function; pooling first keeps the remapper from fusing the batch normalization
 with the ReLU). `--three-operations` profiles the models' layer computing its
 three operations rather than with the compiled kernel (what it does without
-`larq-ber kernel build`). `--compare-relu-first N` and `--compare-kernel N` instead
-train the model as installed and 0.1's order, or as installed and with three
-operations, in this process, one epoch each in turn for N rounds (the order
+`larq-ber kernel build`). `--float-convolutions` profiles the model with larq's
+float binary convolutions (`larq_ber.binary_conv.unpack`) instead of the packed ones.
+`--compare-relu-first N`, `--compare-kernel N` and `--compare-packing N` instead
+train the model as installed and 0.1's order, with three operations, or with float
+convolutions, in this process, one epoch each in turn for N rounds (the order
 reversing every round), and print their medians and the median ratio with its 95 %
 distribution-free interval.
 
@@ -47,6 +49,7 @@ from _data import in_memory, random_images
 from _stats import ratio_summary
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
+from larq_ber import binary_conv
 from larq_ber.batch_norm_pool import BatchNormMaxPoolReLU
 from larq_ber.models import MODELS
 
@@ -91,14 +94,16 @@ def relu_first(model: tf.keras.Model) -> tf.keras.Model:
 def _compiled(name: str, variant: str, steps: int = 1) -> tf.keras.Model:
     """The model as installed, in 0.1's order or computing three operations.
 
-    `variant` is "as installed", "relu first" (0.1's order) or "three operations"
-    (the fused layer as without the compiled kernel); `steps` is Keras's
-    `steps_per_execution`.
+    `variant` is "as installed", "relu first" (0.1's order), "three operations"
+    (the fused layer as without the compiled kernel) or "float convolutions"
+    (larq's, not bit-packed); `steps` is Keras's `steps_per_execution`.
     """
     tf.keras.utils.set_random_seed(0)
     model = MODELS[name](ber=0.04)
     if variant == "relu first":
         model = relu_first(model)
+    if variant == "float convolutions":
+        binary_conv.unpack(model)
     for layer in model.layers:
         if variant == "three operations" and isinstance(layer, BatchNormMaxPoolReLU):
             layer._kernel = lambda inputs: None  # as without the compiled kernel
@@ -146,21 +151,22 @@ def main() -> None:
                         help="time as installed and 0.1's order in turn")  # fmt: skip
     parser.add_argument("--compare-kernel", type=int, metavar="ROUNDS",
                         help="time as installed and unfused in turn")  # fmt: skip
+    parser.add_argument("--float-convolutions", action="store_true",
+                        help="larq's float binary convolutions")  # fmt: skip
+    parser.add_argument("--compare-packing", type=int, metavar="ROUNDS",
+                        help="time as installed and unpacked in turn")  # fmt: skip
     args = parser.parse_args()
     if args.no_remapper:
         tf.config.optimizer.set_experimental_options({"remapping": False})
-    variant = (
-        "relu first"
-        if args.relu_first
-        else "three operations"
-        if args.three_operations
-        else "as installed"
-    )
+    flags = {"relu first": args.relu_first, "three operations": args.three_operations,
+             "float convolutions": args.float_convolutions}  # fmt: skip
+    variant = next((name for name, on in flags.items() if on), "as installed")
     model = _compiled(args.model, variant, args.steps_per_execution)
     x, y = random_images(model.input_shape[1:], args.images)
     data = in_memory(x, y, 128, train=True)
     for rounds, other in ((args.compare_relu_first, "relu first"),
-                          (args.compare_kernel, "three operations")):  # fmt: skip
+                          (args.compare_kernel, "three operations"),
+                          (args.compare_packing, "float convolutions")):  # fmt: skip
         if rounds:
             compare(args.model, data, rounds, other, args.steps_per_execution)
             return
@@ -174,7 +180,8 @@ def main() -> None:
     epoch = statistics.median(seconds)
     remapper = "off" if args.no_remapper else "on"
     labels = {"relu first": ", 0.1's order (ReLU first)",
-              "three operations": ", three operations (no kernel)"}  # fmt: skip
+              "three operations": ", three operations (no kernel)",
+              "float convolutions": ", float binary convolutions"}  # fmt: skip
     order = labels.get(variant, "")
     print(f"{args.model}{order}, remapper {remapper}: {steps} steps per epoch, "
           f"median epoch {epoch:.3f} s ({1e3 * epoch / steps:.1f} ms per step, "

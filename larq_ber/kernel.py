@@ -1,11 +1,12 @@
-r"""The optional compiled CPU kernel: the sign with its flips, BatchNorm with a pool.
+r"""The optional compiled CPU kernel: flips, BatchNorm with a pool, binary convolution.
 
-`build()` compiles `kernel.cc` and `batch_norm_pool.cc` (shipped with the package)
-against the installed TensorFlow with the machine's C++ compiler, once, into a cache
-folder. From then on, on a CPU, `BerSteSign` computes $\operatorname{sign}(x)$ with
-its bit errors in one pass (a vectorized Philox4x32-10, AVX2 where the CPU has it)
-instead of the TensorFlow operations of `larq_ber.flips` (1-10 % of a training step),
-and `larq_ber.batch_norm_pool.BatchNormMaxPoolReLU` trains in one pass each way.
+`build()` compiles `kernel.cc`, `batch_norm_pool.cc` and `binary_conv.cc` (shipped
+with the package) against the installed TensorFlow with the machine's C++ compiler,
+once, into a cache folder. Then, on a CPU, `BerSteSign` computes
+$\operatorname{sign}(x)$ with its bit errors in one pass (a vectorized Philox4x32-10,
+AVX2 where the CPU has it) instead of the operations of `larq_ber.flips` (1-10 % of a
+training step), `larq_ber.batch_norm_pool.BatchNormMaxPoolReLU` trains in one pass
+each way, and binary convolutions run bit-packed in error blocks (`binary_conv`).
 The flips have the same distribution (exact up to $2^{-61}$; see `kernel.cc`) from
 another random stream: a run is reproducible with the kernel, or without it, not
 across the two. Both give larq's sign of NaN, NaN. It is not used under XLA
@@ -87,8 +88,10 @@ CACHE_VARIABLE = "LARQ_BER_CACHE"
 #: Seconds the compiler may run in `build()` before it is stopped.
 BUILD_TIMEOUT_S = 300.0
 
-_SOURCES = [Path(__file__).with_name(f) for f in ("kernel.cc", "batch_norm_pool.cc")]
+_SOURCES = [Path(__file__).with_name(f"{n}.cc") for n in ("kernel", "batch_norm_pool")]
+_SOURCES.append(Path(__file__).with_name("binary_conv.cc"))
 _OPERATIONS = ("larq_ber_sign", "larq_ber_batch_norm_max_pool_relu")
+_OPERATIONS += ("larq_ber_binary_conv2d",)
 # The loaded library (TensorFlow registers an operation once per process); why a
 # library loaded into this process has no kernel (TensorFlow caches it: not loaded
 # again); why the last `load()` found a library but returned None.
@@ -100,11 +103,7 @@ _lock = threading.Lock()  # one load at a time (TensorFlow registers an op once)
 
 
 class KernelBuildError(RuntimeError):
-    """The kernel could not be compiled.
-
-    No compiler, the compiler failed or ran past `BUILD_TIMEOUT_S`, or the cache
-    folder is not yours alone.
-    """
+    """Not compiled: no compiler, it failed or ran too long, or the cache is shared."""
 
 
 @dataclass(frozen=True)
@@ -165,10 +164,10 @@ def _flags() -> tuple[list[str], list[str]]:
 
     # -w: TensorFlow's headers warn by the hundred; a failure shows only errors.
     compile_flags = ["-O3", "-fPIC", "-shared", "-w", *tf.sysconfig.get_compile_flags()]
-    # AVX2 for the vectorized Philox where the CPU has it. Not -march=native: with
-    # AVX-512, TensorFlow 2.21's Eigen headers need a newer compiler than GCC 12.
-    if "avx2" in _cpu_flags().split():
-        compile_flags.append("-mavx2")
+    # AVX2 (vectorized Philox) and popcnt where the CPU has them. Not -march=native:
+    # with AVX-512, TF 2.21's Eigen headers need a newer compiler than GCC 12.
+    cpu = _cpu_flags().split()
+    compile_flags += [f"-m{f}" for f in ("avx2", "popcnt") if f in cpu]
     link_flags = list(tf.sysconfig.get_link_flags())
     if sys.platform == "darwin":
         link_flags += ["-undefined", "dynamic_lookup"]

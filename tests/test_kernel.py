@@ -327,7 +327,7 @@ def test_command_line_builds_and_reports_the_kernel(
     assert f"kernel already built: {kernel.library_path()}" in capsys.readouterr().out
     assert main(["kernel", "status"]) == 0
     assert (
-        "flips and BatchNormMaxPoolReLU: the kernel on CPUs" in capsys.readouterr().out
+        "flips, BatchNormMaxPoolReLU and binary convolutions: the kernel on CPUs" in capsys.readouterr().out
     )
     monkeypatch.setenv(kernel.DISABLE_VARIABLE, "0")
     assert main(["kernel", "status"]) == 0
@@ -490,7 +490,7 @@ def test_a_library_that_fails_a_check_is_never_loaded(
     out = capsys.readouterr().out
     assert (
         REFUSALS[spoil] in out
-        and "flips and BatchNormMaxPoolReLU: TensorFlow operations" in out
+        and "flips, BatchNormMaxPoolReLU and binary convolutions: TensorFlow operations" in out
     )
     assert not marker.exists()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import tensorflow as tf
 
+from larq_ber.binary_conv import pack
 from larq_ber.errors.functions import kinds, plan, switch
 from larq_ber.errors.maps import ErrorMap, checked_activations
 from larq_ber.errors.registry import check_model, mark
@@ -191,6 +192,7 @@ def activation_errors(
     token = None
     try:
         models = plan(model, quantizers, claim.members)
+        pack(claim.members)
         before = kinds(models)
         token = _push(quantizers, rates, base)
         switch(models, before)

@@ -12,6 +12,7 @@ from typing import Any
 import larq as lq
 import tensorflow as tf
 
+from larq_ber.binary_conv import pack
 from larq_ber.errors.binary import is_one_bit
 from larq_ber.quantizers import BerSteSign
 from larq_ber.quantizers.setting import walk_layers
@@ -65,7 +66,8 @@ def with_bit_errors(
         ber_pos: Rate of +1 → −1 flips; defaults to `ber`.
 
     Returns:
-        The converted copy.
+        The converted copy (its binary convolutions wrapped by
+        `larq_ber.binary_conv.pack`).
 
     Raises:
         TypeError: If `model` is not a Keras model.
@@ -103,6 +105,7 @@ def with_bit_errors(
     copy = _clone(model, convert)
     copy.set_weights(model.get_weights())
     _check_converted(copy)
+    pack(copy)  # binary convolutions bit-packed where the kernel applies
     return copy
 
 

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from larq_ber import layers as _layers
 from larq_ber.batch_norm_pool import BatchNormMaxPoolReLU
+from larq_ber.binary_conv import pack
 from larq_ber.models.specs import (
     Architecture,
     BinaryConv,
@@ -298,6 +299,7 @@ def build(
             x = blocks(x, block)
         x = blocks.head(x, architecture.head)
     model = tf.keras.Model(inputs, x, name=architecture.name)
+    pack(model)  # binary convolutions bit-packed where the kernel applies
     if weights is not None:
         _load(model, weights)
     return model

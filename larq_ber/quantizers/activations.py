@@ -333,6 +333,10 @@ class BerSteSign(lq.quantizers.SteSign):
                 return (outputs, tf.constant(0.0)) if measure else outputs
 
         static = tf.get_static_value(training)
+        # Signs (+-1) in training, flipped signs at inference in an error block: the
+        # calling layer may convolve them bit-packed (`larq_ber.binary_conv`).
+        packable = None if static is None else "training" if static else "inference"
+        self._packable = None if kind is None and packable == "inference" else packable
         if static is not None:  # a Python bool or constant: trace one branch only
             result = with_errors() if static else without_errors()
         else:

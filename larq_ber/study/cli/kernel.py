@@ -75,7 +75,7 @@ def _build(force: bool) -> None:
 
 
 #: What uses the kernel where it applies.
-_USERS = "flips and BatchNormMaxPoolReLU"
+_USERS = "flips, BatchNormMaxPoolReLU and binary convolutions"
 
 
 def _status() -> None:
