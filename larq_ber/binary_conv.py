@@ -232,7 +232,7 @@ def _convolution(
     mode = packs(layer, inputs, kernel_var)
     if not mode:
         return original(inputs, kernel_var)
-    strides = tuple(int(s) for s in layer.strides)
+    strides = (int(layer.strides[0]), int(layer.strides[1]))
     if mode == "training":
         # The quantized kernel (+-alpha per filter), so that the gradient reaches
         # the latent weights through the kernel quantizer, as in larq.

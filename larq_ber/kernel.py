@@ -90,7 +90,7 @@ BUILD_TIMEOUT_S = 300.0
 
 _SOURCES = [Path(__file__).with_name(f"{n}.cc") for n in ("kernel", "batch_norm_pool")]
 _SOURCES.append(Path(__file__).with_name("binary_conv.cc"))
-_OPERATIONS = ("larq_ber_sign", "larq_ber_batch_norm_max_pool_relu")
+_OPERATIONS: tuple[str, ...] = ("larq_ber_sign", "larq_ber_batch_norm_max_pool_relu")
 _OPERATIONS += ("larq_ber_binary_conv2d",)
 # The loaded library (TensorFlow registers an operation once per process); why a
 # library loaded into this process has no kernel (TensorFlow caches it: not loaded
