@@ -9,7 +9,7 @@ run side by side), with each operation's share of that sum.
 
     python benchmarks/training_profile.py [--model lenet4] [--top 15] [--epochs 5]
         [--no-remapper] [--relu-first] [--three-operations]
-        [--float-convolutions] [--compare-relu-first ROUNDS]
+        [--draw] [--float-convolutions] [--compare-relu-first ROUNDS]
         [--compare-kernel ROUNDS] [--compare-packing ROUNDS] [--steps-per-execution 1]
 
 `--no-remapper` turns grappler's remapper off
@@ -20,8 +20,10 @@ three Keras layers, where the models now have one `BatchNormMaxPoolReLU` (the sa
 function; pooling first keeps the remapper from fusing the batch normalization
 with the ReLU). `--three-operations` profiles the models' layer computing its
 three operations rather than with the compiled kernel (what it does without
-`larq-ber kernel build`). `--float-convolutions` profiles the model with larq's
-float binary convolutions (`larq_ber.binary_conv.unpack`) instead of the packed ones.
+`larq-ber kernel build`). `--draw` profiles a robustness draw of the same images
+(`activation_errors` at BER 0.04, `evaluate`) instead of an epoch.
+`--float-convolutions` profiles the model with larq's float binary convolutions
+(`larq_ber.binary_conv.unpack`, and none packed in the draws) instead of packed ones.
 `--compare-relu-first N`, `--compare-kernel N` and `--compare-packing N` instead
 train the model as installed and 0.1's order, with three operations, or with float
 convolutions, in this process, one epoch each in turn for N rounds (the order
@@ -41,6 +43,7 @@ import os
 import statistics
 import tempfile
 import time
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -51,6 +54,7 @@ from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
 from larq_ber import binary_conv
 from larq_ber.batch_norm_pool import BatchNormMaxPoolReLU
+from larq_ber.errors import activation_errors
 from larq_ber.models import MODELS
 
 
@@ -91,12 +95,15 @@ def relu_first(model: tf.keras.Model) -> tf.keras.Model:
     return tf.keras.Model(inputs, x, name=model.name)
 
 
-def _compiled(name: str, variant: str, steps: int = 1) -> tf.keras.Model:
+def _compiled(
+    name: str, variant: str, steps: int = 1, draws: bool = False
+) -> tf.keras.Model:
     """The model as installed, in 0.1's order or computing three operations.
 
     `variant` is "as installed", "relu first" (0.1's order), "three operations"
     (the fused layer as without the compiled kernel) or "float convolutions"
-    (larq's, not bit-packed); `steps` is Keras's `steps_per_execution`.
+    (larq's, not bit-packed; with `draws`, not in error blocks either); `steps`
+    is Keras's `steps_per_execution`.
     """
     tf.keras.utils.set_random_seed(0)
     model = MODELS[name](ber=0.04)
@@ -104,6 +111,8 @@ def _compiled(name: str, variant: str, steps: int = 1) -> tf.keras.Model:
         model = relu_first(model)
     if variant == "float convolutions":
         binary_conv.unpack(model)
+        if draws:  # blocks pack again: none packs in this process
+            binary_conv.packs = lambda *args: None
     for layer in model.layers:
         if variant == "three operations" and isinstance(layer, BatchNormMaxPoolReLU):
             layer._kernel = lambda inputs: None  # as without the compiled kernel
@@ -151,6 +160,8 @@ def main() -> None:
                         help="time as installed and 0.1's order in turn")  # fmt: skip
     parser.add_argument("--compare-kernel", type=int, metavar="ROUNDS",
                         help="time as installed and unfused in turn")  # fmt: skip
+    parser.add_argument("--draw", action="store_true",
+                        help="profile a robustness draw, not an epoch")  # fmt: skip
     parser.add_argument("--float-convolutions", action="store_true",
                         help="larq's float binary convolutions")  # fmt: skip
     parser.add_argument("--compare-packing", type=int, metavar="ROUNDS",
@@ -161,7 +172,7 @@ def main() -> None:
     flags = {"relu first": args.relu_first, "three operations": args.three_operations,
              "float convolutions": args.float_convolutions}  # fmt: skip
     variant = next((name for name, on in flags.items() if on), "as installed")
-    model = _compiled(args.model, variant, args.steps_per_execution)
+    model = _compiled(args.model, variant, args.steps_per_execution, args.draw)
     x, y = random_images(model.input_shape[1:], args.images)
     data = in_memory(x, y, 128, train=True)
     for rounds, other in ((args.compare_relu_first, "relu first"),
@@ -171,11 +182,12 @@ def main() -> None:
             compare(args.model, data, rounds, other, args.steps_per_execution)
             return
     steps = -(-args.images // 128)
-    model.fit(data, epochs=1, verbose=0)  # trace and warm up
+    run = _task(model, x, y, data, args.draw)
+    run()  # trace and warm up
     seconds = []
     for _ in range(args.epochs):
         start = time.perf_counter()
-        model.fit(data, epochs=1, verbose=0)
+        run()
         seconds.append(time.perf_counter() - start)
     epoch = statistics.median(seconds)
     remapper = "off" if args.no_remapper else "on"
@@ -183,20 +195,38 @@ def main() -> None:
               "three operations": ", three operations (no kernel)",
               "float convolutions": ", float binary convolutions"}  # fmt: skip
     order = labels.get(variant, "")
-    print(f"{args.model}{order}, remapper {remapper}: {steps} steps per epoch, "
-          f"median epoch {epoch:.3f} s ({1e3 * epoch / steps:.1f} ms per step, "
-          f"{args.epochs} epochs)")  # fmt: skip
+    task = "draw" if args.draw else "epoch"
+    print(f"{args.model}{order}, remapper {remapper}: {steps} steps per {task}, "
+          f"median {task} {epoch:.3f} s ({1e3 * epoch / steps:.1f} ms per step, "
+          f"{args.epochs} {task}s)")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         tf.profiler.experimental.start(folder)
-        model.fit(data, epochs=1, verbose=0)
+        run()
         tf.profiler.experimental.stop()
         totals = _op_times(folder)
     total = sum(totals.values())
-    print(f"profiled epoch: {total / steps:.1f} ms of operations per step "
+    print(f"profiled {task}: {total / steps:.1f} ms of operations per step "
           "(all compute threads)")  # fmt: skip
     print(f"{'ms/step':>8} {'share':>6}  operation")
     for name, ms in totals.most_common(args.top):
         print(f"{ms / steps:8.2f} {ms / total:6.1%}  {name}")
+
+
+def _task(model: tf.keras.Model, x: Any, y: Any, data: Any, draw: bool) -> Any:
+    """One epoch of training, or with `draw` one robustness draw of the same images.
+
+    A draw as `peers.py` times it: `activation_errors` at BER 0.04, `evaluate`.
+    """
+    if not draw:
+        return lambda: model.fit(data, epochs=1, verbose=0)
+    test = in_memory(x, y, 128, train=False)
+    seeds = iter(range(10**6))
+
+    def one_draw() -> None:
+        with activation_errors(model, 0.04, seed=next(seeds)):
+            model.evaluate(test, verbose=0)
+
+    return one_draw
 
 
 if __name__ == "__main__":

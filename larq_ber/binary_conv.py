@@ -27,8 +27,9 @@ wrapped the layer (the model functions of `larq_ber.models` and
   dropout, which scales the signs);
 - inside an `activation_errors` block, in the `predict` and `evaluate` functions
   Keras traces there, on the flipped signs, reading the latent weights (which
-  `weight_errors` and `stuck_at` change in place) without the kernel quantizer's
-  operations.
+  `weight_errors` changes in place) without the kernel quantizer's operations; a
+  kernel with `stuck_at` faults (which wrap its quantizer) keeps the float
+  convolution.
 
 It applies to a `"valid"` convolution (or `"same"` with `pad_values` $\pm 1$,
 which larq pads itself), channels-last, without dilation or groups, to float32
@@ -68,7 +69,7 @@ _SIGN_QUANTIZERS = {
 #: `BerSteSign`'s surrogate).
 _SIGN_ONLY = (lq.quantizers.SteSign, lq.quantizers.ApproxSign, lq.quantizers.SwishSign)
 
-# The instance attribute marking a layer whose convolution `use_in_blocks` wrapped.
+# The instance attribute marking a layer whose convolution `pack` wrapped.
 _WRAPPED = "_larq_ber_packed_convolution"
 
 
@@ -84,8 +85,9 @@ def binary_conv2d(
     $\operatorname{sign}(t) = -1$ where $t < 0$, else $+1$ (larq's `ste_sign`), for
     inputs and weights alike; the result is scaled per output channel by 1, or by
     the mean magnitude of the filter's latent weights with `magnitude` (larq's
-    `magnitude_aware_sign`). Computed on bit-packed operands by the compiled kernel;
-    inference only (no gradient).
+    `magnitude_aware_sign`). Computed on bit-packed operands by the compiled kernel.
+    Its gradient is the float convolution's, taken at `inputs` and the scaled kernel
+    signs (straight through: with respect to the kernel as if it were those).
 
     Args:
         inputs: Float32 tensor `(batch, height, width, channels)`.
@@ -210,6 +212,8 @@ def packs(
         or (surrogate is not None and type(surrogate) not in _SIGN_ONLY)
         or type(getattr(layer, "kernel_quantizer", None)) not in _SIGN_QUANTIZERS
         or not isinstance(kernel_var, lq.quantized_variable.QuantizedVariable)
+        # The kernel's own quantizer: `stuck_at` wraps it (then the float convolution).
+        or kernel_var.quantizer is not layer.kernel_quantizer
         or kernel_var.latent_variable.dtype != tf.float32
         or inputs.dtype != tf.float32
         or inputs.shape.rank != 4

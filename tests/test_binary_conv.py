@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from larq_ber import binary_conv, flips, kernel
-from larq_ber.errors import activation_errors
+from larq_ber.errors import activation_errors, stuck_at
 from larq_ber.layers import DenseQuantConv2D, InputDropoutQuantConv2D
 from larq_ber.models import LeNet4
 from tests.test_batch_norm_pool import needs_compiler
@@ -291,3 +291,24 @@ def test_the_gradient_is_the_float_convolutions_straight_through(
             rtol=1e-5,
             atol=1e-5,
         )
+
+
+@needs_compiler
+def test_stuck_weights_and_activations_are_seen_in_a_block(with_kernel, monkeypatch):
+    tf.keras.utils.set_random_seed(0)
+    packed, plain = LeNet4(ber=0.04), LeNet4(ber=0.04)
+    plain.set_weights(packed.get_weights())
+    x = np.random.default_rng(4).standard_normal((32, 28, 28, 1)).astype(np.float32)
+    faults = stuck_at(packed, 0.3, value=-1, seed=2)
+    with activation_errors(packed, 0.05, seed=9):
+        got = packed.predict(x, verbose=0)
+        # Stuck activations (a wrapped input quantizer) still pack; a stuck kernel
+        # (a wrapped kernel quantizer) takes the float convolution.
+        assert _count(packed, x[:2], 0.05) == 0
+    faults.remove()
+    with activation_errors(packed, 0.05, seed=9):
+        assert _count(packed, x[:2], 0.05) == 2
+    monkeypatch.setattr(binary_conv, "packs", lambda *args: None)
+    with stuck_at(plain, 0.3, value=-1, seed=2), activation_errors(plain, 0.05, seed=9):
+        want = plain.predict(x, verbose=0)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
