@@ -39,8 +39,8 @@ Checks:
     `larq_ber.study.data.load` under `tfds.testing.mock_data` (no download);
 11. if a C++ compiler is found: `larq_ber.kernel.build()` compiles the optional
     CPU kernel against this TensorFlow (into a temporary cache), it flips 30 %
-    of a million signs at rate 0.3, and its BatchNorm → max pool → ReLU matches
-    TensorFlow's operations.
+    of a million signs at rate 0.3, its BatchNorm → max pool → ReLU matches
+    TensorFlow's operations, and its binary convolution equals TensorFlow's on signs.
 """
 
 from __future__ import annotations
@@ -449,12 +449,21 @@ def main(argv: list[str] | None = None) -> int:
         gap = float(tf.reduce_max(tf.abs(pooled - want)))
         if gap > 1e-5:
             raise AssertionError(f"BatchNorm-pool-ReLU is {gap:.2e} off TensorFlow's")
+        signs = tf.sign(tf.random.stateless_normal([2, 9, 9, 70], [7, 8]))
+        weights = tf.random.stateless_normal([3, 3, 70, 6], [9, 10])
+        packed = module.larq_ber_binary_conv2d(signs, weights, strides=[2, 1])
+        floats = tf.nn.conv2d(
+            signs, tf.where(weights < 0, -1.0, 1.0), [1, 2, 1, 1], "VALID"
+        )
+        if not bool(tf.reduce_all(packed == floats)):  # integer sums: exact
+            raise AssertionError("the binary convolution differs from TensorFlow's")
         return (
             f"built in {took:.1f} s, flipped {flipped:.4f} at 0.3, "
-            f"BatchNorm-pool-ReLU within {gap:.1e} of TensorFlow's"
+            f"BatchNorm-pool-ReLU within {gap:.1e} of TensorFlow's, "
+            "binary convolution equal to it"
         )
 
-    name = "larq_ber.kernel builds, flips at the rate and pools"
+    name = "larq_ber.kernel builds, flips at the rate, pools and convolves bits"
     if shutil.which(os.environ.get("CXX", "c++")) is None and not shutil.which("g++"):
         print(f"SKIP  {name}: no C++ compiler", flush=True)
     else:
