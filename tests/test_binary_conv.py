@@ -102,12 +102,18 @@ def _count(model, x, ber):
     return sum(op.type == OP for op in graph.get_operations())
 
 
+def _two_lenets(images, seed):
+    """Two LeNet-4s (BER 0.04) with the same weights, and `images` random inputs."""
+    tf.keras.utils.set_random_seed(0)
+    first, second = LeNet4(ber=0.04), LeNet4(ber=0.04)
+    second.set_weights(first.get_weights())
+    x = np.random.default_rng(seed).standard_normal((images, 28, 28, 1))
+    return first, second, x.astype(np.float32)
+
+
 @needs_compiler
 def test_lenet4_draws_agree_with_and_without_packing(with_kernel, monkeypatch):
-    tf.keras.utils.set_random_seed(0)
-    packed, plain = LeNet4(ber=0.04), LeNet4(ber=0.04)
-    plain.set_weights(packed.get_weights())
-    x = np.random.default_rng(0).standard_normal((64, 28, 28, 1)).astype(np.float32)
+    packed, plain, x = _two_lenets(64, seed=0)
     with activation_errors(packed, 0.1, seed=5):
         got = packed.predict(x, verbose=0)
     packs = binary_conv.packs
@@ -295,10 +301,7 @@ def test_the_gradient_is_the_float_convolutions_straight_through(
 
 @needs_compiler
 def test_stuck_weights_and_activations_are_seen_in_a_block(with_kernel, monkeypatch):
-    tf.keras.utils.set_random_seed(0)
-    packed, plain = LeNet4(ber=0.04), LeNet4(ber=0.04)
-    plain.set_weights(packed.get_weights())
-    x = np.random.default_rng(4).standard_normal((32, 28, 28, 1)).astype(np.float32)
+    packed, plain, x = _two_lenets(32, seed=4)
     faults = stuck_at(packed, 0.3, value=-1, seed=2)
     with activation_errors(packed, 0.05, seed=9):
         got = packed.predict(x, verbose=0)
