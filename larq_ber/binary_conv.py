@@ -66,8 +66,8 @@ _SIGN_QUANTIZERS = {
 }
 
 #: Larq sign quantizers whose outputs are exactly $\pm 1$ (allowed as a
-#: `BerSteSign`'s surrogate).
-_SIGN_ONLY = (lq.quantizers.SteSign, lq.quantizers.ApproxSign, lq.quantizers.SwishSign)
+#: `BerSteSign`'s surrogate): the unscaled ones above.
+_SIGN_ONLY = tuple(q for q, scaled in _SIGN_QUANTIZERS.items() if not scaled)
 
 # The instance attribute marking a layer whose convolution `pack` wrapped.
 _WRAPPED = "_larq_ber_packed_convolution"
@@ -249,6 +249,11 @@ def _convolution(
     )
 
 
+def _members(layers: tf.keras.Model | list[Any]) -> list[Any]:
+    """The layers of a model (nested ones included), or the list given."""
+    return submodules(layers) if isinstance(layers, tf.Module) else list(layers)
+
+
 def pack(layers: tf.keras.Model | list[Any]) -> None:
     """Lets the binary convolutions of a model run bit-packed where they apply.
 
@@ -271,8 +276,7 @@ def pack(layers: tf.keras.Model | list[Any]) -> None:
         >>> model(tf.ones((1, 6, 6, 2))).shape
         TensorShape([1, 4, 4, 4])
     """
-    members = submodules(layers) if isinstance(layers, tf.Module) else layers
-    for layer in members:
+    for layer in _members(layers):
         if not isinstance(layer, lq.layers.QuantConv2D) or _WRAPPED in vars(layer):
             continue
         original = layer.convolution_op
@@ -296,8 +300,7 @@ def unpack(layers: tf.keras.Model | list[Any]) -> None:
         >>> "convolution_op" in vars(conv)
         False
     """
-    members = submodules(layers) if isinstance(layers, tf.Module) else layers
-    for layer in members:
+    for layer in _members(layers):
         if _WRAPPED in vars(layer):
             for name in ("convolution_op", _WRAPPED):
                 object.__delattr__(layer, name)
